@@ -1,0 +1,149 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// maxAdminBody bounds admin request bodies (100,000 instances take ~6 MB).
+const maxAdminBody = 64 << 20
+
+// serveAdmin answers the unsigned admin API under /_emulator/.
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, adminPrefix)
+	allow := func(methods ...string) bool {
+		for _, m := range methods {
+			if r.Method == m {
+				return true
+			}
+		}
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		writeJSONError(w, http.StatusMethodNotAllowed, "%s %s: method not allowed; use %s", r.Method, r.URL.Path, strings.Join(methods, " or "))
+		return false
+	}
+	switch name {
+	case "stats":
+		if allow(http.MethodGet) {
+			writeJSON(w, http.StatusOK, s.Stats())
+		}
+	case "reset":
+		if allow(http.MethodPost) {
+			s.ResetStats()
+			writeJSON(w, http.StatusOK, s.Stats())
+		}
+	case "instances":
+		if !allow(http.MethodPut) {
+			return
+		}
+		body, ok := readAdminBody(w, r)
+		if !ok {
+			return
+		}
+		regions, err := parseRegionsDocument(body)
+		if err != nil {
+			writeJSONError(w, http.StatusBadRequest, "%v", err)
+			return
+		}
+		if err := s.setInstances("", regions); err != nil {
+			writeJSONError(w, http.StatusBadRequest, "%v", err)
+			return
+		}
+		counts := make(map[string]int, len(regions))
+		for name, list := range regions {
+			counts[name] = len(list)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"regions": counts})
+	case "faults":
+		if !allow(http.MethodGet, http.MethodPut) {
+			return
+		}
+		if r.Method == http.MethodPut {
+			body, ok := readAdminBody(w, r)
+			if !ok {
+				return
+			}
+			var f Faults
+			if err := decodeStrict(body, &f); err != nil {
+				writeJSONError(w, http.StatusBadRequest, "faults: %v", err)
+				return
+			}
+			if err := s.SetFaults(f); err != nil {
+				writeJSONError(w, http.StatusBadRequest, "faults: %v", err)
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, s.currentFaults())
+	case "revoke":
+		if allow(http.MethodPost) {
+			s.RevokeTemporaryCredentials()
+			writeJSON(w, http.StatusOK, map[string]bool{"revoked": true})
+		}
+	case "clock":
+		if !allow(http.MethodGet, http.MethodPut) {
+			return
+		}
+		if r.Method == http.MethodPut {
+			body, ok := readAdminBody(w, r)
+			if !ok {
+				return
+			}
+			var c struct {
+				Offset Duration `json:"offset"`
+			}
+			if err := decodeStrict(body, &c); err != nil {
+				writeJSONError(w, http.StatusBadRequest, "clock: %v", err)
+				return
+			}
+			s.SetClockOffset(time.Duration(c.Offset))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"offset": Duration(s.offset.Load()),
+			"now":    s.now().UTC().Format(time.RFC3339Nano),
+		})
+	default:
+		writeJSONError(w, http.StatusNotFound, "no admin endpoint %q; there are stats, reset, instances, faults, revoke and clock", r.URL.Path)
+	}
+}
+
+func readAdminBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "cannot read the body: %v", err)
+		return nil, false
+	}
+	if len(body) > maxAdminBody {
+		writeJSONError(w, http.StatusRequestEntityTooLarge, "the body exceeds %d bytes", maxAdminBody)
+		return nil, false
+	}
+	return body, true
+}
+
+// decodeStrict decodes one JSON value, refusing unknown fields and trailing
+// data.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &se):
+			// Decoder.Decode reports the offset after the offending character.
+			line, col := lineColumn(body, se.Offset-1)
+			return fmt.Errorf("line %d, column %d: syntax error: %v", line, col, err)
+		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+			line, col := lineColumn(body, int64(len(body)))
+			return fmt.Errorf("line %d, column %d: syntax error: unexpected end of the body", line, col)
+		}
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("unexpected data after the JSON value")
+	}
+	return nil
+}

@@ -1,0 +1,131 @@
+package emulator
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadDataFile(t *testing.T) {
+	p := writeFile(t, `{"credentials": [{"secret_id": "AKIDone", "secret_key": "k1", "token": "t1"}, {"secret_id": "AKIDtwo", "secret_key": "k2"}],
+ "regions": {"ap-guangzhou": [
+   {"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING"},
+   {"InstanceId": "ins-5d8a23rs", "InstanceState": "STARTING",
+    "Transitions": [{"After": "3s", "InstanceState": "RUNNING"}]}],
+   "ap-tokyo": null}}`)
+	cfg, err := LoadDataFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Credentials) != 2 || cfg.Credentials[0] != (Credential{"AKIDone", "k1", "t1"}) {
+		t.Fatalf("credentials %+v", cfg.Credentials)
+	}
+	gz := cfg.Regions["ap-guangzhou"]
+	if len(gz) != 2 || gz[1].Transitions[0].After != Duration(3*time.Second) || gz[1].Transitions[0].InstanceState != "RUNNING" {
+		t.Fatalf("regions %+v", cfg.Regions)
+	}
+	if _, ok := cfg.Regions["ap-tokyo"]; !ok {
+		t.Fatal("a null region is still a region")
+	}
+	if _, err := New(cfg); err != nil {
+		t.Fatalf("New with the loaded config: %v", err)
+	}
+}
+
+func TestLoadDataFileErrors(t *testing.T) {
+	for name, tc := range map[string]struct {
+		content string
+		want    []string
+	}{
+		"syntax": {"{\"regions\": {\n  \"ap-guangzhou\": [\n    {\"InstanceId\": \"ins-r8hr2upy\",, }\n]}}",
+			[]string{":3:35: syntax error", "invalid character ','"}},
+		"truncated": {`{"regions": {"ap-guangzhou": [`, []string{":1:31: syntax error"}},
+		"bad state": {"{\"regions\": {\"ap-guangzhou\": [\n {\"InstanceId\": \"ins-r8hr2upy\", \"InstanceState\": \"RUNNING\"},\n {\"InstanceId\": \"ins-5d8a23rs\", \"InstanceState\": \"RUNING\"}]}}",
+			[]string{`regions["ap-guangzhou"][1].InstanceState`, `line 3, column 50`, `invalid state "RUNING"`, "valid states are PENDING, LAUNCH_FAILED, RUNNING"}},
+		"duplicate ID": {`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING"}], "ap-tokyo": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING"}]}}`,
+			[]string{`regions["ap-tokyo"][0].InstanceId`, `duplicate instance ID "ins-r8hr2upy"`, `first at regions["ap-guangzhou"][0]`}},
+		"malformed ID": {`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-1122", "InstanceState": "RUNNING"}]}}`,
+			[]string{`regions["ap-guangzhou"][0].InstanceId`, `malformed instance ID "ins-1122"`}},
+		"unknown field": {`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING", "Zone": "x"}]}}`,
+			[]string{`regions["ap-guangzhou"][0].Zone`, `unknown field "Zone"`}},
+		"unknown top field": {`{"instances": {}}`, []string{`instances`, `unknown field "instances"`}},
+		"wrong type": {`{"regions": {"ap-guangzhou": [{"InstanceId": 7, "InstanceState": "RUNNING"}]}}`,
+			[]string{`regions["ap-guangzhou"][0].InstanceId`, "expected a string, found a number"}},
+		"bad duration": {`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING", "Transitions": [{"After": "3 seconds", "InstanceState": "STOPPED"}]}]}}`,
+			[]string{`regions["ap-guangzhou"][0].Transitions[0].After`, `invalid duration "3 seconds"`}},
+		"bad transition state": {`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING", "Transitions": [{"After": "3s", "InstanceState": "GONE"}]}]}}`,
+			[]string{`regions["ap-guangzhou"][0].Transitions[0].InstanceState`, `invalid state "GONE"`}},
+		"missing state": {`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy"}]}}`,
+			[]string{`regions["ap-guangzhou"][0]`, "InstanceState is missing"}},
+		"bad region":             {`{"regions": {"AP Guangzhou": []}}`, []string{`regions["AP Guangzhou"]`, "invalid region name"}},
+		"credential without key": {`{"credentials": [{"secret_id": "AKIDx"}]}`, []string{"credentials[0]", "secret_key is missing"}},
+		"trailing data":          {`{} {}`, []string{"syntax error", "after the top-level value"}},
+	} {
+		p := writeFile(t, tc.content)
+		_, err := LoadDataFile(p)
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, p) {
+			t.Errorf("%s: %q does not name the file", name, msg)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q lacks %q", name, msg, w)
+			}
+		}
+		if strings.Count(msg, "\n") > 0 {
+			t.Errorf("%s: message spans lines: %q", name, msg)
+		}
+	}
+	if _, err := LoadDataFile(filepath.Join(t.TempDir(), "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestNewValidatesConfig(t *testing.T) {
+	for name, tc := range map[string]struct {
+		cfg  Config
+		want string
+	}{
+		"bad state":     {Config{Regions: map[string][]Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "ON"}}}}, `Regions["ap-guangzhou"][0].InstanceState: invalid state "ON"`},
+		"bad id":        {Config{Regions: map[string][]Instance{"ap-guangzhou": {{InstanceId: "i-1", InstanceState: "RUNNING"}}}}, `Regions["ap-guangzhou"][0].InstanceId: malformed`},
+		"duplicate":     {Config{Regions: map[string][]Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"}, {InstanceId: "ins-r8hr2upy", InstanceState: "STOPPED"}}}}, `duplicate instance ID`},
+		"negative step": {Config{Regions: map[string][]Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING", Transitions: []Transition{{After: -1, InstanceState: "STOPPED"}}}}}}, `Transitions[0].After`},
+		"dup secret":    {Config{Credentials: []Credential{{"AKIDa", "k", ""}, {"AKIDa", "k2", ""}}}, "duplicate SecretId"},
+		"empty key":     {Config{Credentials: []Credential{{"AKIDa", "", ""}}}, "SecretKey"},
+		"rate":          {Config{RateLimit: -1}, "RateLimit"},
+	} {
+		_, err := New(tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error containing %q", name, err, tc.want)
+		}
+	}
+}
+
+func TestDurationJSON(t *testing.T) {
+	b, err := Duration(1500 * time.Millisecond).MarshalJSON()
+	if err != nil || string(b) != `"1.5s"` {
+		t.Fatalf("%s %v", b, err)
+	}
+	var d Duration
+	if err := d.UnmarshalJSON([]byte(`"250ms"`)); err != nil || d != Duration(250*time.Millisecond) {
+		t.Fatalf("%v %v", d, err)
+	}
+	if err := d.UnmarshalJSON([]byte(`3`)); err == nil {
+		t.Fatal("a bare number was accepted")
+	}
+}

@@ -1,0 +1,193 @@
+// Package emulator is a local, faithful emulator of the Tencent Cloud CVM API
+// 3.0 action DescribeInstancesStatus (version 2017-03-12), of STS AssumeRole
+// (2018-08-13) and of the CVM metadata credential endpoint. The official SDKs
+// cannot tell it from the real endpoint; tests and the demo run against it.
+//
+// It shares no code with the project's client: its signature checks are an
+// independent implementation, tested against the official known answers.
+//
+// # Endpoints
+//
+//   - / — the API. POST with a JSON body signed with TC3-HMAC-SHA256; GET with
+//     the parameters in the query string, signed with TC3-HMAC-SHA256 (common
+//     parameters in X-TC-* headers or in the query) or with signature v1
+//     (HmacSHA1 or HmacSHA256); POST application/x-www-form-urlencoded,
+//     signed either way. A request with an Authorization header is TC3, one
+//     without is signature v1. List parameters are flattened as
+//     InstanceIds.0, InstanceIds.1, … or from 1 (InstanceIds.1, …); the
+//     numbering must be contiguous.
+//   - /v2/index.php — the legacy API 2.0 gateway of the older documentation
+//     page: the same API, signature v1 computed over that path; its example
+//     request (InstanceIds.1, InstanceIds.2, Offset=0, Limit=2) gets the
+//     example's answer shape.
+//   - /latest/meta-data/cam/security-credentials/ — unsigned, like the real
+//     169.254 metadata service: the role name (Config.CAMRoleName) as plain
+//     text; /latest/meta-data/cam/security-credentials/<role> returns a fresh
+//     temporary credential {"TmpSecretId","TmpSecretKey","ExpiredTime",
+//     "Expiration","Token","Code":"Success"} valid for
+//     Config.TempCredentialTTL. Another role name answers 404.
+//   - /_emulator/… — the unsigned admin API (below).
+//   - Any other path answers 404 with a JSON {"error": …}.
+//
+// Every processed API request is answered with HTTP 200, Content-Type
+// application/json and the API 3.0 envelope
+// {"Response":{…,"RequestId":"<random UUID v4>"}}, errors included:
+// {"Response":{"Error":{"Code":…,"Message":…},"RequestId":…}}. Messages are
+// in English whatever X-TC-Language says.
+//
+// # Checks, in order, and their error codes
+//
+//  1. Transport. Methods other than GET and POST, and POST bodies that are not
+//     application/json or application/x-www-form-urlencoded (or have no
+//     Content-Type) → UnsupportedProtocol (the emulator's choice: the service
+//     documents that code for "only GET and POST are supported").
+//     Size limits → RequestSizeLimitExceeded: GET query string over 32 KB,
+//     TC3 POST body over 10 MB, signature v1 POST body over 1 MB. A JSON body
+//     that does not parse, or is not an object → InvalidParameter ("The
+//     request body is not valid JSON: …"); an empty JSON body reads as {}.
+//     A parameter repeated in a query or form → InvalidParameter.
+//  2. Action and version. Missing Action or Version → MissingParameter;
+//     an action the emulator does not serve → InvalidAction; another version
+//     → NoSuchVersion.
+//  3. Region. Missing (CVM) → MissingParameter; a region that is neither one
+//     of the 18 the CVM page lists nor one present in the data →
+//     UnsupportedRegion. AssumeRole takes an optional Region.
+//  4. Authentication, exactly as the service:
+//     a malformed Authorization header (not TC3-HMAC-SHA256, missing
+//     Credential/SignedHeaders/Signature, SignedHeaders without content-type
+//     and host, a credential scope whose date is not the UTC date of the
+//     timestamp or whose service is not the action's — cvm for
+//     DescribeInstancesStatus, sts for AssumeRole), or a JSON POST without
+//     Authorization → AuthFailure.InvalidAuthorization;
+//     signature v1 without SecretId, Signature, Timestamp or Nonce →
+//     MissingParameter;
+//     a timestamp more than 5 minutes from the emulator's clock →
+//     AuthFailure.SignatureExpire;
+//     an unknown SecretId → AuthFailure.SecretIdNotFound;
+//     a wrong signature → AuthFailure.SignatureFailure;
+//     a missing or wrong token for a credential that has one, a token on a
+//     credential that has none, a revoked or expired temporary credential →
+//     AuthFailure.TokenFailure.
+//     Official SDKs disagree on what to sign on a non-default port: the Host
+//     header's host:port or the bare host name. Both are accepted, for TC3
+//     and v1. TC3 canonical header values are accepted as sent and
+//     lowercased (the documentation lowercases them), and
+//     X-TC-Content-SHA256: UNSIGNED-PAYLOAD is honoured.
+//  5. Rate limit (Config.RateLimit > 0): a token bucket per (SecretId,
+//     action) refilled at RateLimit per second, holding at most one second's
+//     worth (RateLimit tokens, at least 1), full at first use. A request takes
+//     a token when it arrives, after authentication and before any latency;
+//     with none left it gets RequestLimitExceeded with the service's message
+//     ("Your current request times equals to `N` in a second, which exceeds
+//     the frequency limit `R` for a second. Please reduce the frequency of
+//     calls.").
+//  6. Injected API errors (Faults.Errors).
+//  7. Parameters. A parameter the action does not take → UnknownParameter. A
+//     value of the wrong type (a string where an integer belongs, a number in
+//     InstanceIds, a list parameter without .N, non-contiguous numbering) →
+//     InvalidParameter. An integer out of range → InvalidParameterValue.
+//
+// # DescribeInstancesStatus
+//
+//   - InstanceIds: at most 100 (more → InvalidParameterValue.LimitExceeded).
+//     An ID that is not "ins-" followed by 8 lowercase letters or digits →
+//     InvalidInstanceId.Malformed naming it. IDs that do not exist are left
+//     out (there is no NotFound code). Answers keep the order the IDs were
+//     given in, each ID once. An empty InstanceIds means all instances, as
+//     the real service reads it.
+//   - Offset: integer, default 0, negative → InvalidParameterValue. Past the
+//     end: an empty InstanceStatusSet with the true TotalCount.
+//   - Limit: integer, default 20 — also when InstanceIds are given (50 IDs and
+//     no Limit return 20 of them) — over 100 →
+//     InvalidParameterValue.LimitExceeded, under 1 → InvalidParameterValue.
+//   - TotalCount is the true number of matches. Listings are sorted by
+//     InstanceId, so paging is stable.
+//   - States come from the data: each instance's load-time state, changed by
+//     its Transitions once their delay has passed since load (New,
+//     SetInstances or PUT /_emulator/instances). The current state is
+//     computed when asked; a region is kept as a slice sorted by ID plus an
+//     index by ID, so a page costs O(page) whatever the region's size.
+//
+// # AssumeRole (sts, 2018-08-13)
+//
+// Signed by any known credential, permanent or temporary, with service sts in
+// the TC3 scope. RoleArn (required, qcs::cam::uin/<digits>:roleName/<name>,
+// else InvalidParameter), RoleSessionName (required, 2–128 of [\w+=,.@-],
+// else InvalidParameter), DurationSeconds (optional, default 7200, 1–43200,
+// else InvalidParameterValue), Policy and ExternalId (optional strings).
+// A missing required parameter → MissingParameter. The answer carries fresh
+// random Credentials {Token, TmpSecretId, TmpSecretKey}, ExpiredTime (Unix)
+// and Expiration (RFC 3339, UTC). The credential works until it expires or
+// RevokeTemporaryCredentials; then AuthFailure.TokenFailure.
+//
+// # Clock
+//
+// Config.Now (default time.Now) shifted by SetClockOffset is the emulator's
+// clock for signature expiry, transitions, rate limiting and temporary
+// credential expiry. Shifting it also moves instances through their
+// transitions.
+//
+// # Admin API (unsigned)
+//
+//	GET  /_emulator/stats      Stats as JSON
+//	POST /_emulator/reset      zero the stats
+//	PUT  /_emulator/instances  body like the data file's "regions" object;
+//	                           replaces those regions, transitions from now
+//	GET  /_emulator/faults     the current Faults
+//	PUT  /_emulator/faults     replace the Faults ({} turns them off)
+//	POST /_emulator/revoke     RevokeTemporaryCredentials
+//	GET  /_emulator/clock      {"offset": "0s", "now": "…"}
+//	PUT  /_emulator/clock      {"offset": "10m"}: SetClockOffset
+//
+// A bad body answers HTTP 400 with {"error": "…"} naming the problem (for
+// instances, the JSON path and line and column); a wrong method 405.
+//
+// # Faults
+//
+// The body of PUT /_emulator/faults, and SetFaults:
+//
+//	{
+//	  "latency": "200ms",         // replaces Config.Latency while set (non-zero)
+//	  "jitter": "50ms",           // plus a uniform random 0..jitter per answer
+//	  "errors": {"InternalError": 0.1, "RequestLimitExceeded": 0.2},
+//	  "http_502": 0.05,           // HTML 502 Bad Gateway, not JSON
+//	  "http_504": 0.05,           // HTML 504 Gateway Time-out
+//	  "reset": 0.02,              // connection reset (RST) without an answer
+//	  "truncate": 0.02,           // Content-Length of the whole JSON, half of it sent, connection closed
+//	  "slow": 0.1, "slow_delay": "5s", // answer delayed by slow_delay more
+//	  "appear": 0.1,              // listings: a new instance (PENDING, RUNNING 5s later) is created first
+//	  "disappear": 0.1,           // listings: a random instance is removed first
+//	  "actions": ["DescribeInstancesStatus"] // default: every API action
+//	}
+//
+// Probabilities are per request, within 0..1. reset, http_502, http_504 and
+// the errors replace the answer and exclude each other: one random number
+// picks at most one of them (in that order, then error codes in sorted
+// order), so their sum must not exceed 1. A transport outcome (reset, 502,
+// 504) happens before authentication and does not take a rate-limit token;
+// an injected error code is answered after authentication and rate limiting
+// as an ordinary API error. truncate, slow, jitter, appear and disappear are
+// drawn independently. "Listings" are requests without InstanceIds.
+// Durations are strings such as "1.5s". The random source is seeded from
+// Config.Seed and drawn in a fixed order, so the same sequence of requests
+// meets the same faults. Unknown fields and unknown action names are refused.
+//
+// Latency, jitter and slow delays are waited after the answer is computed
+// and are cut short when the client goes away or the server closes; nothing
+// is written then.
+//
+// # Stats
+//
+// Requests counts API requests (/ and /v2/index.php). ByAction counts by
+// action name ("(unknown)" for missing or unknown actions). ByCode counts
+// "Success", error codes, and "HTTP502", "HTTP504", "ConnectionReset" for
+// injected transport faults; a truncated answer counts under its code.
+// Throttled counts RequestLimitExceeded answers, from the rate limiter or
+// injected.
+//
+// # Logging
+//
+// One slog line per API request ("api request": request_id, method, path,
+// action, region, signature method, secret_id, code, delay, server_time).
+// Secret keys, signatures and tokens are never logged.
+package emulator

@@ -1,0 +1,277 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// freshClient opens a new connection per request, so that no transport
+// retry hides a dropped connection.
+func freshClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+}
+
+func listing(t *testing.T, s *Server) *http.Request {
+	return tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{"Limit":100}`}.request(t, s)
+}
+
+func setFaults(t *testing.T, s *Server, f Faults) {
+	t.Helper()
+	if err := s.SetFaults(f); err != nil {
+		t.Fatalf("SetFaults: %v", err)
+	}
+}
+
+func TestFaultGatewayErrors(t *testing.T) {
+	s := startServer(t, Config{Regions: seedInstances()})
+	for _, tc := range []struct {
+		f      Faults
+		status int
+		key    string
+	}{{Faults{HTTP502: 1}, 502, "HTTP502"}, {Faults{HTTP504: 1}, 504, "HTTP504"}} {
+		setFaults(t, s, tc.f)
+		resp, err := freshClient().Do(listing(t, s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		closeQuietly(resp.Body)
+		if resp.StatusCode != tc.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s: HTTP %d %s", tc.key, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if json.Valid(body) {
+			t.Errorf("%s: body is JSON: %s", tc.key, body)
+		}
+		// The SDK reports a client-side error, not an API code.
+		if _, err := describe(sdkClient(t, s, defaultCred()), nil, nil, nil); err == nil || !strings.HasPrefix(sdkCode(err), "ClientError") {
+			t.Errorf("%s via SDK: %v", tc.key, err)
+		}
+		if n := s.Stats().ByCode[tc.key]; n != 2 {
+			t.Errorf("ByCode[%s] = %d, want 2", tc.key, n)
+		}
+	}
+}
+
+func TestFaultReset(t *testing.T) {
+	s := startServer(t, Config{Regions: seedInstances()})
+	setFaults(t, s, Faults{Reset: 1})
+	resp, err := freshClient().Do(listing(t, s))
+	if err == nil {
+		closeQuietly(resp.Body)
+		t.Fatalf("got HTTP %d, want a dropped connection", resp.StatusCode)
+	}
+	if _, err := describe(sdkClient(t, s, defaultCred()), nil, nil, nil); sdkCode(err) != "ClientError.NetworkError" {
+		t.Errorf("SDK: %v, want ClientError.NetworkError", err)
+	}
+	if st := s.Stats(); st.ByCode["ConnectionReset"] < 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestFaultTruncate(t *testing.T) {
+	s := startServer(t, Config{Regions: seedInstances()})
+	setFaults(t, s, Faults{Truncate: 1})
+	resp, err := freshClient().Do(listing(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeQuietly(resp.Body)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" || resp.ContentLength <= 0 {
+		t.Fatalf("HTTP %d %s length %d", resp.StatusCode, resp.Header.Get("Content-Type"), resp.ContentLength)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("reading a truncated body: %v, want unexpected EOF", err)
+	}
+	if int64(len(body)) != resp.ContentLength/2 {
+		t.Errorf("got %d of %d bytes, want half", len(body), resp.ContentLength)
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err == nil {
+		t.Errorf("the truncated body decodes: %s", body)
+	}
+	if st := s.Stats(); st.ByCode["Success"] != 1 {
+		t.Errorf("a truncated answer counts under its code: %+v", st)
+	}
+}
+
+func TestFaultErrorsAtRateOne(t *testing.T) {
+	s := startServer(t, Config{Regions: seedInstances()})
+	c := sdkClient(t, s, defaultCred())
+	setFaults(t, s, Faults{Errors: map[string]float64{"InternalError": 1}})
+	for range 3 {
+		if _, err := describe(c, nil, nil, nil); sdkCode(err) != "InternalError" {
+			t.Fatalf("%v, want InternalError", err)
+		}
+	}
+	setFaults(t, s, Faults{Errors: map[string]float64{"RequestLimitExceeded": 1}})
+	if _, err := describe(c, nil, nil, nil); sdkCode(err) != "RequestLimitExceeded" {
+		t.Fatalf("%v, want RequestLimitExceeded", err)
+	}
+	// Authentication still comes first.
+	if _, err := describe(sdkClient(t, s, defaultCredWrongKey()), nil, nil, nil); sdkCode(err) != "AuthFailure.SignatureFailure" {
+		t.Fatalf("%v, want AuthFailure.SignatureFailure", err)
+	}
+	st := s.Stats()
+	if st.ByCode["InternalError"] != 3 || st.Throttled != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	// Limited to AssumeRole: DescribeInstancesStatus is spared.
+	setFaults(t, s, Faults{Errors: map[string]float64{"InternalError": 1}, Actions: []string{"AssumeRole"}})
+	if _, err := describe(c, nil, nil, nil); err != nil {
+		t.Fatalf("faults limited to AssumeRole hit DescribeInstancesStatus: %v", err)
+	}
+	if _, err := assumeRole(t, s, defaultCred(), 0); sdkCode(err) != "InternalError" {
+		t.Fatalf("AssumeRole: %v, want InternalError", err)
+	}
+	setFaults(t, s, Faults{})
+	if _, err := describe(c, nil, nil, nil); err != nil {
+		t.Fatalf("after clearing faults: %v", err)
+	}
+}
+
+func TestFaultAppearDisappear(t *testing.T) {
+	s := startServer(t, Config{Regions: seedInstances()})
+	c := sdkClient(t, s, defaultCred())
+	total := func() int64 {
+		got, err := describe(c, nil, nil, i64(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *got.TotalCount
+	}
+	setFaults(t, s, Faults{Appear: 1})
+	if n := total(); n != 3 {
+		t.Fatalf("after one appearance: %d, want 3", n)
+	}
+	if n := total(); n != 4 {
+		t.Fatalf("after two: %d, want 4", n)
+	}
+	// Requests by ID do not churn.
+	if got, err := describe(c, []string{"ins-r8hr2upy"}, nil, nil); err != nil || *got.TotalCount != 1 {
+		t.Fatalf("by ID: %v", err)
+	}
+	setFaults(t, s, Faults{Disappear: 1})
+	for want := int64(3); want >= 0; want-- {
+		if n := total(); n != want {
+			t.Fatalf("disappearing: %d, want %d", n, want)
+		}
+	}
+	if n := total(); n != 0 {
+		t.Fatalf("empty region: %d", n)
+	}
+}
+
+func TestFaultsReproducible(t *testing.T) {
+	run := func(seed int64) string {
+		s := startServer(t, Config{Regions: seedInstances(), Seed: seed})
+		setFaults(t, s, Faults{Errors: map[string]float64{"InternalError": 0.3, "RequestLimitExceeded": 0.2}, Appear: 0.5})
+		var out []string
+		for range 40 {
+			a := do(t, listing(t, s))
+			out = append(out, a.code()+"/"+strings.Join(a.ids(), ","))
+		}
+		return strings.Join(out, " ")
+	}
+	a, b, c := run(42), run(42), run(43)
+	if a != b {
+		t.Fatalf("same seed, different faults:\n%s\n%s", a, b)
+	}
+	if a == c {
+		t.Fatalf("different seeds, same faults")
+	}
+	if !strings.Contains(a, "InternalError") || !strings.Contains(a, "Success") {
+		t.Fatalf("expected a mix of outcomes: %s", a)
+	}
+}
+
+func TestSetFaultsValidation(t *testing.T) {
+	s := startServer(t, Config{})
+	for name, f := range map[string]Faults{
+		"probability > 1":  {HTTP502: 1.5},
+		"negative":         {Truncate: -0.1},
+		"sum > 1":          {HTTP502: 0.6, Errors: map[string]float64{"InternalError": 0.6}},
+		"bad code":         {Errors: map[string]float64{"Internal Error": 0.1}},
+		"unknown action":   {Actions: []string{"DescribeInstances"}},
+		"slow w/o delay":   {Slow: 0.5},
+		"negative latency": {Latency: Duration(-time.Second)},
+	} {
+		if err := s.SetFaults(f); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// Latency and slow answers end when the client goes away, and Close neither
+// hangs nor leaves goroutines behind.
+func TestDelaysAbortAndNoLeaks(t *testing.T) {
+	s, err := Start(Config{Regions: seedInstances(), Latency: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	req := listing(t, s).WithContext(ctx)
+	if resp, err := freshClient().Do(req); err == nil {
+		closeQuietly(resp.Body)
+		t.Fatal("an hour of latency answered")
+	}
+	cancel()
+	setFaults(t, s, Faults{Latency: Duration(time.Millisecond), Slow: 1, SlowDelay: Duration(time.Hour)})
+	ctx, cancel = context.WithTimeout(t.Context(), 100*time.Millisecond)
+	if resp, err := freshClient().Do(listing(t, s).WithContext(ctx)); err == nil {
+		closeQuietly(resp.Body)
+		t.Fatal("a slow answer came quickly")
+	}
+	cancel()
+	// A request still waiting when Close is called is abandoned.
+	done := make(chan error, 1)
+	go func() {
+		resp, err := freshClient().Do(listing(t, s))
+		if err == nil {
+			closeQuietly(resp.Body)
+		}
+		done <- err
+	}()
+	for s.Stats().Requests < 3 {
+		runtime.Gosched()
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := <-done; err == nil {
+		t.Error("the pending request got an answer")
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	waitNoServerGoroutines(t)
+}
+
+// waitNoServerGoroutines fails if emulator or HTTP server goroutines remain.
+func waitNoServerGoroutines(t *testing.T) {
+	t.Helper()
+	var leaked string
+	for range 200 {
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		leaked = ""
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			if strings.Contains(g, "emulator.(*Server)") || strings.Contains(g, "net/http.(*conn).serve") || strings.Contains(g, "net/http.(*Server).Serve") {
+				leaked = g
+				break
+			}
+		}
+		if leaked == "" {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("goroutine left after Close:\n%s", leaked)
+}

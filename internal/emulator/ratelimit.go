@@ -1,0 +1,68 @@
+package emulator
+
+import (
+	"strconv"
+	"sync"
+	"time"
+)
+
+// rateLimiter is a token bucket per (SecretId, action): it refills at rate
+// tokens per second up to burst, one second's worth, so a client may spend a
+// whole second's allowance at once and then has to slow down to the rate.
+type rateLimiter struct {
+	rate  float64
+	burst float64
+
+	mu      sync.Mutex
+	buckets map[bucketKey]*bucket
+}
+
+type bucketKey struct{ secretID, action string }
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+	// second and seen count the requests within the current wall-clock
+	// second, only to word the error message as the service does.
+	second int64
+	seen   int
+}
+
+func newRateLimiter(rate float64) *rateLimiter {
+	if rate <= 0 {
+		return nil
+	}
+	return &rateLimiter{rate: rate, burst: max(rate, 1), buckets: make(map[bucketKey]*bucket)}
+}
+
+// allow takes a token for the request arriving at now. When none is left it
+// returns false and the number of requests seen in the current second.
+func (l *rateLimiter) allow(secretID, action string, now time.Time) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := bucketKey{secretID, action}
+	b := l.buckets[k]
+	if b == nil {
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[k] = b
+	}
+	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
+		b.tokens = min(l.burst, b.tokens+elapsed*l.rate)
+		b.last = now
+	}
+	if sec := now.Unix(); sec != b.second {
+		b.second, b.seen = sec, 0
+	}
+	b.seen++
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, b.seen
+	}
+	return false, b.seen
+}
+
+func (l *rateLimiter) message(seen int) string {
+	return "Your current request times equals to `" + strconv.Itoa(seen) +
+		"` in a second, which exceeds the frequency limit `" + strconv.FormatFloat(l.rate, 'f', -1, 64) +
+		"` for a second. Please reduce the frequency of calls."
+}

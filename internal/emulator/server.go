@@ -1,0 +1,505 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults applied by New.
+const (
+	DefaultSecretID          = "AKIDemulator"
+	DefaultSecretKey         = "emulator-secret"
+	DefaultCAMRoleName       = "emulator-cvm-role"
+	DefaultTempCredentialTTL = 2 * time.Hour
+	legacyGatewayPath        = "/v2/index.php"
+	adminPrefix              = "/_emulator/"
+	shutdownGracePeriod      = 5 * time.Second
+)
+
+// Server is the emulated API service. It is an http.Handler; Listen or Start
+// also serve it on a local port.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	creds   map[string]Credential
+	limiter *rateLimiter
+	temp    *tempStore
+	stats   statsCollector
+	offset  atomic.Int64 // clock offset, nanoseconds
+
+	mu      sync.RWMutex // guards regions
+	regions map[string]*regionStore
+
+	faultMu    sync.Mutex // guards faults, faultCodes and rng
+	faults     Faults
+	faultCodes []string
+	rng        *rand.Rand
+
+	// Lifecycle. closing is closed by Close to abort delays; lifeMu guards
+	// closed and the in-flight count.
+	lifeMu   sync.RWMutex
+	closed   bool
+	inflight sync.WaitGroup
+	closing  chan struct{}
+	httpSrv  *http.Server
+	url      string
+	serveWG  sync.WaitGroup
+}
+
+// New validates cfg and returns a Server that is not yet listening.
+func New(cfg Config) (*Server, error) {
+	if len(cfg.Credentials) == 0 {
+		cfg.Credentials = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
+	}
+	creds := make(map[string]Credential, len(cfg.Credentials))
+	for i, c := range cfg.Credentials {
+		switch {
+		case c.SecretID == "":
+			return nil, fmt.Errorf("Credentials[%d].SecretID: empty", i)
+		case c.SecretKey == "":
+			return nil, fmt.Errorf("Credentials[%d].SecretKey: empty", i)
+		}
+		if _, dup := creds[c.SecretID]; dup {
+			return nil, fmt.Errorf("Credentials[%d].SecretID: duplicate SecretId %q", i, c.SecretID)
+		}
+		creds[c.SecretID] = c
+	}
+	if err := validateRegions("Regions", cfg.Regions, nil); err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.Latency < 0:
+		return nil, fmt.Errorf("invalid Latency: negative duration %s", cfg.Latency)
+	case math.IsNaN(cfg.RateLimit) || math.IsInf(cfg.RateLimit, 0) || cfg.RateLimit < 0:
+		return nil, fmt.Errorf("RateLimit: %v is not a rate; use 0 for unlimited or a positive number of requests per second", cfg.RateLimit)
+	case cfg.TempCredentialTTL < 0:
+		return nil, fmt.Errorf("TempCredentialTTL: negative duration %s", cfg.TempCredentialTTL)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CAMRoleName == "" {
+		cfg.CAMRoleName = DefaultCAMRoleName
+	}
+	if strings.ContainsAny(cfg.CAMRoleName, "/?#") {
+		return nil, fmt.Errorf("CAMRoleName: %q cannot be part of a URL path", cfg.CAMRoleName)
+	}
+	if cfg.TempCredentialTTL == 0 {
+		cfg.TempCredentialTTL = DefaultTempCredentialTTL
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		creds:   creds,
+		limiter: newRateLimiter(cfg.RateLimit),
+		temp:    newTempStore(),
+		regions: make(map[string]*regionStore),
+		rng:     rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6376_6d2d_656d_7531)),
+		closing: make(chan struct{}),
+	}
+	s.stats.reset()
+	now := s.now()
+	for region, list := range cfg.Regions {
+		s.regions[region] = newRegionStore(list, now)
+	}
+	return s, nil
+}
+
+// Start is New followed by Listen on 127.0.0.1 with a free port.
+func Start(cfg Config) (*Server, error) {
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Listen("127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Listen serves the emulator on addr in the background. After it returns
+// without error, URL is valid.
+func (s *Server) Listen(addr string) error {
+	s.lifeMu.Lock()
+	defer s.lifeMu.Unlock()
+	if s.closed {
+		return errors.New("emulator: server is closed")
+	}
+	if s.httpSrv != nil {
+		return errors.New("emulator: already listening on " + s.url)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("emulator: listen: %w", err)
+	}
+	host, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("emulator: listen: %w", err)
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	s.url = "http://" + net.JoinHostPort(host, port)
+	s.httpSrv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	srv := s.httpSrv
+	s.serveWG.Add(1)
+	go func() {
+		defer s.serveWG.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve failed", "error", err)
+		}
+	}()
+	s.log.Info("listening", "url", s.url)
+	return nil
+}
+
+// URL is the base URL, "http://127.0.0.1:PORT", once listening.
+func (s *Server) URL() string {
+	s.lifeMu.RLock()
+	defer s.lifeMu.RUnlock()
+	return s.url
+}
+
+// Close stops the listener, aborts pending delays and waits for in-flight
+// handlers. It is safe to call more than once.
+func (s *Server) Close() error {
+	s.lifeMu.Lock()
+	if s.closed {
+		s.lifeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.closing)
+	srv := s.httpSrv
+	s.lifeMu.Unlock()
+
+	var err error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGracePeriod)
+		err = srv.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			err = srv.Close()
+		}
+		s.serveWG.Wait()
+	}
+	s.inflight.Wait()
+	return err
+}
+
+// now is the emulator's clock: Config.Now shifted by SetClockOffset.
+func (s *Server) now() time.Time {
+	return s.cfg.Now().Add(time.Duration(s.offset.Load()))
+}
+
+// SetClockOffset shifts the emulator's clock by d (signature expiry,
+// transitions, temporary credential expiry).
+func (s *Server) SetClockOffset(d time.Duration) {
+	s.offset.Store(int64(d))
+	s.log.Info("clock offset set", "offset", d.String())
+}
+
+// RevokeTemporaryCredentials makes every temporary credential issued so far
+// fail with AuthFailure.TokenFailure.
+func (s *Server) RevokeTemporaryCredentials() {
+	n := s.temp.revokeAll()
+	s.log.Info("temporary credentials revoked", "count", n)
+}
+
+// SetInstances replaces the instances of the regions named in regions (other
+// regions keep theirs). Transitions count from now.
+func (s *Server) SetInstances(regions map[string][]Instance) error {
+	return s.setInstances("Regions", regions)
+}
+
+func (s *Server) setInstances(root string, regions map[string][]Instance) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	taken := make(map[string]string)
+	for name, rs := range s.regions {
+		if _, replaced := regions[name]; replaced {
+			continue
+		}
+		for id := range rs.byID {
+			taken[id] = name
+		}
+	}
+	if err := validateRegions(root, regions, taken); err != nil {
+		return err
+	}
+	now := s.now()
+	for name, list := range regions {
+		s.regions[name] = newRegionStore(list, now)
+		s.log.Info("instances loaded", "region", name, "count", len(list))
+	}
+	return nil
+}
+
+// regionSupported reports whether the API accepts region.
+func (s *Server) regionSupported(region string) bool {
+	for _, r := range documentedRegions {
+		if r == region {
+			return true
+		}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.regions[region]
+	return ok
+}
+
+// ServeHTTP routes API requests (/ and the legacy /v2/index.php), the admin
+// API (/_emulator/…) and the metadata credential endpoint.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.lifeMu.RLock()
+	if s.closed {
+		s.lifeMu.RUnlock()
+		writeJSONError(w, http.StatusServiceUnavailable, "the emulator is shutting down")
+		return
+	}
+	s.inflight.Add(1)
+	s.lifeMu.RUnlock()
+	defer s.inflight.Done()
+
+	switch p := r.URL.Path; {
+	case p == "/" || p == "" || p == legacyGatewayPath:
+		s.serveAPI(w, r)
+	case strings.HasPrefix(p, adminPrefix):
+		s.serveAdmin(w, r)
+	case p == metadataPrefix || strings.HasPrefix(p, metadataPrefix+"/"):
+		s.serveMetadata(w, r)
+	default:
+		writeJSONError(w, http.StatusNotFound, "no such path %q: the API is served at / (and the legacy gateway at %s), the admin API under %s, credentials under %s/", p, legacyGatewayPath, adminPrefix, metadataPrefix)
+	}
+}
+
+// serveAPI answers one API request: parse, decide faults, process, wait the
+// latency, write.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	started := time.Now()
+	s.stats.request()
+	now := s.now()
+	requestID := newRequestID()
+
+	req, perr := parseRequest(r)
+	action := req.common["Action"]
+	def, known := actions[action]
+	var fx faultDraw
+	if known {
+		fx = s.drawFaults(action)
+	}
+
+	var (
+		body     []byte
+		code     string
+		secretID string
+	)
+	switch fx.outcome {
+	case outcomeReset:
+		code = "ConnectionReset"
+	case outcome502:
+		code = "HTTP502"
+	case outcome504:
+		code = "HTTP504"
+	default:
+		var result answer
+		var aerr *apiError
+		result, secretID, aerr = s.process(req, perr, def, known, &fx, now)
+		if aerr != nil {
+			code = aerr.Code
+			body = envelope(errorBody{Error: aerr, RequestId: requestID})
+		} else {
+			code = "Success"
+			result.setRequestID(requestID)
+			body = envelope(result)
+		}
+	}
+	actionKey := action
+	if !known {
+		actionKey = "(unknown)"
+	}
+	s.stats.record(actionKey, code)
+
+	latency := s.cfg.Latency
+	if fx.hasLat {
+		latency = fx.latency
+	}
+	delay := latency + fx.extra
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "api request",
+		slog.String("request_id", requestID),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.String("action", action),
+		slog.String("region", req.common["Region"]),
+		slog.String("signature", signatureName(req)),
+		slog.String("secret_id", secretID),
+		slog.String("code", code),
+		slog.Duration("delay", delay),
+		slog.Duration("server_time", time.Since(started)),
+	)
+	if !s.sleep(r.Context(), delay) {
+		// Drop the connection rather than let net/http send an empty 200.
+		dropConnection(w)
+		return
+	}
+	switch {
+	case fx.outcome == outcomeReset:
+		resetConnection(w)
+	case fx.outcome == outcome502:
+		writeGatewayError(w, http.StatusBadGateway)
+	case fx.outcome == outcome504:
+		writeGatewayError(w, http.StatusGatewayTimeout)
+	case fx.truncate:
+		writeTruncated(w, body)
+	default:
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", fmt.Sprint(len(body)))
+		h.Set("X-TC-RequestId", requestID)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+	}
+}
+
+// process runs the checks in the service's order, then the action.
+func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known bool, fx *faultDraw, now time.Time) (answer, string, *apiError) {
+	if perr != nil {
+		return nil, "", perr
+	}
+	action := req.common["Action"]
+	switch {
+	case action == "":
+		return nil, "", newError("MissingParameter", "The request is missing the required parameter `Action`.")
+	case !known:
+		return nil, "", newError("InvalidAction", "The action `%s` is not found; this emulator serves %s.", action, strings.Join(actionNames(), ", "))
+	}
+	switch v := req.common["Version"]; {
+	case v == "":
+		return nil, "", newError("MissingParameter", "The request is missing the required parameter `Version`.")
+	case v != def.version:
+		return nil, "", newError("NoSuchVersion", "The API version `%s` of action %s does not exist; use %s.", v, action, def.version)
+	}
+	region := req.common["Region"]
+	if region == "" && def.needsRegion {
+		return nil, "", newError("MissingParameter", "The request is missing the required parameter `Region`.")
+	}
+	if region != "" && !s.regionSupported(region) {
+		return nil, "", newError("UnsupportedRegion", "The region `%s` is not supported by %s.", region, action)
+	}
+	secretID, aerr := s.authenticate(req, def.service, now)
+	if aerr != nil {
+		return nil, secretID, aerr
+	}
+	if s.limiter != nil {
+		if ok, seen := s.limiter.allow(secretID, action, now); !ok {
+			return nil, secretID, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
+		}
+	}
+	if fx.outcome == outcomeError {
+		return nil, secretID, s.injectedError(fx.code)
+	}
+	params, aerr := bindParams(req, def.params)
+	if aerr != nil {
+		return nil, secretID, aerr
+	}
+	result, aerr := def.handle(s, &call{params: params, region: region, secretID: secretID, now: now, faults: fx})
+	return result, secretID, aerr
+}
+
+func signatureName(req *apiRequest) string {
+	switch req.kind {
+	case signatureTC3:
+		return tc3Algorithm
+	case signatureV1:
+		if req.common["SignatureMethod"] == methodSHA256 {
+			return methodSHA256
+		}
+		return methodSHA1
+	}
+	return ""
+}
+
+// sleep waits d unless the client goes away or the server closes; it reports
+// whether the answer should still be written.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.closing:
+		return false
+	}
+}
+
+// statsCollector is the mutable side of Stats.
+type statsCollector struct {
+	mu        sync.Mutex
+	requests  int64
+	throttled int64
+	byAction  map[string]int64
+	byCode    map[string]int64
+}
+
+func (c *statsCollector) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.requests, c.throttled = 0, 0
+	c.byAction = map[string]int64{}
+	c.byCode = map[string]int64{}
+}
+
+func (c *statsCollector) request() {
+	c.mu.Lock()
+	c.requests++
+	c.mu.Unlock()
+}
+
+func (c *statsCollector) record(action, code string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byAction[action]++
+	c.byCode[code]++
+	if strings.HasPrefix(code, "RequestLimitExceeded") {
+		c.throttled++
+	}
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	return Stats{
+		Requests:  s.stats.requests,
+		Throttled: s.stats.throttled,
+		ByAction:  maps.Clone(s.stats.byAction),
+		ByCode:    maps.Clone(s.stats.byCode),
+	}
+}
+
+// ResetStats zeroes the counters.
+func (s *Server) ResetStats() { s.stats.reset() }

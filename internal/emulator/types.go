@@ -1,0 +1,116 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Instance is one CVM instance as the emulator serves it. InstanceState is the
+// state at load time; Transitions change it later.
+type Instance struct {
+	InstanceId    string       `json:"InstanceId"`
+	InstanceState string       `json:"InstanceState"`
+	Transitions   []Transition `json:"Transitions,omitempty"`
+}
+
+// Transition moves an instance to InstanceState once After has passed since the
+// instance was loaded (at New, or when SetInstances / PUT /_emulator/instances
+// replaced its region).
+type Transition struct {
+	After         Duration `json:"After"`
+	InstanceState string   `json:"InstanceState"`
+}
+
+// Duration is a time.Duration that reads and writes JSON as a Go duration
+// string such as "1.5s" or "250ms".
+type Duration time.Duration
+
+// String formats the duration like time.Duration does.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalJSON writes the duration as a string such as "1.5s".
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads a duration string such as "1.5s". Bare numbers are
+// refused because their unit would be a guess.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration must be a string such as \"1.5s\", got %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: a duration is a string such as \"1.5s\" or \"250ms\"", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Credential is a permanent API key pair the emulator accepts. When Token is
+// set, every request signed with it must carry that token (X-TC-Token or the
+// Token parameter), like a temporary credential would.
+type Credential struct {
+	SecretID  string `json:"secret_id"`
+	SecretKey string `json:"secret_key"`
+	Token     string `json:"token,omitempty"`
+}
+
+// Config configures a Server. The zero value is usable: one credential
+// (AKIDemulator / emulator-secret), no instances, no latency, no rate limit.
+type Config struct {
+	// Credentials accepted by the API. If empty: AKIDemulator / emulator-secret.
+	Credentials []Credential
+	// Regions maps a region name to its instances. Every region named here is
+	// supported in addition to the 18 regions DescribeInstancesStatus lists.
+	Regions map[string][]Instance
+	// Latency delays every API answer (not admin, not metadata).
+	Latency time.Duration
+	// RateLimit is the number of requests per second allowed per SecretId and
+	// action (token bucket, burst of one second's worth); 0 means unlimited.
+	RateLimit float64
+	// Now is the emulator's clock; default time.Now. It decides signature
+	// expiry, instance transitions and temporary credential expiry.
+	Now func() time.Time
+	// Logger receives one line per API request; default: discard.
+	Logger *slog.Logger
+	// Seed makes fault injection reproducible. RequestIds and issued
+	// credentials stay random.
+	Seed int64
+	// CAMRoleName is the role the metadata endpoint serves; default
+	// "emulator-cvm-role".
+	CAMRoleName string
+	// TempCredentialTTL is the lifetime of credentials issued by the metadata
+	// endpoint (AssumeRole uses DurationSeconds, default 7200 s); default 2h.
+	TempCredentialTTL time.Duration
+}
+
+// Stats counts the API requests the emulator received since start or the last
+// ResetStats.
+type Stats struct {
+	Requests  int64            `json:"requests"`
+	Throttled int64            `json:"throttled"`
+	ByAction  map[string]int64 `json:"by_action"`
+	ByCode    map[string]int64 `json:"by_code"`
+}
+
+// Faults describes injected misbehavior; it is also the JSON body of
+// PUT /_emulator/faults. The zero value injects nothing. See the package
+// documentation for the exact semantics.
+type Faults struct {
+	Latency   Duration           `json:"latency"`
+	Jitter    Duration           `json:"jitter"`
+	Errors    map[string]float64 `json:"errors"`
+	HTTP502   float64            `json:"http_502"`
+	HTTP504   float64            `json:"http_504"`
+	Reset     float64            `json:"reset"`
+	Truncate  float64            `json:"truncate"`
+	Slow      float64            `json:"slow"`
+	SlowDelay Duration           `json:"slow_delay"`
+	Appear    float64            `json:"appear"`
+	Disappear float64            `json:"disappear"`
+	Actions   []string           `json:"actions,omitempty"`
+}
