@@ -1,0 +1,261 @@
+package cvm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultEndpoint       = "https://cvm.tencentcloudapi.com"
+	DefaultSTSEndpoint    = "https://sts.tencentcloudapi.com"
+	DefaultRateLimit      = 20
+	DefaultMaxRetries     = 8
+	DefaultConcurrency    = 32
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultRetryBaseDelay = 250 * time.Millisecond
+	DefaultRetryMaxDelay  = 10 * time.Second
+	DefaultPollInterval   = 2 * time.Second
+	DefaultMaxPoll        = 30 * time.Second
+	DefaultListRestarts   = 3
+
+	// PageSize is the largest Limit, and the most IDs one request may name.
+	PageSize = 100
+
+	cvmVersion = "2017-03-12"
+)
+
+// Config configures a Client. Zero fields take the defaults above.
+type Config struct {
+	Endpoint    string // CVM API URL
+	STSEndpoint string // STS API URL, for AssumeRole
+	Credentials CredentialSource
+	AssumeRole  *AssumeRole // applied on top of Credentials when set
+
+	RateLimit   float64 // DescribeInstancesStatus requests per second, per region
+	MaxRetries  int     // retries after the first attempt of a request
+	Concurrency int     // requests in flight at once for one read
+
+	HTTPClient     *http.Client
+	RequestTimeout time.Duration // per attempt
+	RetryBaseDelay time.Duration
+	RetryMaxDelay  time.Duration
+	PollInterval   time.Duration // first interval between polls when waiting
+	MaxPoll        time.Duration // longest interval between polls
+	ListRestarts   int           // listings restarted after the inventory changed
+	Now            func() time.Time
+	UserAgent      string
+}
+
+// Client reads instance states. It is safe for concurrent use, and all reads
+// through one Client share its rate limiters.
+type Client struct {
+	cfg      Config
+	endpoint *url.URL
+	creds    CredentialSource
+	caller   *caller
+
+	mu       sync.Mutex
+	limiters map[string]*RateLimiter // by region
+}
+
+// New checks cfg and returns a Client. It makes no request.
+func New(cfg Config) (*Client, error) {
+	if cfg.Credentials == nil {
+		return nil, ErrNoCredentials
+	}
+	setDefault(&cfg.Endpoint, DefaultEndpoint)
+	setDefault(&cfg.STSEndpoint, DefaultSTSEndpoint)
+	setDefault(&cfg.RateLimit, DefaultRateLimit)
+	setDefault(&cfg.MaxRetries, DefaultMaxRetries)
+	setDefault(&cfg.Concurrency, DefaultConcurrency)
+	setDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
+	setDefault(&cfg.RetryBaseDelay, DefaultRetryBaseDelay)
+	setDefault(&cfg.RetryMaxDelay, DefaultRetryMaxDelay)
+	setDefault(&cfg.PollInterval, DefaultPollInterval)
+	setDefault(&cfg.MaxPoll, DefaultMaxPoll)
+	setDefault(&cfg.ListRestarts, DefaultListRestarts)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if cfg.RateLimit < 0 || cfg.MaxRetries < 0 || cfg.Concurrency < 0 {
+		return nil, errors.New("rate limit, retries and concurrency must not be negative")
+	}
+
+	endpoint, err := ParseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("CVM endpoint: %w", err)
+	}
+	c := &Client{
+		cfg:      cfg,
+		endpoint: endpoint,
+		creds:    cfg.Credentials,
+		limiters: map[string]*RateLimiter{},
+		caller: &caller{
+			httpClient: cfg.HTTPClient,
+			timeout:    cfg.RequestTimeout,
+			now:        cfg.Now,
+			language:   "en-US",
+			userAgent:  cfg.UserAgent,
+		},
+	}
+	if cfg.AssumeRole != nil {
+		if cfg.AssumeRole.RoleARN == "" {
+			return nil, errors.New("assume_role needs a role_arn")
+		}
+		sts, err := ParseEndpoint(cfg.STSEndpoint)
+		if err != nil {
+			return nil, fmt.Errorf("STS endpoint: %w", err)
+		}
+		c.creds = assumeRoleCredentials(cfg.Credentials, *cfg.AssumeRole, sts, "", c.caller)
+	}
+	return c, nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// CredentialSourceName says where the client's credentials come from.
+func (c *Client) CredentialSourceName() string { return c.creds.Name() }
+
+// Limiter returns the rate limiter shared by every read of region.
+func (c *Client) Limiter(region string) *RateLimiter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.limiters[region]
+	if !ok {
+		l = NewRateLimiter(c.cfg.RateLimit)
+		c.limiters[region] = l
+	}
+	return l
+}
+
+// send makes one API request with retries. Each attempt waits for the rate
+// limiter, takes the current credential and is signed afresh.
+func (c *Client) send(ctx context.Context, region, action string, payload []byte, out answer, logFields map[string]any) error {
+	limiter := c.Limiter(region)
+	retriedToken := false
+	for attempt := 1; ; attempt++ {
+		if err := limiter.Wait(ctx); err != nil {
+			return contextError(ctx, err)
+		}
+		cred, err := c.creds.Credential(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return &CredentialError{Source: c.creds.Name(), Err: err}
+		}
+		start := time.Now()
+		apiErr := c.caller.call(ctx, c.endpoint, "cvm", action, cvmVersion, region, cred, payload, out)
+		c.logAttempt(ctx, action, region, attempt, time.Since(start), out, apiErr, logFields)
+		if apiErr == nil {
+			limiter.Succeeded()
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		apiErr.Attempts = attempt
+		if apiErr.throttled() {
+			limiter.Throttled()
+		}
+		// A temporary credential can be revoked or expire early: fetch a new
+		// one once, straight away, before giving up on it.
+		if inv, ok := c.creds.(invalidator); ok && !retriedToken && isCredentialRejection(apiErr.Code) {
+			retriedToken = true
+			inv.Invalidate()
+			continue
+		}
+		if !apiErr.retryable() || attempt > c.cfg.MaxRetries {
+			return apiErr
+		}
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return err
+		}
+	}
+}
+
+func isCredentialRejection(code string) bool {
+	switch code {
+	case "AuthFailure.TokenFailure", "UnauthorizedOperation.InvalidToken", "AuthFailure.SecretIdNotFound", "AuthFailure.SignatureFailure":
+		return true
+	}
+	return false
+}
+
+// backoff is exponential with full jitter: a uniformly random wait up to
+// base·2^(attempt-1), capped, so that many clients retrying at once spread out.
+func (c *Client) backoff(attempt int) time.Duration {
+	ceiling := c.cfg.RetryBaseDelay << min(attempt-1, 20)
+	if ceiling > c.cfg.RetryMaxDelay || ceiling <= 0 {
+		ceiling = c.cfg.RetryMaxDelay
+	}
+	return rand.N(ceiling) + 1
+}
+
+func (c *Client) logAttempt(ctx context.Context, action, region string, attempt int, latency time.Duration, out answer, apiErr *APIError, fields map[string]any) {
+	f := make(map[string]any, len(fields)+6)
+	for k, v := range fields {
+		f[k] = v
+	}
+	f["action"], f["region"], f["attempt"], f["latency_ms"] = action, region, attempt, latency.Milliseconds()
+	if apiErr != nil {
+		f["code"], f["request_id"] = apiErr.Code, apiErr.RequestID
+		tflog.Debug(ctx, "CVM API request failed", f)
+		return
+	}
+	f["code"], f["request_id"] = "Success", out.header().RequestID
+	tflog.Debug(ctx, "CVM API request", f)
+}
+
+// CredentialError means no credential could be obtained for a request.
+type CredentialError struct {
+	Source string
+	Err    error
+}
+
+func (e *CredentialError) Error() string { return "obtaining credentials: " + e.Err.Error() }
+func (e *CredentialError) Unwrap() error { return e.Err }
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// contextError prefers the context's own error to the rate limiter's
+// "would exceed context deadline", which is the same thing said early.
+func contextError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if _, ok := ctx.Deadline(); ok {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+func tflogDebug(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Debug(ctx, msg, fields)
+}

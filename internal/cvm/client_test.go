@@ -1,0 +1,351 @@
+package cvm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+)
+
+const (
+	testSecretID  = "AKIDclienttest0000000000000000000001"
+	testSecretKey = "client-test-secret-key"
+	testRegion    = "ap-guangzhou"
+)
+
+// startEmulator serves cfg on loopback for the duration of the test, with the
+// test credential added.
+func startEmulator(t testing.TB, cfg emulator.Config) *emulator.Server {
+	t.Helper()
+	cfg.Credentials = append(cfg.Credentials, emulator.Credential{SecretID: testSecretID, SecretKey: testSecretKey})
+	s, err := emulator.Start(cfg)
+	if err != nil {
+		t.Fatalf("starting the emulator: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// newTestClient talks to the emulator with short retry delays, so that
+// retried faults do not slow the suite down.
+func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*Config)) *Client {
+	t.Helper()
+	cfg := Config{
+		Endpoint:       s.URL(),
+		Credentials:    StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: testSecretKey}),
+		RateLimit:      1000,
+		RetryBaseDelay: time.Millisecond,
+		RetryMaxDelay:  5 * time.Millisecond,
+		PollInterval:   10 * time.Millisecond,
+		MaxPoll:        50 * time.Millisecond,
+	}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+func regionOf(instances []emulator.Instance) map[string][]emulator.Instance {
+	return map[string][]emulator.Instance{testRegion: instances}
+}
+
+// truth is the sorted (ID, state) list the emulator was seeded with.
+func truth(instances []emulator.Instance) []InstanceStatus {
+	out := make([]InstanceStatus, len(instances))
+	for i, in := range instances {
+		out[i] = InstanceStatus{InstanceID: in.InstanceId, State: in.InstanceState}
+	}
+	slices.SortFunc(out, func(a, b InstanceStatus) int {
+		switch {
+		case a.InstanceID < b.InstanceID:
+			return -1
+		case a.InstanceID > b.InstanceID:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+func TestListingPagesExactlyOncePerHundred(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 101, 1234} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			instances := emulator.GenerateInstances(n, int64(n)+1)
+			s := startEmulator(t, emulator.Config{Regions: regionOf(instances)})
+			res, err := newTestClient(t, s).DescribeInstancesStatus(context.Background(), testRegion, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(res.Instances, truth(instances)) {
+				t.Fatalf("listing returned %d instances, not the %d seeded (or not sorted by ID)", len(res.Instances), n)
+			}
+			if want := int64(max(1, (n+PageSize-1)/PageSize)); s.Stats().Requests != want {
+				t.Fatalf("requests = %d, want %d", s.Stats().Requests, want)
+			}
+		})
+	}
+}
+
+func TestReadByIDsChunksKeepsOrderAndReportsMissing(t *testing.T) {
+	instances := emulator.GenerateInstances(300, 7)
+	s := startEmulator(t, emulator.Config{Regions: regionOf(instances)})
+	state := map[string]string{}
+	for _, in := range instances {
+		state[in.InstanceId] = in.InstanceState
+	}
+
+	// 250 unique IDs in a shuffled order, 10 of them unknown, plus duplicates.
+	var ids, wantMissing []string
+	var want []InstanceStatus
+	for i := 0; i < 240; i++ {
+		in := instances[(i*37)%len(instances)]
+		ids = append(ids, in.InstanceId)
+		want = append(want, InstanceStatus{in.InstanceId, in.InstanceState})
+	}
+	for i := 0; i < 10; i++ {
+		id := fmt.Sprintf("ins-zzzz%04d", i)
+		ids = append(ids, id)
+		wantMissing = append(wantMissing, id)
+	}
+	ids = append(ids, ids[0], ids[5], wantMissing[0])
+
+	res, err := newTestClient(t, s).DescribeInstancesStatus(context.Background(), testRegion, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Instances, want) {
+		t.Fatalf("instances are not the 240 found ones in the order asked for:\n got %v\nwant %v", res.Instances[:5], want[:5])
+	}
+	if !slices.Equal(res.Missing, wantMissing) {
+		t.Fatalf("missing = %v, want %v", res.Missing, wantMissing)
+	}
+	if got := s.Stats().Requests; got != 3 {
+		t.Fatalf("250 unique IDs took %d requests, want 3", got)
+	}
+}
+
+func TestEmptyIDListSendsNothing(t *testing.T) {
+	s := startEmulator(t, emulator.Config{Regions: regionOf(emulator.GenerateInstances(10, 1))})
+	res, err := newTestClient(t, s).DescribeInstancesStatus(context.Background(), testRegion, []string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Instances) != 0 || len(res.Missing) != 0 || s.Stats().Requests != 0 {
+		t.Fatalf("an empty ID list returned %d instances after %d requests; it must read nothing", len(res.Instances), s.Stats().Requests)
+	}
+}
+
+func TestMalformedIDRefusedBeforeAnyRequest(t *testing.T) {
+	s := startEmulator(t, emulator.Config{})
+	_, err := newTestClient(t, s).DescribeInstancesStatus(context.Background(), testRegion, []string{"ins-r8hr2upy", "INS-R8HR2UPY"})
+	if err == nil || s.Stats().Requests != 0 {
+		t.Fatalf("err = %v after %d requests; want an error and no request", err, s.Stats().Requests)
+	}
+}
+
+// Ten reads at once through one client stay under the service's limit:
+// the limiter is shared, not per read.
+func TestConcurrentReadsShareTheLimiter(t *testing.T) {
+	const limit = 100
+	instances := emulator.GenerateInstances(1000, 3)
+	s := startEmulator(t, emulator.Config{Regions: regionOf(instances), RateLimit: limit})
+	c := newTestClient(t, s, func(c *Config) { c.RateLimit = limit })
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
+			if err == nil && len(res.Instances) != len(instances) {
+				err = fmt.Errorf("got %d instances, want %d", len(res.Instances), len(instances))
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := s.Stats()
+	if st.Throttled != 0 || st.Requests != 100 {
+		t.Fatalf("requests = %d, throttled = %d; want 100 requests and none throttled", st.Requests, st.Throttled)
+	}
+}
+
+func TestRetryableFaultsAreSurvived(t *testing.T) {
+	faults := map[string]emulator.Faults{
+		"RequestLimitExceeded": {Errors: map[string]float64{"RequestLimitExceeded": 0.4}},
+		"InternalError":        {Errors: map[string]float64{"InternalError": 0.4}},
+		"InternalServerError":  {Errors: map[string]float64{"InternalServerError": 0.4}},
+		"ServiceUnavailable":   {Errors: map[string]float64{"ServiceUnavailable": 0.4}},
+		"HTTP502":              {HTTP502: 0.4},
+		"HTTP504":              {HTTP504: 0.4},
+		"ConnectionReset":      {Reset: 0.4},
+		"TruncatedBody":        {Truncate: 0.4},
+		"SlowerThanTimeout":    {Slow: 0.3, SlowDelay: emulator.Duration(2 * time.Second)},
+	}
+	instances := emulator.GenerateInstances(950, 11)
+	for name, f := range faults {
+		t.Run(name, func(t *testing.T) {
+			s := startEmulator(t, emulator.Config{Regions: regionOf(instances), Seed: 42})
+			if err := s.SetFaults(f); err != nil {
+				t.Fatal(err)
+			}
+			c := newTestClient(t, s, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond; c.MaxRetries = 20 })
+			for range 3 {
+				res, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
+				if err != nil {
+					t.Fatalf("read failed despite retries: %v", err)
+				}
+				if !slices.Equal(res.Instances, truth(instances)) {
+					t.Fatalf("read returned %d instances, not the exact %d", len(res.Instances), len(instances))
+				}
+			}
+			if st := s.Stats(); st.Requests <= 30 {
+				t.Fatalf("only %d requests for 3 reads of 10 pages: the fault was never injected", st.Requests)
+			}
+		})
+	}
+}
+
+func TestNonRetryableErrorsSurfaceAtOnce(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(*emulator.Server, *Config)
+		code  string
+	}{
+		{"wrong secret key", func(_ *emulator.Server, c *Config) {
+			c.Credentials = StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: "wrong"})
+		}, "AuthFailure.SignatureFailure"},
+		{"unknown secret id", func(_ *emulator.Server, c *Config) {
+			c.Credentials = StaticCredentials("test", Credential{SecretID: "AKIDunknown", SecretKey: testSecretKey})
+		}, "AuthFailure.SecretIdNotFound"},
+		{"clock skew", func(s *emulator.Server, _ *Config) { s.SetClockOffset(10 * time.Minute) }, "AuthFailure.SignatureExpire"},
+		{"token on a permanent key", func(_ *emulator.Server, c *Config) {
+			c.Credentials = StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: testSecretKey, Token: "bogus"})
+		}, "AuthFailure.TokenFailure"},
+		{"unsupported region", func(_ *emulator.Server, _ *Config) {}, "UnsupportedRegion"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startEmulator(t, emulator.Config{Regions: regionOf(emulator.GenerateInstances(5, 1))})
+			c := newTestClient(t, s, func(c *Config) { tc.setup(s, c) })
+			region := testRegion
+			if tc.code == "UnsupportedRegion" {
+				region = "xx-nowhere"
+			}
+			_, err := c.DescribeInstancesStatus(context.Background(), region, nil)
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("err = %v, want an *APIError", err)
+			}
+			if apiErr.Code != tc.code || apiErr.RequestID == "" || apiErr.Attempts != 1 || apiErr.Hint() == "" {
+				t.Fatalf("got code %q, RequestId %q, %d attempts, hint %q; want %s, a RequestId, 1 attempt and a hint",
+					apiErr.Code, apiErr.RequestID, apiErr.Attempts, apiErr.Hint(), tc.code)
+			}
+			if s.Stats().Requests != 1 {
+				t.Fatalf("%d requests; a non-retryable error must not be retried", s.Stats().Requests)
+			}
+		})
+	}
+}
+
+func TestThrottlingBeyondRetriesNamesTheFix(t *testing.T) {
+	s := startEmulator(t, emulator.Config{Regions: regionOf(emulator.GenerateInstances(5, 1))})
+	if err := s.SetFaults(emulator.Faults{Errors: map[string]float64{"RequestLimitExceeded": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := newTestClient(t, s, func(c *Config) { c.MaxRetries = 3 }).DescribeInstancesStatus(context.Background(), testRegion, nil)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "RequestLimitExceeded" || apiErr.Attempts != 4 {
+		t.Fatalf("err = %v; want RequestLimitExceeded after 4 attempts", err)
+	}
+	if s.Stats().Requests != 4 {
+		t.Fatalf("%d requests, want 1 + 3 retries", s.Stats().Requests)
+	}
+}
+
+func TestListingThatNeverSettlesFails(t *testing.T) {
+	s := startEmulator(t, emulator.Config{Regions: regionOf(emulator.GenerateInstances(450, 5)), Seed: 1})
+	if err := s.SetFaults(emulator.Faults{Appear: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := newTestClient(t, s).DescribeInstancesStatus(context.Background(), testRegion, nil)
+	if !errors.Is(err, ErrListingUnstable) {
+		t.Fatalf("err = %v, want ErrListingUnstable", err)
+	}
+	// Each of the 1+ListRestarts listings stops at its first inconsistent page.
+	if got := s.Stats().Requests; got > int64((DefaultListRestarts+1)*5) {
+		t.Fatalf("%d requests; the restarts must be bounded", got)
+	}
+}
+
+// With churn, a read either fails or returns the inventory exactly as it
+// was when the read ended: never a silently mixed list.
+func TestChurnGivesExactSetOrError(t *testing.T) {
+	for seed := int64(1); seed <= 8; seed++ {
+		s := startEmulator(t, emulator.Config{Regions: regionOf(emulator.GenerateInstances(777, seed)), Seed: seed})
+		if err := s.SetFaults(emulator.Faults{Appear: 0.05, Disappear: 0.05}); err != nil {
+			t.Fatal(err)
+		}
+		c := newTestClient(t, s)
+		res, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
+		if err := s.SetFaults(emulator.Faults{}); err != nil {
+			t.Fatal(err)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrListingUnstable) {
+				t.Fatalf("seed %d: err = %v, want ErrListingUnstable", seed, err)
+			}
+			continue
+		}
+		after, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.Instances, after.Instances) {
+			t.Fatalf("seed %d: the read returned %d instances but the region holds %d", seed, len(res.Instances), len(after.Instances))
+		}
+	}
+}
+
+func TestCancellationStopsTheRead(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	s := startEmulator(t, emulator.Config{Regions: regionOf(emulator.GenerateInstances(2000, 1)), Latency: 30 * time.Second})
+	c := newTestClient(t, s)
+	defer c.cfg.HTTPClient.CloseIdleConnections()
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.DescribeInstancesStatus(ctx, testRegion, nil)
+		done <- err
+	}()
+	for s.Stats().Requests == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read went on after its context was cancelled")
+	}
+}

@@ -1,0 +1,281 @@
+package cvm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// InstanceStatus is the state of one instance.
+type InstanceStatus struct {
+	InstanceID string
+	State      string
+}
+
+// Result is the answer to one read.
+type Result struct {
+	// Instances holds, for a read by ID, the instances found in the order
+	// asked for (each once); for a listing, every instance sorted by ID.
+	Instances []InstanceStatus
+	// Missing holds the IDs asked for that the service does not know, in
+	// the order asked for.
+	Missing []string
+}
+
+// describeAnswer is DescribeInstancesStatus's answer envelope.
+type describeAnswer struct {
+	Response struct {
+		responseHeader
+		TotalCount        *int64 `json:"TotalCount"`
+		InstanceStatusSet []struct {
+			InstanceID    string `json:"InstanceId"`
+			InstanceState string `json:"InstanceState"`
+		} `json:"InstanceStatusSet"`
+	} `json:"Response"`
+}
+
+func (a *describeAnswer) header() *responseHeader { return &a.Response.responseHeader }
+func (a *describeAnswer) reset()                  { *a = describeAnswer{} }
+
+type describeRequest struct {
+	InstanceIds []string `json:"InstanceIds,omitempty"`
+	Offset      int      `json:"Offset"`
+	Limit       int      `json:"Limit"`
+}
+
+// page is one validated answer.
+type page struct {
+	total     int
+	instances []InstanceStatus
+}
+
+// maxTotalCount bounds the TotalCount an answer may claim. It is far above
+// any account's quota of instances, and keeps a corrupt answer from making a
+// listing allocate (or request) without end.
+const maxTotalCount = 10_000_000
+
+// decodePage checks a successful answer for what the rest of the client
+// relies on: a plausible TotalCount, and well-formed IDs and states.
+func decodePage(a *describeAnswer) (page, error) {
+	r := &a.Response
+	if r.TotalCount == nil || *r.TotalCount < 0 || *r.TotalCount > maxTotalCount {
+		return page{}, errors.New("the answer has no valid TotalCount")
+	}
+	if len(r.InstanceStatusSet) > PageSize {
+		return page{}, fmt.Errorf("the answer holds %d statuses, more than a page of %d", len(r.InstanceStatusSet), PageSize)
+	}
+	p := page{total: int(*r.TotalCount), instances: make([]InstanceStatus, len(r.InstanceStatusSet))}
+	for i, s := range r.InstanceStatusSet {
+		if !ValidInstanceID(s.InstanceID) || s.InstanceState == "" {
+			return page{}, fmt.Errorf("the answer's InstanceStatusSet[%d] is not a valid instance status", i)
+		}
+		p.instances[i] = InstanceStatus{InstanceID: s.InstanceID, State: s.InstanceState}
+	}
+	return p, nil
+}
+
+// describe sends one DescribeInstancesStatus request (with retries) and
+// returns its validated page. An answer that does not decode as a page is
+// retried like a truncated one.
+func (c *Client) describe(ctx context.Context, region string, req describeRequest) (page, error) {
+	payload, err := json.Marshal(req)
+	if err != nil {
+		return page{}, err
+	}
+	fields := map[string]any{"offset": req.Offset, "limit": req.Limit, "instance_id_count": len(req.InstanceIds)}
+	for attempt := 0; ; attempt++ {
+		var a describeAnswer
+		if err := c.send(ctx, region, "DescribeInstancesStatus", payload, &a, fields); err != nil {
+			return page{}, err
+		}
+		p, err := decodePage(&a)
+		if err == nil {
+			return p, nil
+		}
+		if attempt >= c.cfg.MaxRetries {
+			return page{}, &APIError{Action: "DescribeInstancesStatus", Region: region, Code: codeBadAnswer,
+				Message: err.Error(), RequestID: a.Response.RequestID, Attempts: attempt + 1}
+		}
+	}
+}
+
+// DescribeInstancesStatus reads the states of the given instances, or of
+// every instance in the region when ids is nil. An empty, non-nil ids reads
+// nothing and sends no request: the service would take an empty list to
+// mean "all". IDs must be well-formed (ValidInstanceID); duplicates are read
+// once.
+func (c *Client) DescribeInstancesStatus(ctx context.Context, region string, ids []string) (*Result, error) {
+	if ids == nil {
+		instances, err := c.listAll(ctx, region)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Instances: instances}, nil
+	}
+	return c.byIDs(ctx, region, ids)
+}
+
+func (c *Client) byIDs(ctx context.Context, region string, ids []string) (*Result, error) {
+	unique := make([]string, 0, len(ids))
+	seen := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		if !ValidInstanceID(id) {
+			return nil, fmt.Errorf("%q is not a valid instance ID: expected \"ins-\" followed by 8 lowercase letters or digits", id)
+		}
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			unique = append(unique, id)
+		}
+	}
+	chunks := (len(unique) + PageSize - 1) / PageSize
+	states := make(map[string]string, len(unique))
+	var mu sync.Mutex
+	err := forEach(ctx, chunks, c.cfg.Concurrency, func(ctx context.Context, i int) error {
+		chunk := unique[i*PageSize : min((i+1)*PageSize, len(unique))]
+		// Limit must be sent: its default of 20 applies to ID lookups too.
+		p, err := c.describe(ctx, region, describeRequest{InstanceIds: chunk, Limit: len(chunk)})
+		if err != nil {
+			return err
+		}
+		if len(p.instances) != p.total {
+			return fmt.Errorf("DescribeInstancesStatus in %s answered %d of the %d instances it counted for %d IDs: %w",
+				region, len(p.instances), p.total, len(chunk), ErrListingUnstable)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range p.instances {
+			if _, asked := seen[s.InstanceID]; !asked {
+				return fmt.Errorf("DescribeInstancesStatus in %s answered instance %s, which was not asked for", region, s.InstanceID)
+			}
+			states[s.InstanceID] = s.State
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Instances: make([]InstanceStatus, 0, len(states))}
+	for _, id := range unique {
+		if state, ok := states[id]; ok {
+			res.Instances = append(res.Instances, InstanceStatus{InstanceID: id, State: state})
+		} else {
+			res.Missing = append(res.Missing, id)
+		}
+	}
+	return res, nil
+}
+
+// errChanged means one listing attempt saw the inventory change.
+type errChanged struct{ why string }
+
+func (e errChanged) Error() string { return e.why }
+
+// listAll pages through every instance of the region: one request to learn
+// TotalCount, then the remaining pages in parallel. If the inventory changes
+// meanwhile (TotalCount moves, a page is short, an instance shows up twice)
+// the listing starts over, at most ListRestarts times.
+func (c *Client) listAll(ctx context.Context, region string) ([]InstanceStatus, error) {
+	var reasons []string
+	for try := 0; try <= c.cfg.ListRestarts; try++ {
+		instances, err := c.listOnce(ctx, region)
+		var changed errChanged
+		if !errors.As(err, &changed) {
+			return instances, err
+		}
+		reasons = append(reasons, changed.why)
+	}
+	return nil, fmt.Errorf("listing the instances of %s: %w %d times in a row (%s); retry when the inventory is stable",
+		region, ErrListingUnstable, len(reasons), strings.Join(reasons, "; "))
+}
+
+func (c *Client) listOnce(ctx context.Context, region string) ([]InstanceStatus, error) {
+	first, err := c.describe(ctx, region, describeRequest{Offset: 0, Limit: PageSize})
+	if err != nil {
+		return nil, err
+	}
+	total := first.total
+	if want := min(PageSize, total); len(first.instances) != want {
+		return nil, errChanged{fmt.Sprintf("the first page held %d instances of a TotalCount of %d", len(first.instances), total)}
+	}
+	pages := make([][]InstanceStatus, (total+PageSize-1)/PageSize)
+	if len(pages) > 0 {
+		pages[0] = first.instances
+	}
+	err = forEach(ctx, len(pages)-1, c.cfg.Concurrency, func(ctx context.Context, i int) error {
+		offset := (i + 1) * PageSize
+		p, err := c.describe(ctx, region, describeRequest{Offset: offset, Limit: PageSize})
+		if err != nil {
+			return err
+		}
+		if p.total != total {
+			return errChanged{fmt.Sprintf("TotalCount moved from %d to %d", total, p.total)}
+		}
+		if want := min(PageSize, total-offset); len(p.instances) != want {
+			return errChanged{fmt.Sprintf("the page at offset %d held %d instances instead of %d", offset, len(p.instances), want)}
+		}
+		pages[i+1] = p.instances
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	all := make([]InstanceStatus, 0, total)
+	for _, p := range pages {
+		all = append(all, p...)
+	}
+	slices.SortFunc(all, func(a, b InstanceStatus) int { return strings.Compare(a.InstanceID, b.InstanceID) })
+	for i := 1; i < len(all); i++ {
+		if all[i].InstanceID == all[i-1].InstanceID {
+			return nil, errChanged{fmt.Sprintf("instance %s appeared on two pages", all[i].InstanceID)}
+		}
+	}
+	return all, nil
+}
+
+// forEach runs fn for 0..n-1 on up to workers goroutines. The first error
+// cancels the others and is returned once they have all stopped.
+func forEach(ctx context.Context, n, workers int, fn func(ctx context.Context, i int) error) error {
+	if n <= 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     int
+	)
+	for range min(n, max(workers, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if firstErr != nil || next >= n {
+					mu.Unlock()
+					return
+				}
+				i := next
+				next++
+				mu.Unlock()
+				if err := fn(ctx, i); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}

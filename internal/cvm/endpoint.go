@@ -1,0 +1,71 @@
+package cvm
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// DefaultDomain is the root domain of the public Tencent Cloud API.
+const DefaultDomain = "tencentcloudapi.com"
+
+// ServiceURL is the endpoint of a service (e.g. "cvm", "sts") under a root
+// domain, as the official provider builds it from `domain` and `protocol`.
+func ServiceURL(service, domain, protocol string) string {
+	if domain == "" {
+		domain = DefaultDomain
+	}
+	scheme := "https"
+	if strings.EqualFold(protocol, "http") {
+		scheme = "http"
+	}
+	return scheme + "://" + service + "." + domain
+}
+
+// ParseEndpoint checks an endpoint URL and returns it parsed.
+//
+// Plain http is accepted only for loopback hosts: the security token travels
+// in a header and the request body names the account's instances, so neither
+// may cross a network unencrypted.
+func ParseEndpoint(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return nil, fmt.Errorf("%q is not a URL: expected a scheme and a host, such as https://cvm.tencentcloudapi.com or http://127.0.0.1:9100", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("%q uses plain http to %s, which is not a loopback address: credentials and the security token would cross the network unencrypted. Use https, or http only for a local emulator on 127.0.0.1, [::1] or localhost", raw, u.Hostname())
+		}
+	default:
+		return nil, fmt.Errorf("%q uses the unsupported scheme %q: use https (or http for a local emulator on a loopback address)", raw, u.Scheme)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%q contains user information; credentials belong in secret_id/secret_key, never in the endpoint", redactUserinfo(u))
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%q has a query or fragment; give only the scheme, host, optional port and path", raw)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+// IsLoopback reports whether host (a name or an IP address, without port)
+// refers to this machine.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func redactUserinfo(u *url.URL) string {
+	c := *u
+	c.User = url.User("REDACTED")
+	return c.String()
+}
