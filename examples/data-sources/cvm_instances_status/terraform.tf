@@ -1,0 +1,7 @@
+terraform {
+  required_providers {
+    cvm = {
+      source = "cvmkit/cvm"
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package provider
+
+import (
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+)
+
+// The worked examples under examples/ are run here, unchanged, so that none
+// of them can rot. They configure the provider the way users do, so the
+// emulator is reached through the environment.
+func exampleEnv(t *testing.T, regions map[string][]emulator.Instance) {
+	t.Helper()
+	needsEmulator(t)
+	isolateEnv(t)
+	target := newAccTarget(t, regions)
+	t.Setenv(EnvEndpoint, target.emu.URL())
+	t.Setenv(EnvSecretID, accSecretID)
+	t.Setenv(EnvSecretKey, accSecretKey)
+}
+
+func ids(values ...string) config.Variable {
+	vars := make([]config.Variable, len(values))
+	for i, v := range values {
+		vars[i] = config.StringVariable(v)
+	}
+	return config.ListVariable(vars...)
+}
+
+func TestAccExample_provider(t *testing.T) {
+	exampleEnv(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	// The directory holds a provider block, so the harness wants the
+	// provider named on the step rather than the test case.
+	resource.Test(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			ProtoV6ProviderFactories: factories(),
+			ConfigDirectory:          config.StaticDirectory("../../examples/provider"),
+		}},
+	})
+}
+
+func TestAccExample_dataSource(t *testing.T) {
+	exampleEnv(t, map[string][]emulator.Instance{
+		DefaultRegion: {inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "STOPPED")},
+		"ap-shanghai": {inst("ins-cccccccc", "RUNNING"), inst("ins-dddddddd", "RUNNING")},
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			ConfigDirectory: config.StaticDirectory("../../examples/data-sources/cvm_instances_status"),
+			ConfigVariables: config.Variables{"web_instance_ids": ids("ins-aaaaaaaa", "ins-bbbbbbbb", "ins-eeeeeeee")},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("web_states", knownvalue.MapExact(map[string]knownvalue.Check{
+					"ins-aaaaaaaa": knownvalue.StringExact("RUNNING"),
+					"ins-bbbbbbbb": knownvalue.StringExact("STOPPED"),
+				})),
+				statecheck.ExpectKnownOutputValue("web_not_found", knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("ins-eeeeeeee")})),
+				statecheck.ExpectKnownOutputValue("shanghai_running", knownvalue.Int64Exact(2)),
+			},
+		}},
+	})
+}
+
+func TestAccExample_gatedDeploy(t *testing.T) {
+	exampleEnv(t, seeded(inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "RUNNING"), inst("ins-cccccccc", "STOPPED")))
+	dir := config.StaticDirectory("../../examples/gated-deploy")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{
+			{
+				ConfigDirectory: dir,
+				ConfigVariables: config.Variables{"web_instance_ids": ids("ins-aaaaaaaa", "ins-cccccccc")},
+				ExpectError:     regexp.MustCompile(`Web instances not running: ins-cccccccc \(STOPPED\)`),
+			},
+			{
+				ConfigDirectory: dir,
+				ConfigVariables: config.Variables{"web_instance_ids": ids("ins-aaaaaaaa", "ins-dddddddd")},
+				ExpectError:     regexp.MustCompile(`Unknown web instances: ins-dddddddd`),
+			},
+			{
+				ConfigDirectory: dir,
+				ConfigVariables: config.Variables{"web_instance_ids": ids("ins-aaaaaaaa", "ins-bbbbbbbb")},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownOutputValue("release", knownvalue.StringExact("2026.11.1")),
+				},
+			},
+		},
+	})
+}
+
+func TestAccExample_checkBlock(t *testing.T) {
+	exampleEnv(t, seeded(inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "STOPPED")))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			// The assertion fails (one instance is stopped); a check block
+			// only warns, so the run must still succeed. A failed check
+			// leaves its data source to be read again by the next plan,
+			// which Terraform shows as a pending read.
+			ConfigDirectory:    config.StaticDirectory("../../examples/check-block"),
+			ExpectNonEmptyPlan: true,
+			ConfigVariables:    config.Variables{"web_instance_ids": ids("ins-aaaaaaaa", "ins-bbbbbbbb")},
+		}},
+	})
+}
+
+func TestAccExample_waitForRunning(t *testing.T) {
+	exampleEnv(t, seeded(
+		inst("ins-aaaaaaaa", "RUNNING"),
+		inst("ins-bbbbbbbb", "STARTING", emulator.Transition{After: emulator.Duration(1500 * time.Millisecond), InstanceState: "RUNNING"}),
+	))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{{
+			ConfigDirectory: config.StaticDirectory("../../examples/wait-for-running"),
+			ConfigVariables: config.Variables{"new_instance_ids": ids("ins-bbbbbbbb", "ins-aaaaaaaa")},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("registered", knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.StringExact("ins-aaaaaaaa"), knownvalue.StringExact("ins-bbbbbbbb"),
+				})),
+			},
+		}},
+	})
+}

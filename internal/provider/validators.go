@@ -1,0 +1,60 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+)
+
+const instanceIDRule = `an instance ID is "ins-" followed by exactly 8 lowercase letters or digits, such as "ins-r8hr2upy"`
+
+// instanceIDValidator checks one instance ID, before any request is made,
+// and says how to fix the common mistakes.
+type instanceIDValidator struct{}
+
+func (instanceIDValidator) Description(context.Context) string {
+	return "must be " + instanceIDRule
+}
+
+func (v instanceIDValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (instanceIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Instance ID", req.Path.String()+": an instance ID must not be null: "+instanceIDRule+".")
+		return
+	}
+	if req.ConfigValue.IsUnknown() {
+		return
+	}
+	if msg := instanceIDProblem(req.ConfigValue.ValueString()); msg != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Instance ID", req.Path.String()+": "+msg)
+	}
+}
+
+// instanceIDProblem explains what is wrong with id, or returns "".
+func instanceIDProblem(id string) string {
+	if cvm.ValidInstanceID(id) {
+		return ""
+	}
+	quoted := fmt.Sprintf("%q", id)
+	if len(id) > 40 {
+		quoted = fmt.Sprintf("%q… (%d characters)", id[:40], len(id))
+	}
+	msg := fmt.Sprintf("%s is not a valid instance ID: %s.", quoted, instanceIDRule)
+	trimmed := strings.TrimSpace(id)
+	switch {
+	case id == "":
+		msg = "the instance ID is empty: " + instanceIDRule + "."
+	case trimmed != id && cvm.ValidInstanceID(strings.ToLower(trimmed)):
+		msg += fmt.Sprintf(" It has surrounding spaces: use %q (trimspace() removes them).", strings.ToLower(trimmed))
+	case cvm.ValidInstanceID(strings.ToLower(id)):
+		msg += fmt.Sprintf(" IDs are lower case: use %q (lower() converts it).", strings.ToLower(id))
+	}
+	return msg
+}
