@@ -87,7 +87,13 @@ func New(cfg Config) (*Client, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		// A transport of its own, so that idle connections and settings
+		// are not shared with whatever else the process does.
+		transport := http.DefaultTransport
+		if t, ok := transport.(*http.Transport); ok {
+			transport = t.Clone()
+		}
+		cfg.HTTPClient = &http.Client{Transport: transport}
 	}
 	if cfg.RateLimit < 0 || cfg.MaxRetries < 0 || cfg.Concurrency < 0 {
 		return nil, errors.New("rate limit, retries and concurrency must not be negative")

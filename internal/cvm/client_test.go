@@ -329,7 +329,7 @@ func TestCancellationStopsTheRead(t *testing.T) {
 	s := startEmulator(t, emulator.Config{Regions: regionOf(emulator.GenerateInstances(2000, 1)), Latency: 30 * time.Second})
 	c := newTestClient(t, s)
 	defer c.cfg.HTTPClient.CloseIdleConnections()
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

@@ -136,7 +136,7 @@ func CAMRoleCredentials(roleName, metadataURL string, hc *http.Client, now func(
 		if err != nil {
 			return Credential{}, fmt.Errorf("the metadata service did not answer (%v); cam_role_name works only on a CVM instance with that role bound", err)
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if err != nil {
 			return Credential{}, fmt.Errorf("reading the metadata answer: %w", err)

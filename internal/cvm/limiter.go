@@ -23,11 +23,10 @@ type RateLimiter struct {
 // of 1 keeps the requests evenly spaced, so that even the service's strictest
 // reading of "N per second" is never exceeded.
 func NewRateLimiter(perSecond float64) *RateLimiter {
-	max := rate.Limit(perSecond)
+	ceiling := rate.Limit(perSecond)
 	// Never below a sixteenth of the configured rate: throttling that
 	// persists at that pace is reported rather than waited out.
-	floor := max / 16
-	return &RateLimiter{max: max, floor: floor, lim: rate.NewLimiter(max, 1)}
+	return &RateLimiter{max: ceiling, floor: ceiling / 16, lim: rate.NewLimiter(ceiling, 1)}
 }
 
 // Wait blocks until the next request may be sent or ctx is done.

@@ -89,7 +89,7 @@ func (c *caller) call(ctx context.Context, endpoint *url.URL, service, action, v
 	if err != nil {
 		return transportFailure(ctx, attemptCtx, fail, c.timeout, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	if err != nil {
 		return transportFailure(ctx, attemptCtx, fail, c.timeout, fmt.Errorf("reading the answer: %w", err))

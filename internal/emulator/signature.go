@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"hash"
 	"sort"
 	"strings"
 	"time"
@@ -93,7 +92,7 @@ func v1StringToSign(method, host, path string, params map[string]string) string 
 // v1Sign returns base64(HMAC(secretKey, s)); method HmacSHA256 selects
 // SHA-256, anything else SHA-1 (as the service documents).
 func v1Sign(secretKey, s, method string) string {
-	var h func() hash.Hash = sha1.New
+	h := sha1.New
 	if method == methodSHA256 {
 		h = sha256.New
 	}

@@ -16,7 +16,10 @@ func configWithIDs(t *testing.T, ids ...string) tfsdk.Config {
 	ctx := context.Background()
 	var sresp datasource.SchemaResponse
 	NewInstancesStatusDataSource().Schema(ctx, datasource.SchemaRequest{}, &sresp)
-	typ := sresp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	typ, ok := sresp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		t.Fatalf("the schema's type is %T, not an object", sresp.Schema.Type().TerraformType(ctx))
+	}
 	attrs := map[string]tftypes.Value{}
 	for name, at := range typ.AttributeTypes {
 		attrs[name] = tftypes.NewValue(at, nil)
@@ -29,8 +32,17 @@ func configWithIDs(t *testing.T, ids ...string) tfsdk.Config {
 	return tfsdk.Config{Schema: sresp.Schema, Raw: tftypes.NewValue(typ, attrs)}
 }
 
+func validatingDataSource(t *testing.T) datasource.DataSourceWithValidateConfig {
+	t.Helper()
+	d, ok := NewInstancesStatusDataSource().(datasource.DataSourceWithValidateConfig)
+	if !ok {
+		t.Fatal("the data source does not validate its configuration")
+	}
+	return d
+}
+
 func TestDuplicateIDsWarnOnce(t *testing.T) {
-	d := NewInstancesStatusDataSource().(datasource.DataSourceWithValidateConfig)
+	d := validatingDataSource(t)
 	var resp datasource.ValidateConfigResponse
 	d.ValidateConfig(context.Background(), datasource.ValidateConfigRequest{
 		Config: configWithIDs(t, "ins-aaaaaaaa", "ins-bbbbbbbb", "ins-aaaaaaaa", "ins-aaaaaaaa", "ins-bbbbbbbb"),
@@ -45,7 +57,7 @@ func TestDuplicateIDsWarnOnce(t *testing.T) {
 }
 
 func TestNoWarningWithoutDuplicates(t *testing.T) {
-	d := NewInstancesStatusDataSource().(datasource.DataSourceWithValidateConfig)
+	d := validatingDataSource(t)
 	var resp datasource.ValidateConfigResponse
 	d.ValidateConfig(context.Background(), datasource.ValidateConfigRequest{Config: configWithIDs(t, "ins-aaaaaaaa", "ins-bbbbbbbb")}, &resp)
 	if len(resp.Diagnostics) != 0 {

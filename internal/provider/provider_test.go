@@ -42,7 +42,10 @@ func TestMain(m *testing.M) {
 	// The harness serves the in-process provider under
 	// <host>/<namespace>/cvm; make that the provider's real address.
 	if os.Getenv("TF_ACC_PROVIDER_NAMESPACE") == "" {
-		os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "cvmkit")
+		if err := os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "cvmkit"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
 	// Some machines point TF_CLI_CONFIG_FILE at a file that does not exist.
 	// Terraform only warns, but OpenTofu's warning confuses the harness's
@@ -59,9 +62,12 @@ func TestMain(m *testing.M) {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
 			}
-			os.Setenv("TF_CLI_CONFIG_FILE", empty)
+			if err := os.Setenv("TF_CLI_CONFIG_FILE", empty); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
 			code := m.Run()
-			os.RemoveAll(dir)
+			_ = os.RemoveAll(dir)
 			os.Exit(code)
 		}
 	}
