@@ -129,3 +129,28 @@ func TestAccExample_waitForRunning(t *testing.T) {
 		}},
 	})
 }
+
+// The configuration `make demo` plans, with the emulator data it ships.
+func TestAccExample_demo(t *testing.T) {
+	data, err := emulator.LoadDataFile("../../examples/demo/emulator-data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	regions := data.Regions
+	regions[DefaultRegion] = append(regions[DefaultRegion], emulator.GenerateInstances(1000, 7)...)
+	exampleEnv(t, regions)
+	resource.Test(t, resource.TestCase{
+		Steps: []resource.TestStep{{
+			ProtoV6ProviderFactories: factories(),
+			ConfigDirectory:          config.StaticDirectory("../../examples/demo"),
+			// The batch check fails on purpose (a stopped and a rebooting
+			// worker): a warning, and its data source is read again next plan.
+			ExpectNonEmptyPlan: true,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("web_tier", knownvalue.StringExact(
+					"ins-web00001   RUNNING\nins-web00002   RUNNING\nins-web00003   RUNNING")),
+				statecheck.ExpectKnownOutputValue("fleet_size", knownvalue.Int64Exact(1006)),
+			},
+		}},
+	})
+}
