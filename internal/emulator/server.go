@@ -55,6 +55,12 @@ type Server struct {
 	httpSrv  *http.Server
 	url      string
 	serveWG  sync.WaitGroup
+
+	// Connections accepted that have not sent a request yet; Close drops
+	// them, as http.Server.Shutdown would wait five seconds for each.
+	connMu   sync.Mutex
+	newConns map[net.Conn]struct{}
+	dropNew  bool
 }
 
 // New validates cfg and returns a Server that is not yet listening.
@@ -102,14 +108,15 @@ func New(cfg Config) (*Server, error) {
 		cfg.TempCredentialTTL = DefaultTempCredentialTTL
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		creds:   creds,
-		limiter: newRateLimiter(cfg.RateLimit),
-		temp:    newTempStore(),
-		regions: make(map[string]*regionStore),
-		rng:     rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6376_6d2d_656d_7531)),
-		closing: make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		creds:    creds,
+		limiter:  newRateLimiter(cfg.RateLimit),
+		temp:     newTempStore(),
+		regions:  make(map[string]*regionStore),
+		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6376_6d2d_656d_7531)),
+		closing:  make(chan struct{}),
+		newConns: make(map[net.Conn]struct{}),
 	}
 	s.stats.reset()
 	now := s.now()
@@ -159,6 +166,7 @@ func (s *Server) Listen(addr string) error {
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		ConnState:         s.trackConn,
 	}
 	srv := s.httpSrv
 	s.serveWG.Add(1)
@@ -194,6 +202,7 @@ func (s *Server) Close() error {
 
 	var err error
 	if srv != nil {
+		s.closeUnusedConns()
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownGracePeriod)
 		err = srv.Shutdown(ctx)
 		cancel()
@@ -204,6 +213,33 @@ func (s *Server) Close() error {
 	}
 	s.inflight.Wait()
 	return err
+}
+
+// trackConn follows connections until they send their first request.
+func (s *Server) trackConn(c net.Conn, state http.ConnState) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	switch {
+	case state == http.StateNew && s.dropNew:
+		_ = c.Close()
+	case state == http.StateNew:
+		s.newConns[c] = struct{}{}
+	default:
+		delete(s.newConns, c)
+	}
+}
+
+// closeUnusedConns closes the connections that never sent a request, and
+// every one accepted from now on. A client that dialled and then gave up (a
+// cancelled read) otherwise holds Close up for five seconds.
+func (s *Server) closeUnusedConns() {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	s.dropNew = true
+	for c := range s.newConns {
+		_ = c.Close()
+		delete(s.newConns, c)
+	}
 }
 
 // now is the emulator's clock: Config.Now shifted by SetClockOffset.
