@@ -155,7 +155,7 @@ func (c *Client) Limiter(region string) *RateLimiter {
 // limiter, takes the current credential and is signed afresh.
 func (c *Client) send(ctx context.Context, region, action string, payload []byte, out answer, logFields map[string]any) error {
 	limiter := c.Limiter(region)
-	retriedToken := false
+	var rejected *Credential // the last temporary credential the service refused
 	for attempt := 1; ; attempt++ {
 		if err := limiter.Wait(ctx); err != nil {
 			return contextError(ctx, err)
@@ -164,6 +164,15 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			// STS throttling or failing for a moment is as transient as the
+			// CVM API doing so, and retried the same way.
+			var stsErr *APIError
+			if errors.As(err, &stsErr) && stsErr.retryable() && attempt <= c.cfg.MaxRetries {
+				if err := sleep(ctx, c.backoff(attempt)); err != nil {
+					return err
+				}
+				continue
 			}
 			return &CredentialError{Source: c.creds.Name(), Err: err}
 		}
@@ -182,11 +191,21 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 			limiter.Throttled()
 		}
 		// A temporary credential can be revoked or expire early: fetch a new
-		// one once, straight away, before giving up on it.
-		if inv, ok := c.creds.(invalidator); ok && !retriedToken && isCredentialRejection(apiErr.Code) {
-			retriedToken = true
-			inv.Invalidate()
-			continue
+		// one, straight away the first time. Each later rejection must be of
+		// a different credential, and counts as a retry: the same credential
+		// refused twice is not a matter of its age.
+		if inv, ok := c.creds.(invalidator); ok && isCredentialRejection(apiErr.Code) {
+			first := rejected == nil
+			if first || (!sameCredential(*rejected, cred) && attempt <= c.cfg.MaxRetries) {
+				rejected = &cred
+				inv.InvalidateIf(cred)
+				if !first {
+					if err := sleep(ctx, c.backoff(attempt)); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 		}
 		if !apiErr.retryable() || attempt > c.cfg.MaxRetries {
 			return apiErr
@@ -196,6 +215,8 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 		}
 	}
 }
+
+func sameCredential(a, b Credential) bool { return a.SecretID == b.SecretID && a.Token == b.Token }
 
 func isCredentialRejection(code string) bool {
 	switch code {

@@ -45,6 +45,10 @@ type CredentialSource interface {
 // call fetches a new one.
 type invalidator interface {
 	Invalidate()
+	// InvalidateIf forgets the cached credential only if it is the rejected
+	// one: a request that was refused with an older credential must not
+	// throw away the fresh one another request has fetched meanwhile.
+	InvalidateIf(rejected Credential)
 }
 
 // StaticCredentials is a credential that never changes.
@@ -104,6 +108,14 @@ func (s *refreshingSource) Credential(ctx context.Context) (Credential, error) {
 func (s *refreshingSource) Invalidate() {
 	s.mu.Lock()
 	s.valid = false
+	s.mu.Unlock()
+}
+
+func (s *refreshingSource) InvalidateIf(rejected Credential) {
+	s.mu.Lock()
+	if s.cur.SecretID == rejected.SecretID && s.cur.Token == rejected.Token {
+		s.valid = false
+	}
 	s.mu.Unlock()
 }
 

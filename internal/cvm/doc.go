@@ -17,5 +17,8 @@
 // A read either returns the exact set of instances the service reported or
 // fails: a listing whose TotalCount moves, whose pages come back short or
 // which sees an instance twice is restarted a bounded number of times and then
-// reported as an error, never returned partially.
+// reported as an error, never returned partially. The one change offset paging
+// cannot see is a deletion and a creation on opposite sides of a page boundary
+// between the reads of the two pages: RELIABILITY.md ("The limit of offset
+// paging") describes it; reads by ID are not affected.
 package cvm

@@ -31,7 +31,11 @@ func ServiceURL(service, domain, protocol string) string {
 func ParseEndpoint(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Scheme == "" {
-		return nil, fmt.Errorf("%q is not a URL: expected a scheme and a host, such as https://cvm.tencentcloudapi.com or http://127.0.0.1:9100", raw)
+		return nil, fmt.Errorf("%q is not a URL: expected a scheme and a host, such as https://cvm.tencentcloudapi.com or http://127.0.0.1:9100", redactRawUserinfo(raw))
+	}
+	// Before anything that quotes the endpoint back.
+	if u.User != nil {
+		return nil, fmt.Errorf("%q contains user information; credentials belong in secret_id/secret_key, never in the endpoint", redactUserinfo(u))
 	}
 	switch u.Scheme {
 	case "https":
@@ -41,9 +45,6 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 		}
 	default:
 		return nil, fmt.Errorf("%q uses the unsupported scheme %q: use https (or http for a local emulator on a loopback address)", raw, u.Scheme)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("%q contains user information; credentials belong in secret_id/secret_key, never in the endpoint", redactUserinfo(u))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("%q has a query or fragment; give only the scheme, host, optional port and path", raw)
@@ -68,4 +69,18 @@ func redactUserinfo(u *url.URL) string {
 	c := *u
 	c.User = url.User("REDACTED")
 	return c.String()
+}
+
+// redactRawUserinfo hides what may be user information in an endpoint that
+// does not even parse: everything between the scheme and the last "@".
+func redactRawUserinfo(raw string) string {
+	at := strings.LastIndex(raw, "@")
+	if at < 0 {
+		return raw
+	}
+	start := 0
+	if i := strings.Index(raw, "://"); i >= 0 && i < at {
+		start = i + len("://")
+	}
+	return raw[:start] + "REDACTED" + raw[at:]
 }

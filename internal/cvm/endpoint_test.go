@@ -27,6 +27,8 @@ func TestParseEndpoint(t *testing.T) {
 		"http://localhost.example.com":         "not a loopback",
 		"ftp://127.0.0.1":                      "unsupported scheme",
 		"https://AKID:secret@cvm.example.com/": "user information",
+		"http://AKID:secret@10.0.0.8:9100":     "user information",
+		"https://AKID:se cret@cvm.example.com": "not a URL",
 		"https://cvm.tencentcloudapi.com/?a=1": "query",
 	}
 	for raw, want := range bad {
@@ -34,7 +36,7 @@ func TestParseEndpoint(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseEndpoint(%q) = %v, want an error saying %q", raw, err, want)
 		}
-		if err != nil && strings.Contains(err.Error(), "secret@") {
+		if err != nil && (strings.Contains(err.Error(), "secret@") || strings.Contains(err.Error(), "cret@")) {
 			t.Errorf("ParseEndpoint(%q) repeats the credentials in its error: %v", raw, err)
 		}
 	}

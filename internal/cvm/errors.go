@@ -24,7 +24,11 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s in %s failed", e.Action, e.Region)
+	b.WriteString(e.Action)
+	if e.Region != "" {
+		fmt.Fprintf(&b, " in %s", e.Region)
+	}
+	b.WriteString(" failed")
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}
@@ -59,6 +63,9 @@ func (e *APIError) Hint() string {
 		return "This region does not offer CVM, or its name is misspelt. Check region / TENCENTCLOUD_REGION."
 	case e.Code == "InvalidInstanceId.Malformed", strings.HasPrefix(e.Code, "InvalidParameterValue.InstanceIdMalformed"):
 		return "Instance IDs are \"ins-\" followed by 8 lowercase letters or digits."
+	case e.Code == codeCertificate:
+		return "The endpoint's TLS certificate is not signed by an authority this machine trusts, names another host, or has expired. " +
+			"If the endpoint sits behind a private CA (a proxy or gateway), add that CA to the system trust store, or point SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR at it. Certificate verification cannot be turned off."
 	case strings.HasPrefix(e.Code, "ClientError."):
 		return "The service could not be reached or did not answer properly. Check the endpoint, proxies and network, then retry; max_retries controls how often a read retries."
 	case e.Code == "InternalError", e.Code == "InternalServerError", e.Code == "ServiceUnavailable":
@@ -87,6 +94,10 @@ const (
 	codeTimeout    = "ClientError.Timeout"
 	codeBadAnswer  = "ClientError.ParseJsonError"
 	codeHTTPStatus = "ClientError.HttpStatusCodeError"
+	// codeCertificate is not the SDK's: it reports the certificate
+	// verification failures the SDK lumps into NetworkError, which are not
+	// worth retrying.
+	codeCertificate = "ClientError.CertificateVerificationError"
 )
 
 // WaitError is returned when instances did not reach the wanted states.

@@ -3,6 +3,8 @@ package cvm
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,6 +117,16 @@ func (c *caller) call(ctx context.Context, endpoint *url.URL, service, action, v
 }
 
 func transportFailure(ctx, attemptCtx context.Context, fail func(string, string, error) *APIError, timeout time.Duration, err error) *APIError {
+	// A certificate that cannot be verified will not verify on a retry.
+	var (
+		verifyErr   *tls.CertificateVerificationError
+		unknownAuth x509.UnknownAuthorityError
+		wrongHost   x509.HostnameError
+		invalidCert x509.CertificateInvalidError
+	)
+	if errors.As(err, &verifyErr) || errors.As(err, &unknownAuth) || errors.As(err, &wrongHost) || errors.As(err, &invalidCert) {
+		return fail(codeCertificate, "TLS certificate verification failed: "+err.Error(), err)
+	}
 	if ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
 		return fail(codeTimeout, fmt.Sprintf("no complete answer within %s", timeout), err)
 	}
