@@ -102,7 +102,7 @@ func (d *instancesStatusDataSource) Schema(ctx context.Context, _ datasource.Sch
 				Optional:    true,
 				Validators: []validator.List{
 					listvalidator.SizeAtLeast(1),
-					listvalidator.ValueStringsAre(stringvalidator.OneOf(cvm.States...)),
+					listvalidator.ValueStringsAre(notNullValidator{what: "state", rule: "use one of " + strings.Join(cvm.States, ", ")}, stringvalidator.OneOf(cvm.States...)),
 				},
 			},
 			"timeouts": timeouts.AttributesWithOpts(ctx, timeouts.Opts{
@@ -151,9 +151,19 @@ func (d *instancesStatusDataSource) Configure(_ context.Context, req datasource.
 	d.data = data
 }
 
-// ValidateConfig warns about duplicate IDs. Malformed IDs are caught by the
-// attribute's validator, at their index.
+// ValidateConfig warns about duplicate IDs and refuses a read timeout that
+// is not positive (the timeouts validator only checks that it parses).
+// Malformed IDs are caught by the attribute's validator, at their index.
 func (d *instancesStatusDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var readTimeout types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("timeouts").AtName("read"), &readTimeout)...)
+	if !readTimeout.IsNull() && !readTimeout.IsUnknown() {
+		if d, err := time.ParseDuration(readTimeout.ValueString()); err == nil && d <= 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read Timeout",
+				fmt.Sprintf("timeouts.read is %q: it must be a positive duration, such as \"10m\", or left out for the default of 20m.", readTimeout.ValueString()))
+		}
+	}
+
 	var ids types.List
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("instance_ids"), &ids)...)
 	if ids.IsNull() || ids.IsUnknown() {

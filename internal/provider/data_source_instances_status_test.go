@@ -196,34 +196,6 @@ data "cvm_instances_status" "test" {
 	})
 }
 
-func TestAccInstancesStatus_badIDsFailAtPlan(t *testing.T) {
-	cases := map[string]struct {
-		ids  string
-		want string
-	}{
-		"malformed":  {`["ins-r8hr2upy", "ins-1122"]`, `instance_ids\[1\]: "ins-1122" is not a valid instance ID`},
-		"upper case": {`["INS-R8HR2UPY"]`, `instance_ids\[0\][\s\S]*use "ins-r8hr2upy"`},
-		"padded":     {`["ins-r8hr2upy", " ins-5d8a23rs "]`, `instance_ids\[1\][\s\S]*surrounding spaces`},
-		"blank":      {`["ins-r8hr2upy", "", "ins-5d8a23rs"]`, `instance_ids\[1\]: the instance ID is empty`},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			target := newAccTarget(t, seeded())
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories(),
-				Steps: []resource.TestStep{{
-					Config:      target.provider + "\ndata \"cvm_instances_status\" \"test\" {\n  instance_ids = " + tc.ids + "\n}",
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(tc.want),
-				}},
-			})
-			if target.emu != nil && target.emu.Stats().Requests != 0 {
-				t.Fatalf("a malformed ID sent %d requests; it must be refused before any", target.emu.Stats().Requests)
-			}
-		})
-	}
-}
-
 func TestAccInstancesStatus_waitSucceedsAfterTransitions(t *testing.T) {
 	needsEmulator(t)
 	target := newAccTarget(t, seeded(
@@ -285,22 +257,6 @@ data "cvm_instances_status" "test" {
 	if got := target.emu.Stats().Requests; got != 1 {
 		t.Fatalf("%d requests; LAUNCH_FAILED must end the wait on the first read", got)
 	}
-}
-
-func TestAccInstancesStatus_badWaitStateFailsAtPlan(t *testing.T) {
-	target := newAccTarget(t, seeded())
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{{
-			Config: target.provider + `
-data "cvm_instances_status" "test" {
-  instance_ids    = ["ins-aaaaaaaa"]
-  wait_for_states = ["RUNING"]
-}`,
-			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`wait_for_states\[0\][\s\S]*RUNNING`),
-		}},
-	})
 }
 
 const preconditionConfig = `

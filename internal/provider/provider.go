@@ -224,7 +224,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"session_name": schema.StringAttribute{
 						MarkdownDescription: "Name of the role session, shown in CloudAudit. Default `" + DefaultSessionName + "`.",
 						Optional:            true,
-						Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[\w+=,.@-]{2,128}$`), "must be 2 to 128 letters, digits or the characters +=,.@-_")},
+						Validators:          []validator.String{stringvalidator.RegexMatches(sessionNamePattern, "must be 2 to 128 letters, digits or the characters +=,.@-_")},
 					},
 					"session_duration": schema.Int64Attribute{
 						MarkdownDescription: "Lifetime of the temporary credentials in seconds, at most 43200. Default 7200.",
@@ -245,7 +245,10 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 	}
 }
 
-var roleARNPattern = regexp.MustCompile(`^qcs::cam::uin/\d+:role(Name)?/[\w+=,.@/-]+$`)
+var (
+	roleARNPattern     = regexp.MustCompile(`^qcs::cam::uin/\d+:role(Name)?/[\w+=,.@/-]+$`)
+	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,128}$`)
+)
 
 func (p *CVMProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
 	var ar *assumeRoleModel
@@ -417,7 +420,7 @@ func settingsFrom(cfg providerModel, diags diagAdder) settings {
 		s.rateLimit = cfg.RateLimit.ValueFloat64()
 	} else if v, ok := os.LookupEnv(EnvRateLimit); ok && v != "" {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0.1 || f > 1000 {
+		if err != nil || !(f >= 0.1 && f <= 1000) { // NaN fails every comparison
 			diags.AddAttributeError(path.Root("rate_limit"), "Invalid Rate Limit",
 				fmt.Sprintf("%s=%q must be a number of requests per second between 0.1 and 1000.", EnvRateLimit, v))
 		}
@@ -469,6 +472,11 @@ func assumeRoleFrom(m *assumeRoleModel, diags diagAdder) *cvm.AssumeRole {
 	}
 	ar.RoleARN = arn
 	if v := os.Getenv(EnvAssumeRoleSession); v != "" {
+		if !sessionNamePattern.MatchString(v) {
+			diags.AddAttributeError(path.Root("assume_role"), "Invalid Session Name",
+				fmt.Sprintf("%s=%q must be 2 to 128 letters, digits or the characters +=,.@-_.", EnvAssumeRoleSession, v))
+			return nil
+		}
 		ar.SessionName = v
 	}
 	if v := os.Getenv(EnvAssumeRoleDuration); v != "" {

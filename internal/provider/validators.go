@@ -58,3 +58,20 @@ func instanceIDProblem(id string) string {
 	}
 	return msg
 }
+
+// notNullValidator refuses a null list element. Left alone, a null reaches
+// Read and fails there as the framework's internal "Value Conversion Error".
+type notNullValidator struct{ what, rule string }
+
+func (v notNullValidator) Description(context.Context) string {
+	return "each " + v.what + " must not be null"
+}
+
+func (v notNullValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v notNullValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+strings.ToUpper(v.what[:1])+v.what[1:],
+			fmt.Sprintf("%s: a %s must not be null: %s.", req.Path, v.what, v.rule))
+	}
+}

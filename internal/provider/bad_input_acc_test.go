@@ -1,0 +1,157 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
+)
+
+// The cases of badInputs marked terraform, run through `terraform plan`
+// against an emulator: Terraform shows the same error, and no request is
+// sent. Accepted configurations must plan without error.
+func TestAccBadInputThroughTerraform(t *testing.T) {
+	for _, tc := range badInputs() {
+		if !tc.terraform {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			isolateEnv(t)
+			e := emutest.Start(t, emulator.Config{
+				Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+				Regions:     seeded(inst("ins-aaaaaaaa", "RUNNING")),
+			}, emutest.Options{})
+			dir := t.TempDir()
+			for name, content := range tc.files {
+				writeFile(t, filepath.Join(dir, name), content)
+			}
+			for k, v := range tc.env {
+				t.Setenv(k, strings.ReplaceAll(v, "$DIR", dir))
+			}
+			pcfg := map[string]any{"endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
+			for k, v := range tc.provider {
+				if s, isString := v.(string); isString {
+					v = strings.ReplaceAll(s, "$DIR", dir)
+				}
+				pcfg[k] = v
+			}
+			dcfg := tc.data
+			if dcfg == nil {
+				dcfg = map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}}
+			}
+			config := requiredProviders + `
+resource "terraform_data" "later" {
+  input = "ins-aaaaaaaa"
+}
+resource "terraform_data" "later_list" {
+  input = ["ins-aaaaaaaa"]
+}
+` + hclBlock(`provider "cvm"`, pcfg) + hclBlock(`data "cvm_instances_status" "test"`, dcfg)
+
+			step := resource.TestStep{Config: config, PlanOnly: true}
+			if tc.stage == ok {
+				step.ExpectNonEmptyPlan = true
+			} else {
+				step.ExpectError = terraformErrorPattern(tc.want)
+			}
+			resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: []resource.TestStep{step}})
+			if got := e.Requests(); got != tc.requests {
+				t.Errorf("%d requests reached the emulator, want %d", got, tc.requests)
+			}
+		})
+	}
+}
+
+// terraformErrorPattern matches the wanted strings in order, across the
+// line breaks Terraform puts into long diagnostics.
+func terraformErrorPattern(want []string) *regexp.Regexp {
+	parts := make([]string, len(want))
+	for i, w := range want {
+		words := strings.Fields(w)
+		for j, word := range words {
+			words[j] = regexp.QuoteMeta(word)
+		}
+		parts[i] = strings.Join(words, `\s+`)
+	}
+	return regexp.MustCompile(strings.Join(parts, `[\s\S]*`))
+}
+
+// hclBlock renders a block of the configurations badInputs describes:
+// unknown becomes a value known only after apply, a map a nested block (an
+// object for timeouts).
+func hclBlock(header string, attrs map[string]any) string {
+	var b strings.Builder
+	b.WriteString(header + " {\n")
+	names := make([]string, 0, len(attrs))
+	for name := range attrs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := attrs[name]
+		if v == nil {
+			continue
+		}
+		if m, isMap := v.(map[string]any); isMap && name != "timeouts" {
+			b.WriteString(hclBlock("  "+name, m))
+			continue
+		}
+		fmt.Fprintf(&b, "  %s = %s\n", name, hclValue(v, name == "instance_ids"))
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func hclValue(v any, list bool) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case unknownValue:
+		if list {
+			return "terraform_data.later_list.output"
+		}
+		return "terraform_data.later.output"
+	case string:
+		r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "${", "$${", "%{", "%%{")
+		return `"` + r.Replace(v) + `"`
+	case []string:
+		elems := make([]any, len(v))
+		for i, s := range v {
+			elems[i] = s
+		}
+		return hclValue(elems, list)
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			parts[i] = hclValue(e, false)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		parts := make([]string, 0, len(v))
+		for k, e := range v {
+			parts = append(parts, k+" = "+hclValue(e, false))
+		}
+		sort.Strings(parts)
+		return "{ " + strings.Join(parts, ", ") + " }"
+	}
+	return fmt.Sprint(v)
+}
+
+func TestHCLRendering(t *testing.T) {
+	got := hclBlock(`data "x" "y"`, map[string]any{"instance_ids": []any{"a\"b", nil}, "timeouts": map[string]any{"read": "1m"}, "n": 2.5, "gone": nil})
+	want := "data \"x\" \"y\" {\n  instance_ids = [\"a\\\"b\", null]\n  n = 2.5\n  timeouts = { read = \"1m\" }\n}\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if _, err := os.Stat("."); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,315 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
+)
+
+// badInput is one thing a user can get wrong, and what they must be told.
+type badInput struct {
+	name string
+	// provider is merged over a working provider block (endpoint, region,
+	// keys of the test emulator); a nil value removes an attribute.
+	provider map[string]any
+	data     map[string]any    // the data source block; default reads ins-aaaaaaaa
+	env      map[string]string // "$DIR" stands for a directory holding files
+	files    map[string]string // written into $DIR; a value "<dir>" makes a directory
+	// stage is the step that must refuse it: "validate" (what `terraform
+	// validate` reports), "configure" (the provider block, after the
+	// environment is merged) or "read".
+	stage string
+	attr  string   // the attribute the error is attached to ("" for none)
+	want  []string // the error's summary and detail contain each of these
+	// absent are strings the error must not contain (secrets).
+	absent []string
+	// requests is how many requests may reach the emulator (default none).
+	requests int64
+	// terraform also runs the case through `terraform plan`
+	// (TestAccBadInputThroughTerraform).
+	terraform bool
+}
+
+// ok is a configuration that must be accepted.
+const ok = ""
+
+func badInputs() []badInput {
+	ids := func(v ...any) map[string]any { return map[string]any{"instance_ids": v} }
+	longID := "ins-" + strings.Repeat("a", 10000)
+	return []badInput{
+		// Instance IDs: refused by `terraform validate`, at their index.
+		{name: "malformed ID", terraform: true, data: ids("ins-aaaaaaaa", "ins-1122"), stage: "validate", attr: "instance_ids[1]",
+			want: []string{`"ins-1122" is not a valid instance ID`, `"ins-" followed by exactly 8 lowercase letters or digits`}},
+		{name: "upper-case ID", terraform: true, data: ids("INS-R8HR2UPY"), stage: "validate", attr: "instance_ids[0]", want: []string{`use "ins-r8hr2upy"`, "lower()"}},
+		{name: "mixed-case ID", data: ids("ins-R8hr2upy"), stage: "validate", attr: "instance_ids[0]", want: []string{`use "ins-r8hr2upy"`}},
+		{name: "padded ID", terraform: true, data: ids("ins-aaaaaaaa", " ins-5d8a23rs "), stage: "validate", attr: "instance_ids[1]", want: []string{"surrounding spaces", `use "ins-5d8a23rs"`, "trimspace()"}},
+		{name: "ID with a newline", data: ids("ins-5d8a23rs\n"), stage: "validate", attr: "instance_ids[0]", want: []string{"surrounding spaces"}},
+		{name: "empty ID", terraform: true, data: ids("ins-aaaaaaaa", "", "ins-5d8a23rs"), stage: "validate", attr: "instance_ids[1]", want: []string{"the instance ID is empty", `"ins-" followed by`}},
+		{name: "ID one character too long", data: ids("ins-r8hr2upyy"), stage: "validate", attr: "instance_ids[0]", want: []string{`"ins-r8hr2upyy" is not a valid instance ID`}},
+		{name: "ID 10,004 characters long", data: ids(longID), stage: "validate", attr: "instance_ids[0]", want: []string{"(10004 characters)", "is not a valid instance ID"}, absent: []string{longID[:200]}},
+		{name: "ID with a non-ASCII letter", data: ids("ins-r8hr2upÿ"), stage: "validate", attr: "instance_ids[0]", want: []string{"is not a valid instance ID"}},
+		{name: "ID of another resource type", data: ids("i-r8hr2upy"), stage: "validate", attr: "instance_ids[0]", want: []string{"is not a valid instance ID"}},
+		{name: "null ID", terraform: true, data: ids("ins-aaaaaaaa", nil), stage: "validate", attr: "instance_ids[1]", want: []string{"must not be null"}},
+		{name: "IDs known only after apply", terraform: true, data: map[string]any{"instance_ids": unknown}, stage: ok},
+		{name: "one ID known only after apply", data: ids("ins-aaaaaaaa", unknown), stage: ok},
+
+		// wait_for_states.
+		{name: "misspelt wait state", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNING"}},
+			stage: "validate", attr: "wait_for_states[0]", want: []string{`"RUNING"`, `"RUNNING"`, `"STOPPED"`}},
+		{name: "lower-case wait state", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNNING", "running"}},
+			stage: "validate", attr: "wait_for_states[1]", want: []string{`"running"`, `"RUNNING"`}},
+		{name: "empty wait_for_states", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{}},
+			stage: "validate", attr: "wait_for_states", want: []string{"at least 1"}},
+		{name: "null wait state", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []any{"RUNNING", nil}},
+			stage: "validate", attr: "wait_for_states[1]", want: []string{"must not be null", "RUNNING"}},
+
+		// Regions.
+		{name: "provider region not a region name", terraform: true, provider: map[string]any{"region": "Guangzhou"}, stage: "validate", attr: "region", want: []string{"Tencent Cloud region name", `"ap-guangzhou"`}},
+		{name: "provider region with a space", provider: map[string]any{"region": "ap guangzhou"}, stage: "validate", attr: "region", want: []string{"Tencent Cloud region name"}},
+		{name: "data source region in upper case", data: map[string]any{"region": "AP-GUANGZHOU"}, stage: "validate", attr: "region", want: []string{"Tencent Cloud region name"}},
+		{name: "empty data source region", data: map[string]any{"region": ""}, stage: "validate", attr: "region", want: []string{"Tencent Cloud region name"}},
+		{name: "region from the environment", terraform: true, provider: map[string]any{"region": nil}, env: map[string]string{EnvRegion: "ap_guangzhou"},
+			stage: "configure", attr: "region", want: []string{"Invalid Region", `"ap_guangzhou"`, EnvRegion}},
+		{name: "region from the profile", provider: map[string]any{"region": nil, "secret_id": nil, "secret_key": nil},
+			env:   map[string]string{EnvSharedCredentials: "$DIR"},
+			files: map[string]string{"default.credential": `{"secretId": "AKIDx", "secretKey": "k"}`, "default.configure": `{"_sys_param": {"region": "Guangzhou"}}`},
+			stage: "configure", want: []string{"Invalid Region In Profile", `"Guangzhou"`, ".configure"}},
+		{name: "well-formed region the service does not offer", data: map[string]any{"region": "xx-nowhere"}, stage: "read", requests: 1,
+			want: []string{"UnsupportedRegion", "RequestId", "Check region / TENCENTCLOUD_REGION"}},
+
+		// Endpoints.
+		{name: "endpoint without a scheme", terraform: true, provider: map[string]any{"endpoint": "cvm.tencentcloudapi.com"}, stage: "validate", attr: "endpoint", want: []string{"is not a URL", "https://cvm.tencentcloudapi.com"}},
+		{name: "empty endpoint", provider: map[string]any{"endpoint": ""}, stage: "validate", attr: "endpoint", want: []string{"is not a URL"}},
+		{name: "endpoint with a path only", provider: map[string]any{"endpoint": "file:///etc/passwd"}, stage: "validate", attr: "endpoint", want: []string{"is not a URL"}},
+		{name: "plain http to a remote host", terraform: true, provider: map[string]any{"endpoint": "http://cvm.example.com"}, stage: "validate", attr: "endpoint", want: []string{"plain http", "not a loopback address", "Use https"}},
+		{name: "plain http to a name that starts like loopback", provider: map[string]any{"endpoint": "http://127.0.0.1.nip.io:9100"}, stage: "validate", attr: "endpoint", want: []string{"not a loopback address"}},
+		{name: "plain http to localhost.example.com", provider: map[string]any{"endpoint": "http://localhost.example.com"}, stage: "validate", attr: "endpoint", want: []string{"not a loopback address"}},
+		{name: "plain http to all interfaces", provider: map[string]any{"endpoint": "http://0.0.0.0:9100"}, stage: "validate", attr: "endpoint", want: []string{"not a loopback address"}},
+		{name: "plain http from the environment", terraform: true, provider: map[string]any{"endpoint": nil}, env: map[string]string{EnvEndpoint: "http://10.0.0.8:9100"},
+			stage: "configure", attr: "endpoint", want: []string{EnvEndpoint, "not a loopback address"}},
+		{name: "unsupported scheme", terraform: true, provider: map[string]any{"endpoint": "ftp://127.0.0.1:9100"}, stage: "validate", attr: "endpoint", want: []string{`unsupported scheme "ftp"`, "use https"}},
+		{name: "endpoint with credentials in it", provider: map[string]any{"endpoint": "https://AKIDx:hunter2secret@cvm.tencentcloudapi.com"}, stage: "validate", attr: "endpoint",
+			want: []string{"user information", "secret_id/secret_key"}, absent: []string{"hunter2secret"}},
+		{name: "plain http endpoint with credentials in it", terraform: true, provider: map[string]any{"endpoint": "http://AKIDx:hunter2secret@10.0.0.8:9100"}, stage: "validate", attr: "endpoint",
+			want: []string{"REDACTED", "user information"}, absent: []string{"hunter2secret"}},
+		{name: "unparsable endpoint with credentials in it", provider: map[string]any{"endpoint": "https://AKIDx:hunter2 secret@cvm.tencentcloudapi.com"}, stage: "validate", attr: "endpoint",
+			want: []string{"is not a URL", "REDACTED@cvm.tencentcloudapi.com"}, absent: []string{"hunter2"}},
+		{name: "endpoint with a query", provider: map[string]any{"endpoint": "https://cvm.tencentcloudapi.com/?debug=1"}, stage: "validate", attr: "endpoint", want: []string{"query or fragment"}},
+		{name: "protocol neither HTTPS nor HTTP", provider: map[string]any{"protocol": "FTP"}, stage: "validate", attr: "protocol", want: []string{`"HTTPS"`, `"HTTP"`}},
+		{name: "protocol from the environment", env: map[string]string{EnvProtocol: "ftp"}, stage: "configure", attr: "protocol", want: []string{EnvProtocol, "HTTPS"}},
+		{name: "domain that is not a domain name", provider: map[string]any{"domain": "bad domain"}, stage: "validate", attr: "domain", want: []string{"domain name such as tencentcloudapi.com"}},
+		{name: "domain from the environment", provider: map[string]any{"endpoint": nil}, env: map[string]string{EnvDomain: "bad domain"},
+			stage: "configure", attr: "endpoint", want: []string{"Invalid Endpoint", "domain and protocol", `"https://cvm.bad domain"`}},
+		{name: "HTTP protocol to a remote domain", provider: map[string]any{"endpoint": nil, "protocol": "HTTP"}, stage: "configure", attr: "endpoint",
+			want: []string{"plain http", "not a loopback address"}},
+
+		// rate_limit and max_retries.
+		{name: "zero rate_limit", terraform: true, provider: map[string]any{"rate_limit": 0}, stage: "validate", attr: "rate_limit", want: []string{"between 0.100000 and 1000.000000"}},
+		{name: "negative rate_limit", provider: map[string]any{"rate_limit": -5}, stage: "validate", attr: "rate_limit", want: []string{"between 0.1"}},
+		{name: "huge rate_limit", provider: map[string]any{"rate_limit": 1e9}, stage: "validate", attr: "rate_limit", want: []string{"between 0.1"}},
+		{name: "rate limit 0 from the environment", env: map[string]string{EnvRateLimit: "0"}, stage: "configure", attr: "rate_limit", want: []string{EnvRateLimit, "between 0.1 and 1000"}},
+		{name: "negative rate limit from the environment", env: map[string]string{EnvRateLimit: "-5"}, stage: "configure", attr: "rate_limit", want: []string{EnvRateLimit}},
+		{name: "rate limit NaN from the environment", terraform: true, env: map[string]string{EnvRateLimit: "NaN"}, stage: "configure", attr: "rate_limit", want: []string{EnvRateLimit, `"NaN"`}},
+		{name: "rate limit Inf from the environment", env: map[string]string{EnvRateLimit: "+Inf"}, stage: "configure", attr: "rate_limit", want: []string{EnvRateLimit}},
+		{name: "rate limit that is not a number", terraform: true, env: map[string]string{EnvRateLimit: "fast"}, stage: "configure", attr: "rate_limit", want: []string{EnvRateLimit, `"fast"`}},
+		{name: "zero max_retries", provider: map[string]any{"max_retries": 0}, stage: "validate", attr: "max_retries", want: []string{"between 1 and 100"}},
+		{name: "negative max_retries", terraform: true, provider: map[string]any{"max_retries": -1}, stage: "validate", attr: "max_retries", want: []string{"between 1 and 100"}},
+		{name: "max_retries over 100", provider: map[string]any{"max_retries": 101}, stage: "validate", attr: "max_retries", want: []string{"between 1 and 100"}},
+		{name: "fractional max_retries", provider: map[string]any{"max_retries": 2.5}, stage: "validate", attr: "max_retries", want: []string{"2.5"}},
+		{name: "max retries 0 from the environment", env: map[string]string{EnvMaxRetries: "0"}, stage: "configure", attr: "max_retries", want: []string{EnvMaxRetries, "between 1 and 100"}},
+		{name: "max retries not a whole number", env: map[string]string{EnvMaxRetries: "1.5"}, stage: "configure", attr: "max_retries", want: []string{EnvMaxRetries, `"1.5"`}},
+
+		// Credentials.
+		{name: "secret_id without secret_key", terraform: true, provider: map[string]any{"secret_key": nil}, stage: "configure", want: []string{"secret_id is set but secret_key is not", "set both"}},
+		{name: "secret_key without secret_id", provider: map[string]any{"secret_id": nil}, stage: "configure", want: []string{"secret_id is not", "set both"}},
+		{name: "secret ID only in the environment", provider: map[string]any{"secret_id": nil, "secret_key": nil}, env: map[string]string{EnvSecretID: "AKIDx"},
+			stage: "configure", want: []string{"secret_key is not", EnvSecretKey}},
+		{name: "no credentials anywhere", terraform: true, provider: map[string]any{"secret_id": nil, "secret_key": nil}, stage: "configure",
+			want: []string{"No Usable Tencent Cloud Credentials", EnvSecretID, "tccli profile", "cam_role_name"}},
+		{name: "credential file that is not JSON", provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "ops", "shared_credentials_dir": "$DIR"},
+			files: map[string]string{"ops.credential": `secretId = AKIDx`}, stage: "configure", want: []string{"ops.credential", "not valid JSON", `"secretId"`}},
+		{name: "credential file without a secret key", provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "ops", "shared_credentials_dir": "$DIR"},
+			files: map[string]string{"ops.credential": `{"secretId": "AKIDx"}`}, stage: "configure", want: []string{"ops.credential", `needs both "secretId" and "secretKey"`}},
+		{name: "unreadable credential file", provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "ops", "shared_credentials_dir": "$DIR"},
+			files: map[string]string{"ops.credential": "<dir>"}, stage: "configure", want: []string{"cannot read the credential file", "ops.credential"}},
+		{name: "missing named profile", terraform: true, provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "nope", "shared_credentials_dir": "$DIR"},
+			stage: "configure", want: []string{`profile "nope"`, "does not exist"}},
+		{name: "missing profile named in the environment", provider: map[string]any{"secret_id": nil, "secret_key": nil}, env: map[string]string{EnvProfile: "nope"},
+			stage: "configure", want: []string{`profile "nope"`, "does not exist"}},
+		{name: "profile configuration that is not JSON", provider: map[string]any{"secret_id": nil, "secret_key": nil, "region": nil, "profile": "ops", "shared_credentials_dir": "$DIR"},
+			files: map[string]string{"ops.credential": `{"secretId": "AKIDx", "secretKey": "k"}`, "ops.configure": `region=ap-guangzhou`},
+			stage: "configure", want: []string{"ops.configure", "not valid JSON"}},
+		{name: "empty profile name", provider: map[string]any{"profile": ""}, stage: "validate", attr: "profile", want: []string{"at least 1"}},
+		{name: "empty shared_credentials_dir", provider: map[string]any{"shared_credentials_dir": ""}, stage: "validate", attr: "shared_credentials_dir", want: []string{"at least 1"}},
+		{name: "empty cam_role_name", provider: map[string]any{"cam_role_name": ""}, stage: "validate", attr: "cam_role_name", want: []string{"at least 1"}},
+
+		// assume_role.
+		{name: "assume_role without a role ARN", terraform: true, provider: map[string]any{"assume_role": map[string]any{"session_name": "ci"}}, stage: "validate",
+			attr: "assume_role.role_arn", want: []string{"Missing Role ARN", "qcs::cam::uin/100000000001:roleName/deployer"}},
+		{name: "role ARN of another cloud", provider: map[string]any{"assume_role": map[string]any{"role_arn": "arn:aws:iam::123456789012:role/x"}}, stage: "validate",
+			attr: "assume_role.role_arn", want: []string{"qcs::cam::uin/100000000001:roleName/deployer"}},
+		{name: "session too short", provider: map[string]any{"assume_role": map[string]any{"role_arn": "qcs::cam::uin/1:roleName/r", "session_duration": 30}}, stage: "validate",
+			attr: "assume_role.session_duration", want: []string{"between 60 and 43200"}},
+		{name: "session name with a space", provider: map[string]any{"assume_role": map[string]any{"role_arn": "qcs::cam::uin/1:roleName/r", "session_name": "my session"}}, stage: "validate",
+			attr: "assume_role.session_name", want: []string{"2 to 128"}},
+		{name: "role ARN from the environment", env: map[string]string{EnvAssumeRoleARN: "reader"}, stage: "configure", attr: "assume_role",
+			want: []string{EnvAssumeRoleARN, `"reader"`, "qcs::cam::uin/"}},
+		{name: "session duration from the environment", env: map[string]string{EnvAssumeRoleARN: "qcs::cam::uin/1:roleName/r", EnvAssumeRoleDuration: "2h"},
+			stage: "configure", attr: "assume_role", want: []string{EnvAssumeRoleDuration, `"2h"`, "seconds between 60 and 43200"}},
+		{name: "session name from the environment", terraform: true, env: map[string]string{EnvAssumeRoleARN: "qcs::cam::uin/1:roleName/r", EnvAssumeRoleSession: "my session"},
+			stage: "configure", attr: "assume_role", want: []string{EnvAssumeRoleSession, `"my session"`, "2 to 128"}},
+		{name: "role ARN known only after apply", provider: map[string]any{"assume_role": map[string]any{"role_arn": unknown}}, stage: "configure",
+			attr: "assume_role.role_arn", want: []string{"Unknown Provider Attribute Value"}},
+
+		// Values known only after apply cannot configure the provider.
+		{name: "region known only after apply", terraform: true, provider: map[string]any{"region": unknown}, stage: "configure", attr: "region", want: []string{"Unknown Provider Attribute Value", "known only after apply"}},
+		{name: "secret key known only after apply", provider: map[string]any{"secret_key": unknown}, stage: "configure", attr: "secret_key", want: []string{"Unknown Provider Attribute Value", "environment variable"}},
+		{name: "endpoint known only after apply", provider: map[string]any{"endpoint": unknown}, stage: "configure", attr: "endpoint", want: []string{"Unknown Provider Attribute Value"}},
+
+		// Timeouts.
+		{name: "timeout that does not parse", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "soon"}}, stage: "validate",
+			attr: "timeouts.read", want: []string{"Time Duration", `"soon"`, `"2h45m"`}},
+		{name: "timeout without a unit", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "30"}}, stage: "validate",
+			attr: "timeouts.read", want: []string{`"30"`}},
+		{name: "empty timeout", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": ""}}, stage: "validate",
+			attr: "timeouts.read", want: []string{"Time Duration"}},
+		{name: "negative timeout", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "-5m"}}, stage: "validate",
+			attr: "timeouts.read", want: []string{`"-5m"`, "positive"}},
+		{name: "zero timeout", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "0s"}}, stage: "validate",
+			attr: "timeouts.read", want: []string{`"0s"`, "positive"}},
+	}
+}
+
+// Everything a user can get wrong is refused with a message that names the
+// attribute (or variable) and the fix, before any request, and nothing
+// crashes. Terraform itself runs a few of these end to end in
+// TestAccBadInputThroughTerraform.
+func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
+	for _, tc := range badInputs() {
+		t.Run(tc.name, func(t *testing.T) {
+			isolateEnv(t)
+			e := emutest.Start(t, emulator.Config{
+				Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+				Regions:     seeded(inst("ins-aaaaaaaa", "RUNNING")),
+			}, emutest.Options{})
+			dir := t.TempDir()
+			for name, content := range tc.files {
+				if content == "<dir>" {
+					if err := os.Mkdir(filepath.Join(dir, name), 0o700); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				writeFile(t, filepath.Join(dir, name), content)
+			}
+			for k, v := range tc.env {
+				t.Setenv(k, strings.ReplaceAll(v, "$DIR", dir))
+			}
+			pcfg := map[string]any{"endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
+			for k, v := range tc.provider {
+				if s, isString := v.(string); isString {
+					v = strings.ReplaceAll(s, "$DIR", dir)
+				}
+				pcfg[k] = v
+			}
+			dcfg := tc.data
+			if dcfg == nil {
+				dcfg = map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}}
+			}
+
+			out := runProtocol(t, pcfg, dcfg, WithSTSEndpoint(e.URL))
+			t.Logf("stage %q:%s", out.stage, out)
+			if out.stage != tc.stage {
+				t.Fatalf("refused at %q, want %q:%s", out.stage, tc.stage, out)
+			}
+			if got := e.Requests(); got != tc.requests {
+				t.Errorf("%d requests reached the emulator, want %d", got, tc.requests)
+			}
+			if tc.stage == ok {
+				return
+			}
+			errs := out.errors()
+			if len(errs) != 1 {
+				t.Errorf("%d errors, want exactly one:%s", len(errs), out)
+			}
+			d := errs[0]
+			text := d.Summary + "\n" + d.Detail
+			if got := attrPath(d.Attribute); got != tc.attr {
+				t.Errorf("the error is attached to %q, want %q", got, tc.attr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("the error does not say %q:\n%s", w, text)
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(text, a) {
+					t.Errorf("the error repeats %q:\n%s", a, text)
+				}
+			}
+			if len(d.Detail) > 2000 {
+				t.Errorf("a %d-character detail: shorten what is quoted", len(d.Detail))
+			}
+		})
+	}
+}
+
+// Ten thousand valid IDs are read, with exactly one request per hundred.
+func TestTenThousandIDs(t *testing.T) {
+	isolateEnv(t)
+	instances := emulator.GenerateInstances(10000, 10)
+	e := emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+		Regions:     seeded(instances...),
+		RateLimit:   40,
+	}, emutest.Options{})
+	ids := make([]string, 0, 10000)
+	// 9,990 that exist, in reverse order, and 10 that do not.
+	for i := len(instances) - 1; i >= 10; i-- {
+		ids = append(ids, instances[i].InstanceId)
+	}
+	for i := range 10 {
+		ids = append(ids, fmt.Sprintf("ins-zz%06d", i))
+	}
+	out := runProtocol(t,
+		map[string]any{"endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey, "rate_limit": 40},
+		map[string]any{"instance_ids": ids})
+	if out.stage != "" {
+		t.Fatalf("refused at %s:%s", out.stage, out)
+	}
+	if got := e.Requests(); got != 100 {
+		t.Fatalf("%d requests for 10,000 IDs, want exactly 100", got)
+	}
+	if st := e.Stats(); st.Throttled != 0 {
+		t.Fatalf("%d requests throttled at the service's 40/s", st.Throttled)
+	}
+	var state map[string]tftypes.Value
+	if err := out.state.As(&state); err != nil {
+		t.Fatal(err)
+	}
+	var found, missing []tftypes.Value
+	if err := state["instances"].As(&found); err != nil {
+		t.Fatal(err)
+	}
+	if err := state["missing_instance_ids"].As(&missing); err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 9990 || len(missing) != 10 {
+		t.Fatalf("%d found and %d missing, want 9990 and 10", len(found), len(missing))
+	}
+	var first map[string]tftypes.Value
+	var firstID string
+	if err := found[0].As(&first); err != nil {
+		t.Fatal(err)
+	}
+	if err := first["instance_id"].As(&firstID); err != nil || firstID != instances[len(instances)-1].InstanceId {
+		t.Fatalf("the first instance is %s, want %s (the order asked for)", firstID, instances[len(instances)-1].InstanceId)
+	}
+}

@@ -1,0 +1,290 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
+)
+
+// fastRetries keeps retried failures from slowing the protocol tests down.
+func fastRetries(c *cvm.Config) {
+	c.RetryBaseDelay = time.Millisecond
+	c.RetryMaxDelay = 5 * time.Millisecond
+	c.MaxRetries = 2
+}
+
+// secrets gathers every secret value of a run: the configured keys, and
+// everything the emulator saw or issued (Authorization headers and their
+// signatures, tokens, temporary keys).
+type secrets struct {
+	mu     sync.Mutex
+	values map[string]string // value → what it is
+}
+
+var signatureValue = regexp.MustCompile(`Signature=([0-9a-f]{64})`)
+
+func (s *secrets) add(what, v string) {
+	if len(v) < 8 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.values == nil {
+		s.values = map[string]string{}
+	}
+	if _, known := s.values[v]; !known {
+		s.values[v] = what
+	}
+}
+
+func (s *secrets) request(r *http.Request) {
+	if a := r.Header.Get("Authorization"); a != "" {
+		s.add("an Authorization header", a)
+		if m := signatureValue.FindStringSubmatch(a); m != nil {
+			s.add("a signature", m[1])
+		}
+	}
+	s.add("an X-TC-Token", r.Header.Get("X-TC-Token"))
+}
+
+// answer records the temporary credentials STS and the metadata service hand out.
+func (s *secrets) answer(r *http.Request, body []byte) {
+	var a struct {
+		Response struct {
+			Credentials struct{ Token, TmpSecretKey string }
+		}
+		Token, TmpSecretKey string
+	}
+	if json.Unmarshal(body, &a) != nil {
+		return
+	}
+	s.add("a temporary secret key", a.Response.Credentials.TmpSecretKey)
+	s.add("a temporary token", a.Response.Credentials.Token)
+	s.add("a temporary secret key", a.TmpSecretKey)
+	s.add("a temporary token", a.Token)
+}
+
+func (s *secrets) count(prefix string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, what := range s.values {
+		if strings.HasPrefix(what, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *secrets) findIn(t *testing.T, where, text string) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for v, what := range s.values {
+		if strings.Contains(text, v) {
+			t.Errorf("%s contains %s", where, what)
+		}
+	}
+}
+
+// keep is a plan and state check that keeps the JSON it was given.
+type keep struct {
+	mu   *sync.Mutex
+	into *[]string
+}
+
+func (k keep) save(v any) {
+	b, _ := json.Marshal(v)
+	k.mu.Lock()
+	*k.into = append(*k.into, string(b))
+	k.mu.Unlock()
+}
+
+func (k keep) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, _ *plancheck.CheckPlanResponse) {
+	k.save(req.Plan)
+}
+
+func (k keep) CheckState(_ context.Context, req statecheck.CheckStateRequest, _ *statecheck.CheckStateResponse) {
+	k.save(req.State)
+}
+
+const (
+	secretsBaseID    = "AKIDsecretsbase00000000000000000001"
+	secretsBaseKey   = "SECRETKEY-base-must-never-be-seen-0003"
+	secretsBaseToken = "SECURITYTOKEN-base-must-never-be-seen-0004-abcdefghijklmnopqrstuvwxyz"
+)
+
+// An acceptance run with TF_LOG=TRACE and TF_LOG_PROVIDER=TRACE on
+// assumed-role credentials (assumed with a static key and a security
+// token), revoked in the middle of a read: no log line, plan or state
+// holds a key, a token, a temporary secret, a signature or an
+// Authorization header. (The built binary under terraform, with its plan
+// and state files, is internal/e2e's TestSecretsStayOutOfLogsPlansAndState.)
+func TestAccSecretsWithAssumedRole(t *testing.T) {
+	needsEmulator(t)
+	isolateEnv(t)
+	var found secrets
+	found.add("the secret key", secretsBaseKey)
+	found.add("the security token", secretsBaseToken)
+	var cvmRequests atomic.Int64
+	revoke := func() {}
+	e := emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: secretsBaseID, SecretKey: secretsBaseKey, Token: secretsBaseToken}},
+		Regions:     seeded(append(emulator.GenerateInstances(150, 31), inst("ins-aaaaaaaa", "RUNNING"))...),
+	}, emutest.Options{OnRequest: func(_ int64, r *http.Request) {
+		found.request(r)
+		// Revoke the assumed role's credentials in the middle of the first
+		// read: the provider must fetch new ones and go on.
+		if r.Header.Get("X-TC-Action") == "DescribeInstancesStatus" && cvmRequests.Add(1) == 2 {
+			revoke()
+		}
+	}, OnAnswer: found.answer})
+	revoke = e.RevokeTemporaryCredentials
+
+	logFile := filepath.Join(t.TempDir(), "acc.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PROVIDER", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	t.Setenv(EnvSecretID, secretsBaseID)
+	t.Setenv(EnvSecretKey, secretsBaseKey)
+	t.Setenv(EnvSecurityToken, secretsBaseToken)
+	t.Setenv(EnvEndpoint, e.URL)
+
+	var mu sync.Mutex
+	var kept []string
+	k := keep{mu: &mu, into: &kept}
+	config := requiredProviders + `
+provider "cvm" {
+  assume_role {
+    role_arn         = "qcs::cam::uin/100000000001:roleName/reader"
+    session_duration = 900
+  }
+}
+data "cvm_instances_status" "test" {}
+data "cvm_instances_status" "one" {
+  instance_ids = ["ins-aaaaaaaa"]
+}
+`
+	step := func() resource.TestStep {
+		return resource.TestStep{
+			Config:            config,
+			ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{k}, PostApplyPostRefresh: []plancheck.PlanCheck{k}},
+			ConfigStateChecks: []statecheck.StateCheck{k},
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(WithSTSEndpoint(e.URL)),
+		Steps:                    []resource.TestStep{step(), step()},
+	})
+
+	if got := e.Stats().ByAction["AssumeRole"]; got < 2 {
+		t.Fatalf("AssumeRole called %d times; the revocation must have forced another one", got)
+	}
+	if found.count("a temporary") < 4 || found.count("a signature") < 6 {
+		t.Fatalf("captured %d temporary secrets and %d signatures: too few to show anything", found.count("a temporary"), found.count("a signature"))
+	}
+	logs, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(logs), "CVM API request") || !strings.Contains(string(logs), "AuthFailure.TokenFailure") {
+		t.Fatalf("the log (%d bytes) lacks the provider's TRACE lines", len(logs))
+	}
+	found.findIn(t, "the TF_ACC_LOG_PATH log", string(logs))
+	for i, j := range kept {
+		found.findIn(t, "plan or state JSON #"+string(rune('1'+i)), j)
+	}
+}
+
+// Diagnostics of failed reads carry the service's codes and RequestIds but
+// no credential, whichever credential signed the request.
+func TestDiagnosticsCarryNoSecrets(t *testing.T) {
+	isolateEnv(t)
+	var found secrets
+	found.add("the secret key", secretsBaseKey)
+	found.add("the security token", secretsBaseToken)
+	e := emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: secretsBaseID, SecretKey: secretsBaseKey, Token: secretsBaseToken}},
+		Regions:     seeded(inst("ins-aaaaaaaa", "RUNNING")),
+	}, emutest.Options{OnRequest: func(_ int64, r *http.Request) { found.request(r) }, OnAnswer: found.answer})
+	base := map[string]any{"endpoint": e.URL, "secret_id": secretsBaseID, "secret_key": secretsBaseKey, "security_token": secretsBaseToken}
+	withRole := map[string]any{"assume_role": map[string]any{"role_arn": "qcs::cam::uin/100000000001:roleName/reader"}}
+	merge := func(ms ...map[string]any) map[string]any {
+		out := map[string]any{}
+		for _, m := range ms {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	data := map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}}
+	cases := []struct {
+		name     string
+		provider map[string]any
+		before   func()
+		want     string
+	}{
+		{"wrong secret key", merge(base, map[string]any{"secret_key": secretsBaseKey + "-wrong"}), nil, "AuthFailure.SignatureFailure"},
+		{"wrong security token", merge(base, map[string]any{"security_token": secretsBaseToken + "-wrong"}), nil, "AuthFailure.TokenFailure"},
+		{"assumed role, clock skew", merge(base, withRole), func() { e.SetClockOffset(10 * time.Minute) }, "AuthFailure.SignatureExpire"},
+		{"assumed role, STS failing", merge(base, withRole), func() {
+			e.SetClockOffset(0)
+			_ = e.SetFaults(emulator.Faults{Errors: map[string]float64{"InternalError": 1}, Actions: []string{"AssumeRole"}})
+		}, "InternalError"},
+		{"assumed role, throttled", merge(base, withRole), func() {
+			_ = e.SetFaults(emulator.Faults{Errors: map[string]float64{"RequestLimitExceeded": 1}, Actions: []string{"DescribeInstancesStatus"}})
+		}, "RequestLimitExceeded"},
+	}
+	for _, tc := range cases {
+		if tc.before != nil {
+			tc.before()
+		}
+		out := runProtocol(t, tc.provider, data, WithSTSEndpoint(e.URL), WithClientConfig(fastRetries))
+		if out.stage != "read" || !strings.Contains(out.String(), tc.want) {
+			t.Fatalf("%s: want a read error with %s:%s", tc.name, tc.want, out)
+		}
+		found.findIn(t, tc.name+": the diagnostics", out.String())
+	}
+	if found.count("a temporary") < 2 || found.count("a signature") < 4 {
+		t.Fatalf("captured %d temporary secrets and %d signatures", found.count("a temporary"), found.count("a signature"))
+	}
+}
+
+// The provider's secrets are Sensitive, so that Terraform redacts them in
+// plans and output; the data source has none.
+func TestSecretAttributesAreSensitive(t *testing.T) {
+	var resp provider.SchemaResponse
+	New("test")().Schema(t.Context(), provider.SchemaRequest{}, &resp)
+	for name, a := range resp.Schema.Attributes {
+		want := name == "secret_key" || name == "security_token"
+		if got := a.IsSensitive(); got != want {
+			t.Errorf("%s: Sensitive = %v, want %v", name, got, want)
+		}
+	}
+	if block, ok := resp.Schema.Blocks["assume_role"].(schema.SingleNestedBlock); ok {
+		for name, a := range block.Attributes {
+			if a.IsSensitive() {
+				t.Errorf("assume_role.%s is Sensitive; nothing in it is secret", name)
+			}
+		}
+	}
+}
