@@ -1,0 +1,638 @@
+package cvm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
+)
+
+// The fault suite drives the client through every fault the emulator can
+// inject, at several rates, and checks each read against the truth: the
+// exact set of instances, or an error that says what happened. A read that
+// returns anything else is wrong-but-silent, the one outcome a deploy gate
+// cannot survive.
+//
+// `make test` runs a few reads per row; `make faults` (CVM_FAULTS=full) runs
+// many and prints the table that RELIABILITY.md records. CVM_FAULTS_READS
+// overrides the number of reads per row; CVM_FAULTS_REPORT names a file the
+// table is appended to.
+const (
+	envFaultsMode   = "CVM_FAULTS"
+	envFaultsReads  = "CVM_FAULTS_READS"
+	envFaultsReport = "CVM_FAULTS_REPORT"
+)
+
+// faultRow is one line of the table: a fault, at one rate, against one
+// client configuration.
+type faultRow struct {
+	name      string
+	faults    emulator.Faults
+	instances int // default 950: ten pages, the last one short
+	emu       func(*emulator.Config)
+	client    func(*Config, *emutest.Emulator)
+	setup     func(*emutest.Emulator)
+	onRequest func(e *emutest.Emulator, n int64, r *http.Request)
+	listOnly  bool    // every read lists the region (default: listings and reads by ID alternate)
+	parallel  int     // reads in flight at once through one client
+	cancel    bool    // each read is cancelled part-way
+	allFail   bool    // every read must fail (the fault cannot be survived)
+	scale     float64 // reads relative to the other rows (default 1)
+	// netZeroChurn marks the row whose wrong-but-silent reads are the known
+	// limitation of offset paging (see RELIABILITY.md): the test then
+	// checks that each one is explained by it rather than failing.
+	netZeroChurn bool
+}
+
+// rowResult is what the table shows for a row.
+type rowResult struct {
+	name                         string
+	reads, exact, errors, wrong  int
+	kinds                        map[string]int
+	requests                     int64
+	credFetches                  int64         // AssumeRole calls and metadata credential fetches
+	maxStop                      time.Duration // cancel rows: longest time from cancel to return
+	explainedWrong, unexplained  int
+	unexplainedErrors, badErrors []string
+}
+
+func faultReads(t *testing.T) (reads int, full bool) {
+	full = os.Getenv(envFaultsMode) == "full"
+	reads = 2
+	if full {
+		reads = 40
+	}
+	if v := os.Getenv(envFaultsReads); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q is not a positive number", envFaultsReads, v)
+		}
+		reads = n
+	}
+	return reads, full
+}
+
+const (
+	suiteARN       = "qcs::cam::uin/100000000001:roleName/reader"
+	suiteInstances = 950
+)
+
+// testClock is a clock shared by the client and the emulator that moves
+// only when told to, so that credentials expire in the middle of a read.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func isDescribe(r *http.Request) bool {
+	return r.Header.Get("X-TC-Action") == "DescribeInstancesStatus"
+}
+
+func faultRows() []faultRow {
+	errs := func(code string, p float64) emulator.Faults {
+		return emulator.Faults{Errors: map[string]float64{code: p}}
+	}
+	pct := func(p float64) string { return strconv.FormatFloat(p*100, 'f', -1, 64) + "%" }
+	var rows []faultRow
+	rows = append(rows, faultRow{name: "none (baseline)"})
+	for _, p := range []float64{0.1, 0.3, 0.5} {
+		rows = append(rows, faultRow{name: "RequestLimitExceeded " + pct(p), faults: errs("RequestLimitExceeded", p)})
+	}
+	rows = append(rows, faultRow{
+		name: "real throttling: service allows 40/s, client set to 100/s",
+		emu:  func(c *emulator.Config) { c.RateLimit = 40 },
+		client: func(c *Config, _ *emutest.Emulator) {
+			c.RateLimit = 100
+		},
+	})
+	for _, p := range []float64{0.1, 0.3, 0.5} {
+		rows = append(rows, faultRow{name: "InternalError " + pct(p), faults: errs("InternalError", p)})
+	}
+	rows = append(rows,
+		faultRow{name: "ServiceUnavailable 30%", faults: errs("ServiceUnavailable", 0.3)},
+		faultRow{name: "InternalServerError 30%", faults: errs("InternalServerError", 0.3)},
+	)
+	for _, p := range []float64{0.1, 0.3, 0.5} {
+		rows = append(rows, faultRow{name: "HTTP 502, HTML body " + pct(p), faults: emulator.Faults{HTTP502: p}})
+	}
+	rows = append(rows, faultRow{name: "HTTP 504, HTML body 30%", faults: emulator.Faults{HTTP504: 0.3}})
+	for _, p := range []float64{0.1, 0.3, 0.5} {
+		rows = append(rows, faultRow{name: "connection reset " + pct(p), faults: emulator.Faults{Reset: p}})
+	}
+	for _, p := range []float64{0.1, 0.3, 0.5} {
+		rows = append(rows, faultRow{name: "truncated body " + pct(p), faults: emulator.Faults{Truncate: p}})
+	}
+	slowClient := func(c *Config, _ *emutest.Emulator) { c.RequestTimeout = 250 * time.Millisecond }
+	for _, p := range []float64{0.1, 0.3} {
+		rows = append(rows, faultRow{
+			name:   "answer 2s late, request timeout 250ms, " + pct(p),
+			faults: emulator.Faults{Slow: p, SlowDelay: emulator.Duration(2 * time.Second)},
+			client: slowClient, scale: 0.5,
+		})
+	}
+	everything := emulator.Faults{
+		Errors:  map[string]float64{"RequestLimitExceeded": 0.15, "InternalError": 0.1, "ServiceUnavailable": 0.05},
+		HTTP502: 0.05, HTTP504: 0.05, Reset: 0.05, Truncate: 0.1,
+		Slow: 0.03, SlowDelay: emulator.Duration(2 * time.Second), Jitter: emulator.Duration(5 * time.Millisecond),
+	}
+	rows = append(rows,
+		faultRow{name: "all of the above at once", faults: everything, client: slowClient},
+		faultRow{name: "all of the above, 8 reads at once through one client", faults: everything, client: slowClient, parallel: 8},
+	)
+
+	// Churn: the inventory changes between the pages of a listing.
+	for _, p := range []float64{0.05, 0.2} {
+		rows = append(rows,
+			faultRow{name: "instances appear between pages " + pct(p), faults: emulator.Faults{Appear: p}, listOnly: true, instances: 777, scale: 2},
+			faultRow{name: "instances disappear between pages " + pct(p), faults: emulator.Faults{Disappear: p}, listOnly: true, instances: 777, scale: 2},
+		)
+	}
+	for _, p := range []float64{0.02, 0.05, 0.2} {
+		rows = append(rows, faultRow{
+			name:   "instances appear and disappear " + pct(p) + " each (TotalCount can stay put)",
+			faults: emulator.Faults{Appear: p, Disappear: p}, listOnly: true, instances: 777, scale: 2, netZeroChurn: true,
+		})
+	}
+
+	// Clocks.
+	for _, d := range []time.Duration{4 * time.Minute, -4 * time.Minute} {
+		rows = append(rows, faultRow{name: "clock skew " + d.String() + " (within the 5 minutes allowed)", setup: func(e *emutest.Emulator) { e.SetClockOffset(d) }})
+	}
+	for _, d := range []time.Duration{6 * time.Minute, -10 * time.Minute} {
+		rows = append(rows, faultRow{name: "clock skew " + d.String() + ": AuthFailure.SignatureExpire", setup: func(e *emutest.Emulator) { e.SetClockOffset(d) }, allFail: true})
+	}
+
+	// Temporary credentials.
+	assumeRole := func(c *Config, e *emutest.Emulator) {
+		c.STSEndpoint = e.URL
+		c.AssumeRole = &AssumeRole{RoleARN: suiteARN, SessionName: "fault-suite", DurationSeconds: 3600}
+	}
+	camRole := func(c *Config, e *emutest.Emulator) {
+		c.Credentials = CAMRoleCredentials(emulator.DefaultCAMRoleName, e.URL, &http.Client{Timeout: 5 * time.Second}, c.Now)
+	}
+	revokeEvery := func(k int64) func(*emutest.Emulator, int64, *http.Request) {
+		return func(e *emutest.Emulator, n int64, r *http.Request) {
+			if isDescribe(r) && n%k == 0 {
+				e.RevokeTemporaryCredentials()
+			}
+		}
+	}
+	rows = append(rows,
+		faultRow{name: "assume-role credentials revoked mid-read", client: assumeRole, onRequest: revokeEvery(7)},
+		faultRow{name: "CAM-role credentials revoked mid-read", client: camRole, onRequest: revokeEvery(7)},
+	)
+	// A clock both sides share, moving 20 s with every CVM request: a read
+	// of ten pages spans more than the credentials' five-minute life.
+	expiring := func(name string, creds func(*Config, *emutest.Emulator)) faultRow {
+		clock := &testClock{t: time.Now()}
+		return faultRow{
+			name: name,
+			emu: func(c *emulator.Config) {
+				c.Now = clock.Now
+				c.TempCredentialTTL = 5 * time.Minute
+			},
+			client: func(c *Config, e *emutest.Emulator) {
+				c.Now = clock.Now
+				creds(c, e)
+				if c.AssumeRole != nil {
+					c.AssumeRole.DurationSeconds = 300
+				}
+			},
+			onRequest: func(_ *emutest.Emulator, _ int64, r *http.Request) {
+				if isDescribe(r) {
+					clock.Advance(20 * time.Second)
+				}
+			},
+		}
+	}
+	rows = append(rows,
+		expiring("assume-role credentials (5 min) expire mid-read", assumeRole),
+		expiring("CAM-role credentials (5 min) expire mid-read", camRole),
+		faultRow{
+			name:   "assume-role revoked mid-read, InternalError 20% on CVM and STS",
+			faults: errs("InternalError", 0.2), client: assumeRole, onRequest: revokeEvery(7),
+		},
+	)
+
+	// Cancellation (Ctrl-C): the read must stop within a second.
+	rows = append(rows, faultRow{
+		name:   "read cancelled part-way (latency 40-80ms, 20% throttled)",
+		faults: emulator.Faults{Latency: emulator.Duration(40 * time.Millisecond), Jitter: emulator.Duration(40 * time.Millisecond), Errors: map[string]float64{"RequestLimitExceeded": 0.2}},
+		cancel: true, instances: 3000,
+	})
+	return rows
+}
+
+func TestFaultSuite(t *testing.T) {
+	reads, full := faultReads(t)
+	var results []rowResult
+	for _, row := range faultRows() {
+		t.Run(row.name, func(t *testing.T) {
+			n := max(1, int(float64(reads)*orOne(row.scale)))
+			res := runFaultRow(t, row, n)
+			results = append(results, res)
+			for _, e := range res.badErrors {
+				t.Errorf("an error that does not say what happened: %s", e)
+			}
+			for _, e := range res.unexplainedErrors {
+				t.Errorf("a read failed where it must succeed: %s", e)
+			}
+			if res.unexplained > 0 {
+				t.Errorf("%d wrong-but-silent reads", res.unexplained)
+			}
+			if row.allFail && res.errors != res.reads {
+				t.Errorf("%d of %d reads failed; every one must", res.errors, res.reads)
+			}
+		})
+	}
+	table := renderFaultTable("Client (`internal/cvm`), against the in-process emulator", results, full)
+	t.Log("\n" + table)
+	if path := os.Getenv(envFaultsReport); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.WriteString(table + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func orOne(f float64) float64 {
+	if f == 0 {
+		return 1
+	}
+	return f
+}
+
+func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
+	if row.cancel {
+		// Registered first, so it runs after the emulator and the client's
+		// connections are gone.
+		ignore := goleak.IgnoreCurrent()
+		t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	}
+	n := row.instances
+	if n == 0 {
+		n = suiteInstances
+	}
+	seeded := emulator.GenerateInstances(n, int64(len(row.name)))
+	cfg := emulator.Config{
+		Regions:     regionOf(seeded),
+		Seed:        int64(len(row.name)) * 7919,
+		Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}},
+	}
+	if row.emu != nil {
+		row.emu(&cfg)
+	}
+	var e *emutest.Emulator
+	e = emutest.Start(t, cfg, emutest.Options{OnRequest: func(n int64, r *http.Request) {
+		if row.onRequest != nil {
+			row.onRequest(e, n, r)
+		}
+	}})
+	if err := e.SetFaults(row.faults); err != nil {
+		t.Fatal(err)
+	}
+	if row.setup != nil {
+		row.setup(e)
+	}
+	ccfg := Config{
+		Endpoint:       e.URL,
+		Credentials:    StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: testSecretKey}),
+		RateLimit:      1000,
+		RetryBaseDelay: time.Millisecond,
+		RetryMaxDelay:  5 * time.Millisecond,
+		RequestTimeout: 2 * time.Second,
+		HTTPClient:     &http.Client{Transport: &http.Transport{}},
+	}
+	if row.client != nil {
+		row.client(&ccfg, e)
+	}
+	c, err := New(ccfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ccfg.HTTPClient.CloseIdleConnections)
+
+	seededStates := emutest.Snapshot{}
+	for _, in := range seeded {
+		seededStates[in.InstanceId] = in.InstanceState
+	}
+	// 240 known IDs in a scrambled order, 10 unknown ones, and duplicates.
+	var askIDs []string
+	for i := range min(240, n) {
+		askIDs = append(askIDs, seeded[(i*37)%n].InstanceId)
+	}
+	for i := range 10 {
+		askIDs = append(askIDs, fmt.Sprintf("ins-zz%06d", i))
+	}
+	askIDs = append(askIDs, askIDs[0], askIDs[len(askIDs)-1])
+
+	res := rowResult{name: row.name, kinds: map[string]int{}}
+	var mu sync.Mutex
+	record := func(ok bool, wrong bool, explained bool, err error, stop time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		res.reads++
+		res.maxStop = max(res.maxStop, stop)
+		switch {
+		case err != nil:
+			res.errors++
+			kind, clear := errorKind(err)
+			res.kinds[kind]++
+			if !clear {
+				res.badErrors = append(res.badErrors, err.Error())
+			}
+			if row.faults.Errors == nil && row.faults.HTTP502 == 0 && row.faults.HTTP504 == 0 && row.faults.Reset == 0 &&
+				row.faults.Truncate == 0 && row.faults.Slow == 0 && !row.allFail && !row.cancel &&
+				row.faults.Appear == 0 && row.faults.Disappear == 0 && row.emu == nil && row.onRequest == nil {
+				res.unexplainedErrors = append(res.unexplainedErrors, err.Error())
+			}
+		case ok:
+			res.exact++
+		case wrong:
+			res.wrong++
+			if explained {
+				res.explainedWrong++
+			} else {
+				res.unexplained++
+			}
+		}
+	}
+
+	readOnce := func(i int, rng *rand.Rand) {
+		listing := row.listOnly || row.parallel > 0 || i%2 == 0
+		var ids []string
+		if !listing {
+			ids = askIDs
+		}
+		if !row.concurrentReads() {
+			e.Inventory.Mark(testRegion)
+		}
+		before := e.Inventory.Current(testRegion)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		var cancelledAt time.Time
+		if row.cancel {
+			delay := time.Duration(rng.IntN(200)) * time.Millisecond
+			timer := time.AfterFunc(delay, func() {
+				mu.Lock()
+				cancelledAt = time.Now()
+				mu.Unlock()
+				cancel()
+			})
+			defer timer.Stop()
+		}
+		got, err := c.DescribeInstancesStatus(ctx, testRegion, ids)
+		returned := time.Now()
+		var stop time.Duration
+		if row.cancel {
+			mu.Lock()
+			if !cancelledAt.IsZero() {
+				stop = returned.Sub(cancelledAt)
+			}
+			mu.Unlock()
+			if err != nil && !errors.Is(err, context.Canceled) {
+				record(false, false, false, fmt.Errorf("cancelled read: %w", err), stop)
+				return
+			}
+		}
+		if err != nil {
+			record(false, false, false, err, stop)
+			return
+		}
+		if !listing {
+			if byIDResultMatches(got, askIDs, before, seededStates) {
+				record(true, false, false, nil, stop)
+			} else {
+				t.Logf("read %d by ID: wrong result: %d found, %d missing", i, len(got.Instances), len(got.Missing))
+				record(false, true, false, nil, stop)
+			}
+			return
+		}
+		var states []emutest.Snapshot
+		appeared, disappeared := 0, 0
+		if row.concurrentReads() {
+			states = []emutest.Snapshot{before}
+		} else {
+			states, appeared, disappeared = e.Inventory.Since(testRegion)
+		}
+		for _, s := range states {
+			if listingMatches(got.Instances, s, seededStates) {
+				record(true, false, false, nil, stop)
+				return
+			}
+		}
+		explained := row.netZeroChurn && appeared > 0 && disappeared > 0
+		t.Logf("read %d: wrong-but-silent listing: %d instances, inventory went through %d states (%d appeared, %d disappeared)%s",
+			i, len(got.Instances), len(states), appeared, disappeared, describeDiff(got.Instances, states))
+		record(false, true, explained, nil, stop)
+	}
+
+	if row.parallel > 0 {
+		var wg sync.WaitGroup
+		for w := range row.parallel {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(w), 1))
+				for i := w; i < reads; i += row.parallel {
+					readOnce(i, rng)
+				}
+			}()
+		}
+		wg.Wait()
+	} else {
+		rng := rand.New(rand.NewPCG(uint64(reads), 2))
+		for i := range reads {
+			readOnce(i, rng)
+		}
+	}
+	res.requests = e.Requests()
+	res.credFetches = e.Stats().ByAction["AssumeRole"] + e.MetadataFetches()
+	if row.cancel && res.maxStop > time.Second {
+		t.Errorf("a cancelled read took %s to return; it must stop within a second", res.maxStop)
+	}
+	if row.name == "none (baseline)" {
+		// Exactly ⌈n/100⌉ requests per listing and ⌈unique IDs/100⌉ per
+		// read by ID when nothing fails.
+		listings, byID := (reads+1)/2, reads/2
+		want := int64(listings*((n+PageSize-1)/PageSize) + byID*3)
+		if res.requests != want {
+			t.Errorf("%d requests for %d listings and %d reads by ID; want exactly %d", res.requests, listings, byID, want)
+		}
+	}
+	return res
+}
+
+func (r faultRow) concurrentReads() bool { return r.parallel > 0 }
+
+// errorKind names the error for the table and reports whether it says what
+// happened: a service or transport code, a changing inventory, a
+// credential that could not be obtained, or a cancellation.
+func errorKind(err error) (string, bool) {
+	var (
+		apiErr  *APIError
+		credErr *CredentialError
+	)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "cancelled", true
+	case errors.As(err, &credErr):
+		if errors.As(err, &apiErr) {
+			return "credentials: " + apiErr.Code, apiErr.Code != "" && strings.Contains(err.Error(), apiErr.Code)
+		}
+		return "credentials", err.Error() != ""
+	case errors.As(err, &apiErr):
+		return apiErr.Code, apiErr.Code != "" && strings.Contains(err.Error(), apiErr.Code)
+	case errors.Is(err, ErrListingUnstable):
+		return "ErrListingUnstable", strings.Contains(err.Error(), ErrListingUnstable.Error())
+	}
+	return "unclassified", false
+}
+
+// listingMatches reports whether a listing is exactly snapshot s: the same
+// IDs, sorted, each once, in their states. Instances that appeared through
+// fault injection start PENDING and turn RUNNING after 5 s.
+func listingMatches(got []InstanceStatus, s emutest.Snapshot, seeded emutest.Snapshot) bool {
+	if len(got) != len(s) {
+		return false
+	}
+	for i, in := range got {
+		if i > 0 && got[i-1].InstanceID >= in.InstanceID {
+			return false
+		}
+		want, ok := s[in.InstanceID]
+		if !ok || !stateMatches(in, want, seeded) {
+			return false
+		}
+	}
+	return true
+}
+
+func stateMatches(in InstanceStatus, want string, seeded emutest.Snapshot) bool {
+	if _, wasSeeded := seeded[in.InstanceID]; !wasSeeded && want == "PENDING" {
+		return in.State == "PENDING" || in.State == "RUNNING"
+	}
+	return in.State == want
+}
+
+// byIDResultMatches checks a read by ID against the inventory: the IDs
+// found in the order asked for, each once, and the others missing.
+func byIDResultMatches(got *Result, ask []string, s, seeded emutest.Snapshot) bool {
+	var wantFound, wantMissing []string
+	seen := map[string]bool{}
+	for _, id := range ask {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if _, ok := s[id]; ok {
+			wantFound = append(wantFound, id)
+		} else {
+			wantMissing = append(wantMissing, id)
+		}
+	}
+	if len(got.Instances) != len(wantFound) || !slices.Equal(got.Missing, wantMissing) {
+		return false
+	}
+	for i, in := range got.Instances {
+		if in.InstanceID != wantFound[i] || !stateMatches(in, s[in.InstanceID], seeded) {
+			return false
+		}
+	}
+	return true
+}
+
+// describeDiff says how a wrong listing differs from the closest state.
+func describeDiff(got []InstanceStatus, states []emutest.Snapshot) string {
+	if len(states) == 0 {
+		return ""
+	}
+	best, bestScore := "", -1
+	for i, s := range states {
+		var missing, extra []string
+		have := map[string]bool{}
+		for _, in := range got {
+			have[in.InstanceID] = true
+			if _, ok := s[in.InstanceID]; !ok {
+				extra = append(extra, in.InstanceID)
+			}
+		}
+		for id := range s {
+			if !have[id] {
+				missing = append(missing, id)
+			}
+		}
+		score := len(missing) + len(extra)
+		if bestScore < 0 || score < bestScore {
+			sort.Strings(missing)
+			sort.Strings(extra)
+			best = fmt.Sprintf("; closest to state %d: missing %v, extra %v", i, missing, extra)
+			bestScore = score
+		}
+	}
+	return best
+}
+
+func renderFaultTable(title string, rows []rowResult, full bool) string {
+	var b strings.Builder
+	mode := "quick subset (`make test`)"
+	if full {
+		mode = "full run (`make faults`)"
+	}
+	fmt.Fprintf(&b, "### %s — %s\n\n", title, mode)
+	b.WriteString("| faults injected | reads | exact | errors | wrong-but-silent | errors by kind | requests |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---|---:|\n")
+	for _, r := range rows {
+		kinds := make([]string, 0, len(r.kinds))
+		for k, n := range r.kinds {
+			kinds = append(kinds, fmt.Sprintf("%s ×%d", k, n))
+		}
+		sort.Strings(kinds)
+		note := strings.Join(kinds, ", ")
+		if r.credFetches > 0 {
+			note += fmt.Sprintf(" (temporary credentials fetched %d times)", r.credFetches)
+		}
+		if r.maxStop > 0 {
+			note += fmt.Sprintf(" (slowest stop after cancel: %s)", r.maxStop.Round(time.Millisecond))
+		}
+		wrong := strconv.Itoa(r.wrong)
+		if r.explainedWrong > 0 {
+			wrong += " (known limitation, see below)"
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %s | %s | %d |\n", r.name, r.reads, r.exact, r.errors, wrong, note, r.requests)
+	}
+	return b.String()
+}
