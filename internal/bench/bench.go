@@ -1,0 +1,117 @@
+// Package bench measures how fast a read of instance states is against the
+// best the service allows, using the local emulator in place of Tencent Cloud.
+//
+// The service answers DescribeInstancesStatus with pages of at most 100
+// statuses, at most RateLimit (40) requests per second per account. With a
+// round trip of Latency L, the best possible read of n instances takes
+//
+//	T* = L + ⌈n/100⌉ / R
+//
+// (one round trip for the first page, and the pages no faster than the rate
+// R). Every benchmark reports its wall time per read against T*, the number
+// of requests it sent (⌈n/100⌉ when nothing fails) and how many of them the
+// emulator throttled (0 when the client paces itself at or below the
+// service's limit).
+//
+// The benchmarks, in bench_test.go:
+//
+//   - BenchmarkListing/n=… reads a whole region of n instances through the
+//     client (internal/cvm) in-process, against an emulator with Latency plus
+//     up to Jitter per answer and RateLimit, the client at the same rate.
+//   - BenchmarkByIDs/ids=… reads a list of IDs the same way.
+//   - BenchmarkListingSerial/n=… is the control: the same listing one page at
+//     a time (cvm.Config{Concurrency: 1}), as a serial pager would do it.
+//   - BenchmarkProviderRead/n=… is the provider's whole side of a plan's read
+//     (configure, decode the configuration, read, convert 100,000 results to
+//     state, encode the state as msgpack) through the protocol 6 server, with
+//     the answers served from memory: no latency and no rate limit, so that
+//     its CPU and memory profiles show only the provider's own work.
+//
+// They are slow (a 100,000-instance listing takes 25 s at 40 requests per
+// second) and run only with -bench; `go test ./...` runs the quick tests
+// alone. BENCH_FULL=0 in the environment skips the 100,000-instance cases
+// (each skip says so). `make bench` runs them together with real `terraform
+// plan` measurements (internal/bench/cmd/cvm-bench) and writes BENCHMARKS.md.
+package bench
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+)
+
+// The conditions every benchmark runs under: the service's documented rate
+// limit for DescribeInstancesStatus and a cross-region round trip.
+const (
+	Latency   = 100 * time.Millisecond
+	Jitter    = 10 * time.Millisecond
+	RateLimit = 40.0
+
+	// FullSize is the size skipped when BENCH_FULL=0.
+	FullSize = 100_000
+
+	// SecretID and SecretKey are the credential the benchmarks sign with.
+	SecretID  = "AKIDbench00000000000000000000000001"
+	SecretKey = "bench-secret-key"
+)
+
+// ListingSizes are the region sizes listed whole.
+var ListingSizes = []int{100, 1_000, 10_000, FullSize}
+
+// IDListSizes are the lengths of the ID lists read.
+var IDListSizes = []int{1, 100, 1_000}
+
+// SerialSizes are the listings repeated one page at a time as the control.
+// A serial listing of 100,000 instances would take 1,000 round trips (about
+// 105 s) and tell nothing the 10,000 one does not, so it is not run.
+var SerialSizes = []int{1_000, 10_000}
+
+// IDSource is the size of the region the ID lists are drawn from.
+const IDSource = 10_000
+
+// Full reports whether the 100,000-instance cases run: unless BENCH_FULL is
+// "0", "false" or "no".
+func Full() bool {
+	switch os.Getenv("BENCH_FULL") {
+	case "0", "false", "no":
+		return false
+	}
+	return true
+}
+
+// Pages is the number of requests a read of n instances (or n IDs) needs.
+func Pages(n int) int { return (n + cvm.PageSize - 1) / cvm.PageSize }
+
+// OptimalWall is T* for a read of the given number of pages: one round trip,
+// plus the pages at the rate limit.
+func OptimalWall(pages int, latency time.Duration, rate float64) time.Duration {
+	return latency + time.Duration(float64(pages)/rate*float64(time.Second))
+}
+
+// Region names the region holding n generated instances. The names pass both
+// the emulator's and the provider's region checks.
+func Region(n int) string { return fmt.Sprintf("ap-bench-n%d", n) }
+
+// Instances generates the n instances of Region(n). The seed differs per size
+// so that regions served together never share an ID.
+func Instances(n int) []emulator.Instance { return emulator.GenerateInstances(n, int64(n)) }
+
+// SpreadIDs picks k IDs spread evenly over instances (sorted by ID), so that
+// a read by ID touches the whole region rather than its first page.
+func SpreadIDs(instances []emulator.Instance, k int) []string {
+	k = min(k, len(instances))
+	ids := make([]string, k)
+	for i := range ids {
+		ids[i] = instances[i*len(instances)/k].InstanceId
+	}
+	return ids
+}
+
+// Faults are the emulator faults that give every answer the benchmark's
+// latency and jitter.
+func Faults() emulator.Faults {
+	return emulator.Faults{Latency: emulator.Duration(Latency), Jitter: emulator.Duration(Jitter)}
+}

@@ -1,0 +1,195 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptrace"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+)
+
+// startEmulator serves regions with the benchmark's rate limit, and with its
+// latency and jitter when slow is true.
+func startEmulator(tb testing.TB, regions map[string][]emulator.Instance, slow bool) *emulator.Server {
+	tb.Helper()
+	cfg := emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: SecretID, SecretKey: SecretKey}},
+		Regions:     regions,
+		RateLimit:   RateLimit,
+		Seed:        1,
+	}
+	if slow {
+		cfg.Latency = Latency
+	}
+	s, err := emulator.Start(cfg)
+	if err != nil {
+		tb.Fatalf("starting the emulator: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	if slow {
+		if err := s.SetFaults(Faults()); err != nil {
+			tb.Fatalf("setting latency and jitter: %v", err)
+		}
+	}
+	return s
+}
+
+// newClient is configured as the provider configures it with rate_limit = 40;
+// concurrency 0 keeps the client's default.
+func newClient(tb testing.TB, s *emulator.Server, concurrency int) *cvm.Client {
+	tb.Helper()
+	c, err := cvm.New(cvm.Config{
+		Endpoint:    s.URL(),
+		Credentials: cvm.StaticCredentials("bench", cvm.Credential{SecretID: SecretID, SecretKey: SecretKey}),
+		RateLimit:   RateLimit,
+		Concurrency: concurrency,
+	})
+	if err != nil {
+		tb.Fatalf("cvm.New: %v", err)
+	}
+	return c
+}
+
+// connCounter counts the connections requests were sent on, and how many of
+// them were new (dialled for that request).
+type connCounter struct{ got, fresh atomic.Int64 }
+
+func (cc *connCounter) context(ctx context.Context) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+		cc.got.Add(1)
+		if !i.Reused {
+			cc.fresh.Add(1)
+		}
+	}})
+}
+
+// measure runs read in the benchmark loop and reports, per read, the
+// requests the emulator received, those it throttled, the connections dialled,
+// T* and wall/T*.
+func measure(b *testing.B, s *emulator.Server, pages, want int, read func(ctx context.Context) (*cvm.Result, error)) {
+	b.Helper()
+	var conns connCounter
+	ctx := conns.context(b.Context())
+	s.ResetStats()
+	b.ReportAllocs()
+	ops := 0
+	for b.Loop() {
+		res, err := read(ctx)
+		if err != nil {
+			b.Fatalf("read: %v", err)
+		}
+		if len(res.Instances) != want || len(res.Missing) != 0 {
+			b.Fatalf("read %d instances (%d missing), want %d", len(res.Instances), len(res.Missing), want)
+		}
+		ops++
+	}
+	st := s.Stats()
+	tStar := OptimalWall(pages, Latency, RateLimit)
+	perOp := b.Elapsed() / time.Duration(ops)
+	b.ReportMetric(float64(st.Requests)/float64(ops), "requests/op")
+	b.ReportMetric(float64(st.Throttled)/float64(ops), "throttled/op")
+	b.ReportMetric(float64(conns.fresh.Load())/float64(ops), "dials/op")
+	b.ReportMetric(float64(tStar)/float64(time.Millisecond), "T*-ms")
+	b.ReportMetric(float64(perOp)/float64(tStar), "wall/T*")
+}
+
+func skipUnlessFull(b *testing.B, n int) {
+	if n >= FullSize && !Full() {
+		b.Skipf("skipped: BENCH_FULL=0 leaves out the %d-instance cases", n)
+	}
+}
+
+// BenchmarkListing reads whole regions with the client's default concurrency.
+func BenchmarkListing(b *testing.B) { benchListing(b, ListingSizes, 0) }
+
+// BenchmarkListingSerial is the control: one page at a time.
+func BenchmarkListingSerial(b *testing.B) { benchListing(b, SerialSizes, 1) }
+
+func benchListing(b *testing.B, sizes []int, concurrency int) {
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			skipUnlessFull(b, n)
+			s := startEmulator(b, map[string][]emulator.Instance{Region(n): Instances(n)}, true)
+			c := newClient(b, s, concurrency)
+			measure(b, s, Pages(n), n, func(ctx context.Context) (*cvm.Result, error) {
+				return c.DescribeInstancesStatus(ctx, Region(n), nil)
+			})
+		})
+	}
+}
+
+// BenchmarkByIDs reads lists of IDs spread over a region of IDSource
+// instances.
+func BenchmarkByIDs(b *testing.B) {
+	instances := Instances(IDSource)
+	for _, k := range IDListSizes {
+		b.Run(fmt.Sprintf("ids=%d", k), func(b *testing.B) {
+			s := startEmulator(b, map[string][]emulator.Instance{Region(IDSource): instances}, true)
+			c := newClient(b, s, 0)
+			ids := SpreadIDs(instances, k)
+			measure(b, s, Pages(k), k, func(ctx context.Context) (*cvm.Result, error) {
+				return c.DescribeInstancesStatus(ctx, Region(IDSource), ids)
+			})
+		})
+	}
+}
+
+// TestReadSendsExactlyThePagesNeeded checks what the benchmarks count on: a
+// listing sends ⌈n/100⌉ requests, a read by ID ⌈unique IDs/100⌉, and a client
+// at the service's rate is never throttled. No latency: it takes ~0.1 s.
+func TestReadSendsExactlyThePagesNeeded(t *testing.T) {
+	const n = 250
+	instances := Instances(n)
+	s := startEmulator(t, map[string][]emulator.Instance{Region(n): instances}, false)
+	c := newClient(t, s, 0)
+
+	res, err := c.DescribeInstancesStatus(t.Context(), Region(n), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Instances) != n {
+		t.Fatalf("listed %d instances, want %d", len(res.Instances), n)
+	}
+	for i, in := range instances {
+		if got := res.Instances[i]; got.InstanceID != in.InstanceId || got.State != in.InstanceState {
+			t.Fatalf("instance %d: got %+v, want %s %s", i, got, in.InstanceId, in.InstanceState)
+		}
+	}
+	if st := s.Stats(); st.Requests != int64(Pages(n)) || st.Throttled != 0 {
+		t.Fatalf("listing: %d requests (%d throttled), want %d (0)", st.Requests, st.Throttled, Pages(n))
+	}
+
+	s.ResetStats()
+	ids := SpreadIDs(instances, 150)
+	res, err = c.DescribeInstancesStatus(t.Context(), Region(n), append(ids, ids[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Instances) != len(ids) {
+		t.Fatalf("read %d instances by ID, want %d", len(res.Instances), len(ids))
+	}
+	if st := s.Stats(); st.Requests != int64(Pages(len(ids))) || st.Throttled != 0 {
+		t.Fatalf("read by ID: %d requests (%d throttled), want %d (0)", st.Requests, st.Throttled, Pages(len(ids)))
+	}
+}
+
+func TestOptimalWall(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want time.Duration
+	}{
+		{1, 125 * time.Millisecond},
+		{100, 125 * time.Millisecond},
+		{101, 150 * time.Millisecond},
+		{10_000, 2600 * time.Millisecond},
+		{100_000, 25100 * time.Millisecond},
+	} {
+		if got := OptimalWall(Pages(c.n), Latency, RateLimit); got != c.want {
+			t.Errorf("T*(%d) = %s, want %s", c.n, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+)
+
+// emulatorProc is a cvm-emulator process on 127.0.0.1.
+type emulatorProc struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// startEmulatorProc starts the emulator binary with the benchmark's latency
+// and rate limit, serving regions, and adds the jitter through its admin API.
+func startEmulatorProc(ctx context.Context, bin, work string, regions map[string][]emulator.Instance) (*emulatorProc, error) {
+	data, err := json.Marshal(map[string]any{"regions": regions})
+	if err != nil {
+		return nil, err
+	}
+	dataFile := filepath.Join(work, "emulator-data.json")
+	if err := os.WriteFile(dataFile, data, 0o600); err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(filepath.Join(work, "emulator.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = logFile.Close() }() // the child has its own descriptor
+	cmd := exec.CommandContext(ctx, bin, "--listen", "127.0.0.1:0", "--data", dataFile,
+		"--secret-id", bench.SecretID, "--secret-key", bench.SecretKey,
+		"--latency", bench.Latency.String(), "--rate-limit", strconv.FormatFloat(bench.RateLimit, 'f', -1, 64), "--seed", "1")
+	cmd.Stderr = logFile
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	e := &emulatorProc{cmd: cmd}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "cvm-emulator listening on ")
+	if err != nil || !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		e.stop()
+		return nil, fmt.Errorf("the emulator did not start (%q, %v); see %s", line, err, logFile.Name())
+	}
+	e.url = url
+	faults, err := json.Marshal(bench.Faults())
+	if err != nil {
+		e.stop()
+		return nil, err
+	}
+	if err := e.admin(http.MethodPut, "faults", faults, nil); err != nil {
+		e.stop()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *emulatorProc) stop() {
+	_ = e.cmd.Process.Signal(os.Interrupt)
+	_ = e.cmd.Wait()
+}
+
+// admin calls the emulator's admin API and decodes its JSON answer into out.
+func (e *emulatorProc) admin(method, name string, body []byte, out any) error {
+	req, err := http.NewRequest(method, e.url+"/_emulator/"+name, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s /_emulator/%s: %s: %s", method, name, resp.Status, b)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func (e *emulatorProc) resetStats() error { return e.admin(http.MethodPost, "reset", nil, nil) }
+
+func (e *emulatorProc) stats() (emulator.Stats, error) {
+	var s emulator.Stats
+	err := e.admin(http.MethodGet, "stats", nil, &s)
+	return s, err
+}
+
+// planCase is one configuration planned with terraform.
+type planCase struct {
+	Key      string // stable name, used in the report
+	Label    string
+	Requests int    // requests a correct read sends
+	Sum      int    // the sum of the `instances` outputs a correct read shows; -1 for none
+	Data     string // data source blocks
+	Region   string // the provider's region
+	Reps     int
+}
+
+// planRun is one `terraform plan`.
+type planRun struct {
+	Wall      time.Duration
+	Requests  int64
+	Throttled int64
+	Procs     []procRecord // provider processes Terraform started
+}
+
+func (r planRun) peakRSSKB() int64 {
+	var m int64
+	for _, p := range r.Procs {
+		m = max(m, p.MaxRSSKB)
+	}
+	return m
+}
+
+func (r planRun) cpu() time.Duration {
+	var t time.Duration
+	for _, p := range r.Procs {
+		t += p.cpu()
+	}
+	return t
+}
+
+// planResult holds every run of one case.
+type planResult struct {
+	Case planCase
+	Runs []planRun
+}
+
+func median[T int64 | time.Duration](xs []T) T {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func (p planResult) wall() time.Duration {
+	return median(collect(p.Runs, func(r planRun) time.Duration { return r.Wall }))
+}
+func (p planResult) cpu() time.Duration {
+	return median(collect(p.Runs, func(r planRun) time.Duration { return r.cpu() }))
+}
+func (p planResult) peakRSSKB() int64 {
+	return slices.Max(collect(p.Runs, func(r planRun) int64 { return r.peakRSSKB() }))
+}
+func (p planResult) maxRequests() int64 {
+	return slices.Max(collect(p.Runs, func(r planRun) int64 { return r.Requests }))
+}
+func (p planResult) minRequests() int64 {
+	return slices.Min(collect(p.Runs, func(r planRun) int64 { return r.Requests }))
+}
+func (p planResult) throttled() int64 {
+	return slices.Max(collect(p.Runs, func(r planRun) int64 { return r.Throttled }))
+}
+func (p planResult) procs() int { return len(p.Runs[0].Procs) }
+
+func collect[T any](runs []planRun, f func(planRun) T) []T {
+	out := make([]T, len(runs))
+	for i, r := range runs {
+		out[i] = f(r)
+	}
+	return out
+}
+
+// terraformEnv runs terraform plans against the emulator through the
+// wrapped provider.
+type terraformEnv struct {
+	env     []string // for terraform: TF_CLI_CONFIG_FILE and friends
+	work    string
+	records string
+	emu     *emulatorProc
+}
+
+const requiredProviders = `terraform {
+  required_providers {
+    cvm = {
+      source = "cvmkit/cvm"
+    }
+  }
+}
+`
+
+// config is a whole configuration for c: the provider at rate_limit = 40
+// against the emulator, the data sources, and an output per data source so
+// that the plan shows what was read.
+func (t *terraformEnv) config(c planCase) string {
+	if c.Data == "" {
+		return "terraform {}\n"
+	}
+	return requiredProviders + fmt.Sprintf(`
+provider "cvm" {
+  endpoint   = %q
+  region     = %q
+  secret_id  = %q
+  secret_key = %q
+  rate_limit = %v
+}
+`, t.emu.url, c.Region, bench.SecretID, bench.SecretKey, bench.RateLimit) + c.Data
+}
+
+var instancesOutput = regexp.MustCompile(`\+ instances_\d+\s+= (\d+)`)
+
+// plan runs c.Reps plans of c and checks that each read what it should.
+func (t *terraformEnv) plan(ctx context.Context, c planCase) (planResult, error) {
+	dir := filepath.Join(t.work, "plan-"+strings.NewReplacer("/", "-", "=", "-").Replace(c.Key))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return planResult{}, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(t.config(c)), 0o600); err != nil {
+		return planResult{}, err
+	}
+	res := planResult{Case: c}
+	for range c.Reps {
+		if _, err := readRecords(t.records); err != nil {
+			return res, err
+		}
+		if err := t.emu.resetStats(); err != nil {
+			return res, err
+		}
+		cmd := exec.CommandContext(ctx, "terraform", "plan", "-input=false", "-refresh=false", "-lock=false", "-no-color")
+		cmd.Dir = dir
+		cmd.Env = t.env
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		start := time.Now()
+		err := cmd.Run()
+		wall := time.Since(start)
+		if err != nil {
+			return res, fmt.Errorf("terraform plan (%s): %w\n%s", c.Label, err, out.String())
+		}
+		st, err := t.emu.stats()
+		if err != nil {
+			return res, err
+		}
+		procs, err := readRecords(t.records)
+		if err != nil {
+			return res, err
+		}
+		if c.Data != "" && len(procs) == 0 {
+			return res, fmt.Errorf("terraform plan (%s): no provider process was recorded", c.Label)
+		}
+		if c.Sum >= 0 {
+			sum := 0
+			for _, m := range instancesOutput.FindAllStringSubmatch(out.String(), -1) {
+				n, _ := strconv.Atoi(m[1])
+				sum += n
+			}
+			if sum != c.Sum {
+				return res, fmt.Errorf("terraform plan (%s) shows %d instances, want %d:\n%s", c.Label, sum, c.Sum, out.String())
+			}
+		}
+		res.Runs = append(res.Runs, planRun{Wall: wall, Requests: st.Requests, Throttled: st.Throttled, Procs: procs})
+	}
+	return res, nil
+}
+
+// schemaWall times `terraform providers schema -json` in dir.
+func (t *terraformEnv) schemaWall(ctx context.Context, dir string) (time.Duration, error) {
+	cmd := exec.CommandContext(ctx, "terraform", "providers", "schema", "-json")
+	cmd.Dir = dir
+	cmd.Env = t.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil || !bytes.Contains(out.Bytes(), []byte(`"cvm_instances_status"`)) {
+		return wall, fmt.Errorf("terraform providers schema -json: %v\n%s", err, out.String())
+	}
+	return wall, nil
+}
+
+// dataBlock is one data source reading ids, or the provider's whole region
+// when ids is nil, with an output of how many instances it found.
+func dataBlock(name string, ids []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\ndata \"cvm_instances_status\" %q {\n", name)
+	if ids != nil {
+		b.WriteString("  instance_ids = [")
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q", id)
+		}
+		b.WriteString("]\n")
+	}
+	fmt.Fprintf(&b, "}\n\noutput \"instances_%s\" {\n  value = length(data.cvm_instances_status.%s.instances)\n}\n", strings.TrimPrefix(name, "r"), name)
+	return b.String()
+}
