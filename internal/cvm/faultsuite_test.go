@@ -369,9 +369,9 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 		switch {
 		case err != nil:
 			res.errors++
-			kind, clear := errorKind(err)
+			kind, explained := errorKind(err)
 			res.kinds[kind]++
-			if !clear {
+			if !explained {
 				res.badErrors = append(res.badErrors, err.Error())
 			}
 			if row.faults.Errors == nil && row.faults.HTTP502 == 0 && row.faults.HTTP504 == 0 && row.faults.Reset == 0 &&

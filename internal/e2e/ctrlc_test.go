@@ -108,8 +108,9 @@ output "count" {
 
 			var took time.Duration
 			select {
-			case <-exited:
+			case waitErr := <-exited:
 				took = time.Since(sentAt)
+				t.Logf("terraform after SIGINT: %v", waitErr) // an interrupted plan exits non-zero
 			case <-time.After(15 * time.Second):
 				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 				t.Fatalf("terraform did not exit within 15 s of SIGINT:\n%s", out.String())

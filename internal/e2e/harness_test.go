@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,10 +39,9 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		defer os.RemoveAll(dir)
+		defer func() { _ = os.RemoveAll(dir) }()
 		providerBin = filepath.Join(dir, "terraform-provider-cvm")
-		goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-		build := exec.Command(goBin, "build", "-o", providerBin, ".")
+		build := exec.Command("go", "build", "-o", providerBin, ".")
 		build.Dir = filepath.Join("..", "..")
 		if out, err := build.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "building the provider: %v\n%s", err, out)
