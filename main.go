@@ -2,11 +2,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/provider"
 )
@@ -22,11 +22,18 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address:         "registry.terraform.io/cvmkit/cvm",
-		Debug:           debug,
-		ProtocolVersion: 6,
-	})
+	newServer := provider.NewServer(version)
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	err := tf6server.Serve("registry.terraform.io/cvmkit/cvm", func() tfprotov6.ProviderServer {
+		srv, err := newServer()
+		if err != nil {
+			log.Fatalf("terraform-provider-cvm %s (%s): %s", version, commit, err)
+		}
+		return srv
+	}, opts...)
 	if err != nil {
 		log.Fatalf("terraform-provider-cvm %s (%s): %s", version, commit, err)
 	}

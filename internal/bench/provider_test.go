@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -94,10 +93,10 @@ const dataSourceType = "cvm_instances_status"
 // service has no rate to respect).
 func newProviderRead(ctx context.Context, tb testing.TB, service http.RoundTripper, region string) *providerRead {
 	tb.Helper()
-	srv, err := providerserver.NewProtocol6WithError(provider.New("bench",
+	srv, err := provider.NewServer("bench",
 		provider.WithHTTPClient(&http.Client{Transport: service}),
 		provider.WithClientConfig(func(c *cvm.Config) { c.RateLimit = 1e6 }),
-	)())()
+	)()
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,13 +12,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
@@ -53,13 +55,6 @@ type instancesStatusModel struct {
 	StateCounts        types.Map      `tfsdk:"state_counts"`
 	MissingInstanceIDs types.List     `tfsdk:"missing_instance_ids"`
 }
-
-var instanceAttrTypes = map[string]attr.Type{
-	"instance_id": types.StringType,
-	"state":       types.StringType,
-}
-
-var instanceObjectType = types.ObjectType{AttrTypes: instanceAttrTypes}
 
 func (d *instancesStatusDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_instances_status"
@@ -189,33 +184,54 @@ func (d *instancesStatusDataSource) ValidateConfig(ctx context.Context, req data
 }
 
 func (d *instancesStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured", "The cvm provider was not configured before this data source was read. This is a bug in the provider; please report it.")
+	state, diags := readInstancesStatus(ctx, d.data, req.Config)
+	resp.Diagnostics.Append(diags...)
+	if diags.HasError() {
 		return
+	}
+	raw, err := (&tfprotov6.DynamicValue{MsgPack: state}).Unmarshal(req.Config.Raw.Type())
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot Decode The State", "The state could not be decoded: "+err.Error()+". This is a bug in the provider; please report it.")
+		return
+	}
+	resp.State.Raw = raw
+}
+
+// readInstancesStatus is the whole read: the configuration in, the state out,
+// encoded as Terraform receives it. The provider's protocol server
+// (server.go) sends those bytes as they are; Read above decodes them for the
+// framework. A region can hold a hundred thousand instances, and either
+// alternative, a model struct or a tree of tftypes values, costs many times
+// the read's own CPU and memory (BENCHMARKS.md).
+func readInstancesStatus(ctx context.Context, data *providerData, config tfsdk.Config) ([]byte, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if data == nil {
+		diags.AddError("Provider Not Configured", "The cvm provider was not configured before this data source was read. This is a bug in the provider; please report it.")
+		return nil, diags
 	}
 	var m instancesStatusModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
+	diags.Append(config.Get(ctx, &m)...)
+	if diags.HasError() {
+		return nil, diags
 	}
 
-	region := d.data.region
+	region := data.region
 	if !m.Region.IsNull() {
 		region = m.Region.ValueString()
 	}
 	var ids []string // nil: the whole region
 	if !m.InstanceIDs.IsNull() {
 		ids = make([]string, 0, len(m.InstanceIDs.Elements()))
-		resp.Diagnostics.Append(m.InstanceIDs.ElementsAs(ctx, &ids, false)...)
+		diags.Append(m.InstanceIDs.ElementsAs(ctx, &ids, false)...)
 	}
 	var wanted []string
 	if !m.WaitForStates.IsNull() {
-		resp.Diagnostics.Append(m.WaitForStates.ElementsAs(ctx, &wanted, false)...)
+		diags.Append(m.WaitForStates.ElementsAs(ctx, &wanted, false)...)
 	}
-	timeout, diags := m.Timeouts.Read(ctx, defaultReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
+	timeout, d := m.Timeouts.Read(ctx, defaultReadTimeout)
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil, diags
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -228,22 +244,25 @@ func (d *instancesStatusDataSource) Read(ctx context.Context, req datasource.Rea
 	case ids != nil && len(ids) == 0:
 		res = &cvm.Result{}
 	case len(wanted) > 0:
-		res, err = d.data.client.WaitForStates(ctx, region, ids, wanted)
+		res, err = data.client.WaitForStates(ctx, region, ids, wanted)
 	default:
-		res, err = d.data.client.DescribeInstancesStatus(ctx, region, ids)
+		res, err = data.client.DescribeInstancesStatus(ctx, region, ids)
 	}
 	if err != nil {
-		addReadError(&resp.Diagnostics, region, timeout, err)
-		return
+		addReadError(&diags, region, timeout, err)
+		return nil, diags
 	}
 
-	m.ID = types.StringValue(readID(region, ids))
-	m.Region = types.StringValue(region)
-	resp.Diagnostics.Append(setResult(&m, res)...)
-	if resp.Diagnostics.HasError() {
-		return
+	stateType, ok := config.Raw.Type().(tftypes.Object)
+	if !ok {
+		diags.AddError("Cannot Build The State", fmt.Sprintf("The configuration is a %s, not an object. This is a bug in the provider; please report it.", config.Raw.Type()))
+		return nil, diags
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	state, err := encodeState(stateType, config.Raw, region, readID(region, ids), res)
+	if err != nil {
+		diags.AddError("Cannot Build The State", "The result could not be turned into Terraform state: "+err.Error()+". This is a bug in the provider; please report it.")
+	}
+	return state, diags
 }
 
 // readID is stable for the same region and the same requested IDs.
@@ -257,42 +276,6 @@ func readID(region string, ids []string) string {
 		h.Write([]byte{0})
 	}
 	return region + "/" + hex.EncodeToString(h.Sum(nil)[:8])
-}
-
-// setResult fills the computed attributes. Values are built directly rather
-// than through reflection: a region can hold a hundred thousand instances.
-func setResult(m *instancesStatusModel, res *cvm.Result) diag.Diagnostics {
-	var diags diag.Diagnostics
-	instances := make([]attr.Value, len(res.Instances))
-	states := make(map[string]attr.Value, len(res.Instances))
-	counts := map[string]int64{}
-	for i, s := range res.Instances {
-		id, state := types.StringValue(s.InstanceID), types.StringValue(s.State)
-		obj, d := types.ObjectValue(instanceAttrTypes, map[string]attr.Value{"instance_id": id, "state": state})
-		diags.Append(d...)
-		instances[i] = obj
-		states[s.InstanceID] = state
-		counts[s.State]++
-	}
-	countValues := make(map[string]attr.Value, len(counts))
-	for state, n := range counts {
-		countValues[state] = types.Int64Value(n)
-	}
-	missing := make([]attr.Value, len(res.Missing))
-	for i, id := range res.Missing {
-		missing[i] = types.StringValue(id)
-	}
-
-	var d diag.Diagnostics
-	m.Instances, d = types.ListValue(instanceObjectType, instances)
-	diags.Append(d...)
-	m.States, d = types.MapValue(types.StringType, states)
-	diags.Append(d...)
-	m.StateCounts, d = types.MapValue(types.Int64Type, countValues)
-	diags.Append(d...)
-	m.MissingInstanceIDs, d = types.ListValue(types.StringType, missing)
-	diags.Append(d...)
-	return diags
 }
 
 // addReadError turns a client error into a diagnostic a user can act on.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -76,8 +75,14 @@ func attrPath(p *tftypes.AttributePath) string {
 // step that reports an error.
 func runProtocol(t *testing.T, providerCfg, dataCfg map[string]any, opts ...Option) rpcOutcome {
 	t.Helper()
+	return runProtocolOn(t, NewServer("test", opts...), providerCfg, dataCfg)
+}
+
+// runProtocolOn is runProtocol on the server newServer makes.
+func runProtocolOn(t *testing.T, newServer func() (tfprotov6.ProviderServer, error), providerCfg, dataCfg map[string]any) rpcOutcome {
+	t.Helper()
 	ctx := t.Context()
-	srv, err := providerserver.NewProtocol6WithError(New("test", opts...)())()
+	srv, err := newServer()
 	if err != nil {
 		t.Fatal(err)
 	}

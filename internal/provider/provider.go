@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -64,6 +65,9 @@ var (
 type CVMProvider struct {
 	version string
 	opts    options
+	// configured is what Configure handed to the data sources, kept for
+	// the protocol server's own read path (server.go).
+	configured atomic.Pointer[providerData]
 }
 
 // Option changes how the provider builds its client. Options exist for
@@ -92,15 +96,18 @@ func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpCl
 // delays, poll intervals) after the provider has built it.
 func WithClientConfig(f func(*cvm.Config)) Option { return func(o *options) { o.tune = f } }
 
-// New returns a constructor of the provider, as providerserver expects.
+// New returns a constructor of the provider, as providerserver expects. The
+// provider binary serves NewServer, which wraps it.
 func New(version string, opts ...Option) func() provider.Provider {
-	return func() provider.Provider {
-		p := &CVMProvider{version: version}
-		for _, o := range opts {
-			o(&p.opts)
-		}
-		return p
+	return func() provider.Provider { return newProvider(version, opts...) }
+}
+
+func newProvider(version string, opts ...Option) *CVMProvider {
+	p := &CVMProvider{version: version}
+	for _, o := range opts {
+		o(&p.opts)
 	}
+	return p
 }
 
 // providerModel is the provider block.
@@ -326,7 +333,9 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		"region": region, "endpoint": s.endpoint, "credentials": client.CredentialSourceName(),
 		"rate_limit": clientCfg.RateLimit, "max_retries": clientCfg.MaxRetries,
 	})
-	resp.DataSourceData = &providerData{client: client, region: region}
+	data := &providerData{client: client, region: region}
+	p.configured.Store(data)
+	resp.DataSourceData = data
 }
 
 // checkKnown refuses unknown values: the client is built once, at configure

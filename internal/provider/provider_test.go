@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
@@ -145,7 +144,7 @@ func factories(opts ...Option) map[string]func() (tfprotov6.ProviderServer, erro
 		c.RateLimit = 200
 	})
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"cvm": providerserver.NewProtocol6WithError(New("test", append([]Option{fast}, opts...)...)()),
+		"cvm": NewServer("test", append([]Option{fast}, opts...)...),
 	}
 }
 
