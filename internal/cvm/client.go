@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -40,7 +39,7 @@ type Config struct {
 	Credentials CredentialSource
 	AssumeRole  *AssumeRole // applied on top of Credentials when set
 
-	RateLimit   float64 // DescribeInstancesStatus requests per second, per region
+	RateLimit   float64 // DescribeInstancesStatus requests per second, for all reads together
 	MaxRetries  int     // retries after the first attempt of a request
 	Concurrency int     // requests in flight at once for one read
 
@@ -56,15 +55,15 @@ type Config struct {
 }
 
 // Client reads instance states. It is safe for concurrent use, and all reads
-// through one Client share its rate limiters.
+// through one Client, whatever their region, share its rate limiter: the
+// service counts requests per account and action, and rate_limit promises a
+// rate for the whole run.
 type Client struct {
 	cfg      Config
 	endpoint *url.URL
 	creds    CredentialSource
 	caller   *caller
-
-	mu       sync.Mutex
-	limiters map[string]*RateLimiter // by region
+	limiter  *RateLimiter
 }
 
 // New checks cfg and returns a Client. It makes no request.
@@ -107,7 +106,7 @@ func New(cfg Config) (*Client, error) {
 		cfg:      cfg,
 		endpoint: endpoint,
 		creds:    cfg.Credentials,
-		limiters: map[string]*RateLimiter{},
+		limiter:  NewRateLimiter(cfg.RateLimit),
 		caller: &caller{
 			httpClient: cfg.HTTPClient,
 			timeout:    cfg.RequestTimeout,
@@ -139,22 +138,10 @@ func setDefault[T comparable](v *T, def T) {
 // CredentialSourceName says where the client's credentials come from.
 func (c *Client) CredentialSourceName() string { return c.creds.Name() }
 
-// Limiter returns the rate limiter shared by every read of region.
-func (c *Client) Limiter(region string) *RateLimiter {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	l, ok := c.limiters[region]
-	if !ok {
-		l = NewRateLimiter(c.cfg.RateLimit)
-		c.limiters[region] = l
-	}
-	return l
-}
-
 // send makes one API request with retries. Each attempt waits for the rate
 // limiter, takes the current credential and is signed afresh.
 func (c *Client) send(ctx context.Context, region, action string, payload []byte, out answer, logFields map[string]any) error {
-	limiter := c.Limiter(region)
+	limiter := c.limiter
 	var rejected *Credential // the last temporary credential the service refused
 	for attempt := 1; ; attempt++ {
 		if err := limiter.Wait(ctx); err != nil {

@@ -154,36 +154,50 @@ func TestMalformedIDRefusedBeforeAnyRequest(t *testing.T) {
 	}
 }
 
-// Ten reads at once through one client stay under the service's limit:
-// the limiter is shared, not per read.
+// Ten reads at once through one client stay under the service's limit, in
+// one region or in ten: the limiter is shared by every read of the client,
+// as the service counts requests per account and action. 300 requests, more
+// than the emulator's one-second burst allows.
 func TestConcurrentReadsShareTheLimiter(t *testing.T) {
-	const limit = 100
-	instances := emulator.GenerateInstances(1000, 3)
-	s := startEmulator(t, emulator.Config{Regions: regionOf(instances), RateLimit: limit})
-	c := newTestClient(t, s, func(c *Config) { c.RateLimit = limit })
-	var wg sync.WaitGroup
-	errs := make(chan error, 10)
-	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
-			if err == nil && len(res.Instances) != len(instances) {
-				err = fmt.Errorf("got %d instances, want %d", len(res.Instances), len(instances))
+	const limit = 200
+	regions := []string{"ap-bangkok", "ap-beijing", "ap-chengdu", "ap-chongqing", "ap-guangzhou",
+		"ap-hongkong", "ap-jakarta", "ap-nanjing", "ap-seoul", "ap-shanghai"}
+	for name, readRegions := range map[string][]string{
+		"one region":  slices.Repeat([]string{testRegion}, 10),
+		"ten regions": regions,
+	} {
+		t.Run(name, func(t *testing.T) {
+			inventory := map[string][]emulator.Instance{}
+			for i, region := range readRegions {
+				inventory[region] = emulator.GenerateInstances(3000, int64(i)+3)
 			}
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	st := s.Stats()
-	if st.Throttled != 0 || st.Requests != 100 {
-		t.Fatalf("requests = %d, throttled = %d; want 100 requests and none throttled", st.Requests, st.Throttled)
+			s := startEmulator(t, emulator.Config{Regions: inventory, RateLimit: limit})
+			c := newTestClient(t, s, func(c *Config) { c.RateLimit = limit })
+			var wg sync.WaitGroup
+			errs := make(chan error, len(readRegions))
+			for _, region := range readRegions {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					res, err := c.DescribeInstancesStatus(context.Background(), region, nil)
+					if err == nil && len(res.Instances) != len(inventory[region]) {
+						err = fmt.Errorf("%s: got %d instances, want %d", region, len(res.Instances), len(inventory[region]))
+					}
+					errs <- err
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := s.Stats()
+			if st.Throttled != 0 || st.Requests != 300 {
+				t.Fatalf("requests = %d, throttled = %d; want 300 requests and none throttled", st.Requests, st.Throttled)
+			}
+		})
 	}
 }
 

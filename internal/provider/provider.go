@@ -207,7 +207,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Validators: []validator.String{endpointValidator{}},
 			},
 			"rate_limit": schema.Float64Attribute{
-				MarkdownDescription: fmt.Sprintf("Most `DescribeInstancesStatus` requests per second, shared by every read of this provider in one run, per region. "+
+				MarkdownDescription: fmt.Sprintf("Most `DescribeInstancesStatus` requests per second, shared by every read of this provider in one run, whatever its region. "+
 					"The service allows 40 per second per account; leave headroom for other tools. Default %d. Falls back to `TENCENTCLOUD_CVM_RATE_LIMIT`.", cvm.DefaultRateLimit),
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.Between(0.1, 1000)},
