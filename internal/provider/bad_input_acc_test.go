@@ -3,16 +3,12 @@ package provider
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-
-	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
-	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 // The cases of badInputs marked terraform, run through `terraform plan`
@@ -24,29 +20,7 @@ func TestAccBadInputThroughTerraform(t *testing.T) {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			isolateEnv(t)
-			e := emutest.Start(t, emulator.Config{
-				Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
-				Regions:     seeded(inst("ins-aaaaaaaa", "RUNNING")),
-			}, emutest.Options{})
-			dir := t.TempDir()
-			for name, content := range tc.files {
-				writeFile(t, filepath.Join(dir, name), content)
-			}
-			for k, v := range tc.env {
-				t.Setenv(k, strings.ReplaceAll(v, "$DIR", dir))
-			}
-			pcfg := map[string]any{"endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
-			for k, v := range tc.provider {
-				if s, isString := v.(string); isString {
-					v = strings.ReplaceAll(s, "$DIR", dir)
-				}
-				pcfg[k] = v
-			}
-			dcfg := tc.data
-			if dcfg == nil {
-				dcfg = map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}}
-			}
+			e, pcfg, dcfg := tc.setUp(t)
 			config := requiredProviders + `
 resource "terraform_data" "later" {
   input = "ins-aaaaaaaa"

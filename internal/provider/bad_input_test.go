@@ -187,6 +187,44 @@ func badInputs() []badInput {
 	}
 }
 
+// setUp isolates the test from the machine's environment, starts an
+// emulator, writes the case's files and sets its environment, and returns
+// the provider and data source configurations to use.
+func (tc badInput) setUp(t *testing.T) (e *emutest.Emulator, provider, data map[string]any) {
+	t.Helper()
+	isolateEnv(t)
+	e = emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+		Regions:     seeded(inst("ins-aaaaaaaa", "RUNNING")),
+	}, emutest.Options{})
+	dir := t.TempDir()
+	for name, content := range tc.files {
+		if content == "<dir>" {
+			if err := os.Mkdir(filepath.Join(dir, name), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		writeFile(t, filepath.Join(dir, name), content)
+	}
+	for k, v := range tc.env {
+		t.Setenv(k, strings.ReplaceAll(v, "$DIR", dir))
+	}
+	provider = map[string]any{"endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
+	for k, v := range tc.provider {
+		if s, isString := v.(string); isString {
+			v = strings.ReplaceAll(s, "$DIR", dir)
+		}
+		provider[k] = v
+	}
+	data = tc.data
+	if data == nil {
+		data = map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}}
+	}
+
+	return e, provider, data
+}
+
 // Everything a user can get wrong is refused with a message that names the
 // attribute (or variable) and the fix, before any request, and nothing
 // crashes. Terraform itself runs a few of these end to end in
@@ -194,36 +232,7 @@ func badInputs() []badInput {
 func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 	for _, tc := range badInputs() {
 		t.Run(tc.name, func(t *testing.T) {
-			isolateEnv(t)
-			e := emutest.Start(t, emulator.Config{
-				Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
-				Regions:     seeded(inst("ins-aaaaaaaa", "RUNNING")),
-			}, emutest.Options{})
-			dir := t.TempDir()
-			for name, content := range tc.files {
-				if content == "<dir>" {
-					if err := os.Mkdir(filepath.Join(dir, name), 0o700); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				writeFile(t, filepath.Join(dir, name), content)
-			}
-			for k, v := range tc.env {
-				t.Setenv(k, strings.ReplaceAll(v, "$DIR", dir))
-			}
-			pcfg := map[string]any{"endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
-			for k, v := range tc.provider {
-				if s, isString := v.(string); isString {
-					v = strings.ReplaceAll(s, "$DIR", dir)
-				}
-				pcfg[k] = v
-			}
-			dcfg := tc.data
-			if dcfg == nil {
-				dcfg = map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}}
-			}
-
+			e, pcfg, dcfg := tc.setUp(t)
 			out := runProtocol(t, pcfg, dcfg, WithSTSEndpoint(e.URL))
 			t.Logf("stage %q:%s", out.stage, out)
 			if out.stage != tc.stage {
