@@ -170,6 +170,11 @@ func run(ctx context.Context, o options) error {
 	step("starting cvm-emulator (latency %s + up to %s jitter, rate limit %v/s)", bench.Latency, bench.Jitter, bench.RateLimit)
 	sizes := listingSizes(o.full)
 	regions := map[string][]emulator.Instance{bench.Region(tenSize): bench.Instances(tenSize)}
+	for i := range 10 {
+		// Negative seeds: bench.Instances seeds by size, and IDs must be
+		// unique across regions, as the service's are.
+		regions[tenRegion(i)] = emulator.GenerateInstances(tenSize, -int64(i+1))
+	}
 	for _, n := range sizes {
 		regions[bench.Region(n)] = bench.Instances(n)
 	}
@@ -228,8 +233,12 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-// tenSize is the size of the region ten data sources list at once.
+// tenSize is the size of the region ten data sources list at once, and of
+// each of the ten regions they list in the second case.
 const tenSize = 2_000
+
+// tenRegion is the i-th of the ten regions, each with its own instances.
+func tenRegion(i int) string { return fmt.Sprintf("ap-bench-ten%d", i) }
 
 func listingSizes(full bool) []int {
 	var out []int
@@ -244,7 +253,7 @@ func listingSizes(full bool) []int {
 func planCases(o options, sizes []int, idSource []emulator.Instance) []planCase {
 	cases := []planCase{
 		{Key: "baseline", Label: "empty configuration (baseline)", Sum: -1, Reps: max(o.reps, 5)},
-		{Key: "noop", Label: "instance_ids = [] (provider started, no request)", Data: dataBlock("r0", []string{}), Region: bench.Region(bench.IDSource), Reps: o.reps},
+		{Key: "noop", Label: "instance_ids = [] (provider started, no request)", Data: dataBlock("r0", "", []string{}), Region: bench.Region(bench.IDSource), Reps: o.reps},
 	}
 	for _, n := range sizes {
 		reps := o.reps
@@ -252,18 +261,22 @@ func planCases(o options, sizes []int, idSource []emulator.Instance) []planCase 
 			reps = o.repsFull
 		}
 		cases = append(cases, planCase{Key: fmt.Sprintf("list/%d", n), Label: fmt.Sprintf("list n=%d", n),
-			Requests: bench.Pages(n), Sum: n, Data: dataBlock("r0", nil), Region: bench.Region(n), Reps: reps})
+			Requests: bench.Pages(n), Sum: n, Data: dataBlock("r0", "", nil), Region: bench.Region(n), Reps: reps})
 	}
 	for _, k := range bench.IDListSizes {
 		cases = append(cases, planCase{Key: fmt.Sprintf("ids/%d", k), Label: fmt.Sprintf("ids=%d", k),
-			Requests: bench.Pages(k), Sum: k, Data: dataBlock("r0", bench.SpreadIDs(idSource, k)), Region: bench.Region(bench.IDSource), Reps: o.reps})
+			Requests: bench.Pages(k), Sum: k, Data: dataBlock("r0", "", bench.SpreadIDs(idSource, k)), Region: bench.Region(bench.IDSource), Reps: o.reps})
 	}
-	var ten strings.Builder
+	var ten, tenRegions strings.Builder
 	for i := range 10 {
-		ten.WriteString(dataBlock(fmt.Sprintf("r%d", i), nil))
+		ten.WriteString(dataBlock(fmt.Sprintf("r%d", i), "", nil))
+		tenRegions.WriteString(dataBlock(fmt.Sprintf("r%d", i), tenRegion(i), nil))
 	}
-	cases = append(cases, planCase{Key: "ten", Label: fmt.Sprintf("10 data sources × %d instances, one region", tenSize),
-		Requests: 10 * bench.Pages(tenSize), Sum: 10 * tenSize, Data: ten.String(), Region: bench.Region(tenSize), Reps: o.reps})
+	cases = append(cases,
+		planCase{Key: "ten", Label: fmt.Sprintf("10 data sources × %d instances, one region", tenSize),
+			Requests: 10 * bench.Pages(tenSize), Sum: 10 * tenSize, Data: ten.String(), Region: bench.Region(tenSize), Reps: o.reps},
+		planCase{Key: "ten-regions", Label: fmt.Sprintf("10 data sources × %d instances, ten regions", tenSize),
+			Requests: 10 * bench.Pages(tenSize), Sum: 10 * tenSize, Data: tenRegions.String(), Region: bench.Region(tenSize), Reps: o.reps})
 	return cases
 }
 

@@ -59,7 +59,9 @@ func startEmulatorProc(ctx context.Context, bin, work string, regions map[string
 	url, ok := strings.CutPrefix(strings.TrimSpace(line), "cvm-emulator listening on ")
 	if err != nil || !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
 		e.stop()
-		return nil, fmt.Errorf("the emulator did not start (%q, %v); see %s", line, err, logFile.Name())
+		// The work directory goes when the run ends: quote the log.
+		log, _ := os.ReadFile(logFile.Name())
+		return nil, fmt.Errorf("the emulator did not start (%q, %v):\n%s", line, err, strings.TrimSpace(string(log)))
 	}
 	e.url = url
 	faults, err := json.Marshal(bench.Faults())
@@ -302,9 +304,12 @@ func (t *terraformEnv) schemaWall(ctx context.Context, dir string) (time.Duratio
 
 // dataBlock is one data source reading ids, or the provider's whole region
 // when ids is nil, with an output of how many instances it found.
-func dataBlock(name string, ids []string) string {
+func dataBlock(name, region string, ids []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\ndata \"cvm_instances_status\" %q {\n", name)
+	if region != "" {
+		fmt.Fprintf(&b, "  region = %q\n", region)
+	}
 	if ids != nil {
 		b.WriteString("  instance_ids = [")
 		for i, id := range ids {
