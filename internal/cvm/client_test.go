@@ -78,8 +78,18 @@ func truth(instances []emulator.Instance) []InstanceStatus {
 	return out
 }
 
-func TestListingPagesExactlyOncePerHundred(t *testing.T) {
-	for _, n := range []int{0, 1, 100, 101, 1234} {
+// Pages overlap by one instance (see listOnce), so a listing of n instances
+// takes ⌈n/100⌉ requests for most n and at most 1% more.
+func TestListingRequests(t *testing.T) {
+	for n, want := range map[int]int{0: 1, 1: 1, 100: 1, 101: 2, 199: 2, 200: 3, 250: 3, 1000: 11, 1234: 13, 9901: 100, 10_000: 101, 100_000: 1011} {
+		if got := ListingRequests(n); got != want {
+			t.Errorf("ListingRequests(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+func TestListingSendsListingRequests(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 101, 200, 1000, 1234} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			instances := emulator.GenerateInstances(n, int64(n)+1)
 			s := startEmulator(t, emulator.Config{Regions: regionOf(instances)})
@@ -90,7 +100,7 @@ func TestListingPagesExactlyOncePerHundred(t *testing.T) {
 			if !slices.Equal(res.Instances, truth(instances)) {
 				t.Fatalf("listing returned %d instances, not the %d seeded (or not sorted by ID)", len(res.Instances), n)
 			}
-			if want := int64(max(1, (n+PageSize-1)/PageSize)); s.Stats().Requests != want {
+			if want := int64(ListingRequests(n)); s.Stats().Requests != want {
 				t.Fatalf("requests = %d, want %d", s.Stats().Requests, want)
 			}
 		})
@@ -156,7 +166,7 @@ func TestMalformedIDRefusedBeforeAnyRequest(t *testing.T) {
 
 // Ten reads at once through one client stay under the service's limit, in
 // one region or in ten: the limiter is shared by every read of the client,
-// as the service counts requests per account and action. 300 requests, more
+// as the service counts requests per account and action. 310 requests, more
 // than the emulator's one-second burst allows.
 func TestConcurrentReadsShareTheLimiter(t *testing.T) {
 	const limit = 200
@@ -194,8 +204,8 @@ func TestConcurrentReadsShareTheLimiter(t *testing.T) {
 				}
 			}
 			st := s.Stats()
-			if st.Throttled != 0 || st.Requests != 300 {
-				t.Fatalf("requests = %d, throttled = %d; want 300 requests and none throttled", st.Requests, st.Throttled)
+			if want := int64(10 * ListingRequests(3000)); st.Throttled != 0 || st.Requests != want {
+				t.Fatalf("requests = %d, throttled = %d; want %d requests and none throttled", st.Requests, st.Throttled, want)
 			}
 		})
 	}

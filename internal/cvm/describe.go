@@ -174,10 +174,26 @@ type errChanged struct{ why string }
 
 func (e errChanged) Error() string { return e.why }
 
+// listStride is how far each page of a listing starts after the previous
+// one: one instance less than a page, so that consecutive pages share an
+// instance. See listOnce.
+const listStride = PageSize - 1
+
+// ListingRequests is the number of requests a listing of n instances sends
+// when nothing fails: the first page, then pages overlapping by one instance
+// until the last. It is ⌈n/100⌉ for most n, and at most 1% more.
+func ListingRequests(n int) int {
+	if n <= PageSize {
+		return 1
+	}
+	return 1 + (n-PageSize+listStride-1)/listStride
+}
+
 // listAll pages through every instance of the region: one request to learn
 // TotalCount, then the remaining pages in parallel. If the inventory changes
-// meanwhile (TotalCount moves, a page is short, an instance shows up twice)
-// the listing starts over, at most ListRestarts times.
+// meanwhile (TotalCount moves, a page is short, an instance shows up twice,
+// consecutive pages do not meet) the listing starts over, at most
+// ListRestarts times.
 func (c *Client) listAll(ctx context.Context, region string) ([]InstanceStatus, error) {
 	var reasons []string
 	for try := 0; try <= c.cfg.ListRestarts; try++ {
@@ -192,6 +208,17 @@ func (c *Client) listAll(ctx context.Context, region string) ([]InstanceStatus, 
 		region, ErrListingUnstable, len(reasons), strings.Join(reasons, "; "))
 }
 
+// listOnce reads every page of the region once and checks that they fit.
+//
+// Consecutive pages overlap by one instance: page k starts at offset 99k, so
+// its first instance must be the previous page's last. Without the overlap,
+// an instance deleted before a page boundary and another created after it,
+// between the reads of the two pages around it, shift every instance in
+// between by one place while TotalCount stays put: the instance at the
+// boundary is never read, and nothing in the answers shows it. With the
+// overlap, any shift at a boundary shows as two different instances at the
+// shared offset, and the listing starts over. The price is one request in a
+// hundred, only when n is close to a multiple of 100 (ListingRequests).
 func (c *Client) listOnce(ctx context.Context, region string) ([]InstanceStatus, error) {
 	first, err := c.describe(ctx, region, describeRequest{Offset: 0, Limit: PageSize})
 	if err != nil {
@@ -201,12 +228,10 @@ func (c *Client) listOnce(ctx context.Context, region string) ([]InstanceStatus,
 	if want := min(PageSize, total); len(first.instances) != want {
 		return nil, errChanged{fmt.Sprintf("the first page held %d instances of a TotalCount of %d", len(first.instances), total)}
 	}
-	pages := make([][]InstanceStatus, (total+PageSize-1)/PageSize)
-	if len(pages) > 0 {
-		pages[0] = first.instances
-	}
+	pages := make([][]InstanceStatus, ListingRequests(total))
+	pages[0] = first.instances
 	err = forEach(ctx, len(pages)-1, c.cfg.Concurrency, func(ctx context.Context, i int) error {
-		offset := (i + 1) * PageSize
+		offset := (i + 1) * listStride
 		p, err := c.describe(ctx, region, describeRequest{Offset: offset, Limit: PageSize})
 		if err != nil {
 			return err
@@ -225,8 +250,16 @@ func (c *Client) listOnce(ctx context.Context, region string) ([]InstanceStatus,
 	}
 
 	all := make([]InstanceStatus, 0, total)
-	for _, p := range pages {
-		all = append(all, p...)
+	all = append(all, pages[0]...)
+	for k := 1; k < len(pages); k++ {
+		prev, cur := pages[k-1][len(pages[k-1])-1], pages[k][0]
+		if prev.InstanceID != cur.InstanceID {
+			return nil, errChanged{fmt.Sprintf("the instance at offset %d was %s on one page and %s on the next", k*listStride, prev.InstanceID, cur.InstanceID)}
+		}
+		// The shared instance is reported once. If its state changed
+		// between the two reads, either held during the read; take page k's.
+		all[len(all)-1] = cur
+		all = append(all, pages[k][1:]...)
 	}
 	slices.SortFunc(all, func(a, b InstanceStatus) int { return strings.Compare(a.InstanceID, b.InstanceID) })
 	for i := 1; i < len(all); i++ {

@@ -15,10 +15,10 @@
 // and its debug dump of Authorization headers are therefore never involved.
 //
 // A read either returns the exact set of instances the service reported or
-// fails: a listing whose TotalCount moves, whose pages come back short or
-// which sees an instance twice is restarted a bounded number of times and then
-// reported as an error, never returned partially. The one change offset paging
-// cannot see is a deletion and a creation on opposite sides of a page boundary
-// between the reads of the two pages: RELIABILITY.md ("The limit of offset
-// paging") describes it; reads by ID are not affected.
+// fails: a listing whose TotalCount moves, whose pages come back short, which
+// sees an instance twice or whose consecutive pages do not meet at the
+// instance they share is restarted a bounded number of times and then
+// reported as an error, never returned partially. Pages overlap by one
+// instance so that a deletion and a creation on opposite sides of a page
+// boundary, which leave TotalCount as it was, are seen too (listOnce).
 package cvm

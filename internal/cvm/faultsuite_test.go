@@ -52,10 +52,6 @@ type faultRow struct {
 	cancel    bool    // each read is cancelled part-way
 	allFail   bool    // every read must fail (the fault cannot be survived)
 	scale     float64 // reads relative to the other rows (default 1)
-	// netZeroChurn marks the row whose wrong-but-silent reads are the known
-	// limitation of offset paging (see RELIABILITY.md): the test then
-	// checks that each one is explained by it rather than failing.
-	netZeroChurn bool
 }
 
 // rowResult is what the table shows for a row.
@@ -66,7 +62,6 @@ type rowResult struct {
 	requests                     int64
 	credFetches                  int64         // AssumeRole calls and metadata credential fetches
 	maxStop                      time.Duration // cancel rows: longest time from cancel to return
-	explainedWrong, unexplained  int
 	unexplainedErrors, badErrors []string
 }
 
@@ -176,7 +171,7 @@ func faultRows() []faultRow {
 	for _, p := range []float64{0.02, 0.05, 0.2} {
 		rows = append(rows, faultRow{
 			name:   "instances appear and disappear " + pct(p) + " each (TotalCount can stay put)",
-			faults: emulator.Faults{Appear: p, Disappear: p}, listOnly: true, instances: 777, scale: 2, netZeroChurn: true,
+			faults: emulator.Faults{Appear: p, Disappear: p}, listOnly: true, instances: 777, scale: 2,
 		})
 	}
 
@@ -263,8 +258,8 @@ func TestFaultSuite(t *testing.T) {
 			for _, e := range res.unexplainedErrors {
 				t.Errorf("a read failed where it must succeed: %s", e)
 			}
-			if res.unexplained > 0 {
-				t.Errorf("%d wrong-but-silent reads", res.unexplained)
+			if res.wrong > 0 {
+				t.Errorf("%d wrong-but-silent reads", res.wrong)
 			}
 			if row.allFail && res.errors != res.reads {
 				t.Errorf("%d of %d reads failed; every one must", res.errors, res.reads)
@@ -361,7 +356,7 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 
 	res := rowResult{name: row.name, kinds: map[string]int{}}
 	var mu sync.Mutex
-	record := func(ok bool, wrong bool, explained bool, err error, stop time.Duration) {
+	record := func(ok bool, wrong bool, err error, stop time.Duration) {
 		mu.Lock()
 		defer mu.Unlock()
 		res.reads++
@@ -383,11 +378,6 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 			res.exact++
 		case wrong:
 			res.wrong++
-			if explained {
-				res.explainedWrong++
-			} else {
-				res.unexplained++
-			}
 		}
 	}
 
@@ -424,20 +414,20 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 			}
 			mu.Unlock()
 			if err != nil && !errors.Is(err, context.Canceled) {
-				record(false, false, false, fmt.Errorf("cancelled read: %w", err), stop)
+				record(false, false, fmt.Errorf("cancelled read: %w", err), stop)
 				return
 			}
 		}
 		if err != nil {
-			record(false, false, false, err, stop)
+			record(false, false, err, stop)
 			return
 		}
 		if !listing {
 			if byIDResultMatches(got, askIDs, before, seededStates) {
-				record(true, false, false, nil, stop)
+				record(true, false, nil, stop)
 			} else {
 				t.Logf("read %d by ID: wrong result: %d found, %d missing", i, len(got.Instances), len(got.Missing))
-				record(false, true, false, nil, stop)
+				record(false, true, nil, stop)
 			}
 			return
 		}
@@ -450,14 +440,13 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 		}
 		for _, s := range states {
 			if listingMatches(got.Instances, s, seededStates) {
-				record(true, false, false, nil, stop)
+				record(true, false, nil, stop)
 				return
 			}
 		}
-		explained := row.netZeroChurn && appeared > 0 && disappeared > 0
 		t.Logf("read %d: wrong-but-silent listing: %d instances, inventory went through %d states (%d appeared, %d disappeared)%s",
 			i, len(got.Instances), len(states), appeared, disappeared, describeDiff(got.Instances, states))
-		record(false, true, explained, nil, stop)
+		record(false, true, nil, stop)
 	}
 
 	if row.parallel > 0 {
@@ -628,11 +617,7 @@ func renderFaultTable(title string, rows []rowResult, full bool) string {
 		if r.maxStop > 0 {
 			note += fmt.Sprintf(" (slowest stop after cancel: %s)", r.maxStop.Round(time.Millisecond))
 		}
-		wrong := strconv.Itoa(r.wrong)
-		if r.explainedWrong > 0 {
-			wrong += " (known limitation, see below)"
-		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %s | %s | %d |\n", r.name, r.reads, r.exact, r.errors, wrong, note, r.requests)
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | %d |\n", r.name, r.reads, r.exact, r.errors, r.wrong, note, r.requests)
 	}
 	return b.String()
 }
