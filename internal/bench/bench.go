@@ -9,8 +9,10 @@
 //
 // (one round trip for the first page, and the pages no faster than the rate
 // R). Every benchmark reports its wall time per read against T*, the number
-// of requests it sent (⌈n/100⌉ when nothing fails) and how many of them the
-// emulator throttled (0 when the client paces itself at or below the
+// of requests it sent (⌈n/100⌉ for reads by ID when nothing fails; for
+// listings up to 1% more, ListingRequests, because consecutive pages overlap
+// by one instance to detect shifts) and how many of them the emulator
+// throttled (0 when the client paces itself at or below the
 // service's limit).
 //
 // The benchmarks, in bench_test.go:
@@ -82,8 +84,14 @@ func Full() bool {
 	return true
 }
 
-// Pages is the number of requests a read of n instances (or n IDs) needs.
+// Pages is ⌈n/100⌉: the pages of n instances, the requests a read of n IDs
+// sends, and what T* counts.
 func Pages(n int) int { return (n + cvm.PageSize - 1) / cvm.PageSize }
+
+// ListingRequests is the number of requests a listing of n instances sends
+// when nothing fails: Pages(n), or up to 1% more, because consecutive pages
+// overlap by one instance (cvm.ListingRequests).
+func ListingRequests(n int) int { return cvm.ListingRequests(n) }
 
 // OptimalWall is T* for a read of the given number of pages: one round trip,
 // plus the pages at the rate limit.

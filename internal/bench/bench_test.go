@@ -159,8 +159,8 @@ func TestReadSendsExactlyThePagesNeeded(t *testing.T) {
 			t.Fatalf("instance %d: got %+v, want %s %s", i, got, in.InstanceId, in.InstanceState)
 		}
 	}
-	if st := s.Stats(); st.Requests != int64(Pages(n)) || st.Throttled != 0 {
-		t.Fatalf("listing: %d requests (%d throttled), want %d (0)", st.Requests, st.Throttled, Pages(n))
+	if st := s.Stats(); st.Requests != int64(ListingRequests(n)) || st.Throttled != 0 {
+		t.Fatalf("listing: %d requests (%d throttled), want %d (0)", st.Requests, st.Throttled, ListingRequests(n))
 	}
 
 	s.ResetStats()

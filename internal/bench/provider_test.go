@@ -24,16 +24,20 @@ import (
 // and nothing of a server's. It checks neither signatures nor rate: the
 // emulator does that in the other benchmarks.
 type memoryService struct {
-	pages [][]byte // the answer for Offset = 100·i, Limit = 100
+	pages map[int][]byte // the answer for Offset = key, Limit = 100
 }
+
+// listingStride is how far apart the client's listing pages start: they
+// overlap by one instance (cvm.ListingRequests).
+const listingStride = cvm.PageSize - 1
 
 func newMemoryService(instances []emulator.Instance) *memoryService {
 	type status struct {
 		InstanceID    string `json:"InstanceId"`
 		InstanceState string `json:"InstanceState"`
 	}
-	m := &memoryService{}
-	for off := 0; off < len(instances); off += cvm.PageSize {
+	m := &memoryService{pages: map[int][]byte{}}
+	for off := 0; off == 0 || off < len(instances); off += listingStride {
 		set := make([]status, 0, cvm.PageSize)
 		for _, in := range instances[off:min(off+cvm.PageSize, len(instances))] {
 			set = append(set, status{in.InstanceId, in.InstanceState})
@@ -44,7 +48,7 @@ func newMemoryService(instances []emulator.Instance) *memoryService {
 		if err != nil {
 			panic(err)
 		}
-		m.pages = append(m.pages, body)
+		m.pages[off] = body
 	}
 	return m
 }
@@ -63,9 +67,9 @@ func (m *memoryService) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := json.Unmarshal(body, &params); err != nil {
 		return nil, err
 	}
-	i := params.Offset / cvm.PageSize
-	if len(params.InstanceIds) > 0 || params.Limit != cvm.PageSize || params.Offset%cvm.PageSize != 0 || i >= len(m.pages) {
-		return nil, fmt.Errorf("memoryService serves whole pages of a listing only, not %s", body)
+	page, ok := m.pages[params.Offset]
+	if len(params.InstanceIds) > 0 || params.Limit != cvm.PageSize || !ok {
+		return nil, fmt.Errorf("memoryService serves the pages of a listing only, not %s", body)
 	}
 	return &http.Response{
 		StatusCode:    http.StatusOK,
@@ -74,8 +78,8 @@ func (m *memoryService) RoundTrip(req *http.Request) (*http.Response, error) {
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        http.Header{"Content-Type": {"application/json"}},
-		Body:          io.NopCloser(bytes.NewReader(m.pages[i])),
-		ContentLength: int64(len(m.pages[i])),
+		Body:          io.NopCloser(bytes.NewReader(page)),
+		ContentLength: int64(len(page)),
 		Request:       req,
 	}, nil
 }
