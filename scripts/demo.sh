@@ -26,7 +26,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Bold headings on a terminal; plain text in logs (CI keeps the demo's output).
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+say() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
 
 say "Building the provider and the emulator"
 mkdir -p "$work/bin"
