@@ -114,3 +114,39 @@ func libraryState(t *testing.T, objType tftypes.Object, config tftypes.Value, re
 	attrs["missing_instance_ids"] = tftypes.NewValue(objType.AttributeTypes["missing_instance_ids"], missing)
 	return tftypes.NewValue(objType, attrs)
 }
+
+// FuzzEncodeState: whatever strings a result holds, and however many, the
+// hand-written encoding decodes to the library's value.
+func FuzzEncodeState(f *testing.F) {
+	f.Add("ins-r8hr2upy", "RUNNING", "ap-guangzhou", uint16(1), uint8(0))
+	f.Add("", "", "", uint16(0), uint8(3))
+	f.Add(strings.Repeat("x", 300), "STOPPED\x00\xff", "ap-shanghai", uint16(70), uint8(17))
+	var schemaResp datasource.SchemaResponse
+	NewInstancesStatusDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &schemaResp)
+	stateType, ok := schemaResp.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
+	if !ok {
+		f.Fatal("the schema is not an object")
+	}
+	f.Fuzz(func(t *testing.T, id, state, region string, n uint16, missing uint8) {
+		res := &cvm.Result{}
+		for i := range int(n) % 2000 {
+			// Unique IDs, as a result's are; states vary with i.
+			res.Instances = append(res.Instances, cvm.InstanceStatus{InstanceID: fmt.Sprintf("%s%d", id, i), State: state[:i%(len(state)+1)]})
+		}
+		for i := range int(missing) {
+			res.Missing = append(res.Missing, fmt.Sprintf("%s-missing-%d", id, i))
+		}
+		cfg := toValue(t, stateType, map[string]any{"region": region})
+		got, err := encodeState(stateType, cfg, region, id, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decoded, err := (&tfprotov6.DynamicValue{MsgPack: got}).Unmarshal(stateType)
+		if err != nil {
+			t.Fatalf("the encoding does not decode: %v", err)
+		}
+		if want := libraryState(t, stateType, cfg, region, id, res); !decoded.Equal(want) {
+			t.Fatalf("decoded state differs from the library's")
+		}
+	})
+}
