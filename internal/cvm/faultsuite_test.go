@@ -30,11 +30,10 @@ import (
 // `make test` runs a few reads per row; `make faults` (CVM_FAULTS=full) runs
 // many and prints the table that RELIABILITY.md records. CVM_FAULTS_READS
 // overrides the number of reads per row; CVM_FAULTS_REPORT names a file the
-// table is appended to.
+// table is appended to (emutest.Report).
 const (
-	envFaultsMode   = "CVM_FAULTS"
-	envFaultsReads  = "CVM_FAULTS_READS"
-	envFaultsReport = "CVM_FAULTS_REPORT"
+	envFaultsMode  = "CVM_FAULTS"
+	envFaultsReads = "CVM_FAULTS_READS"
 )
 
 // faultRow is one line of the table: a fault, at one rate, against one
@@ -267,20 +266,7 @@ func TestFaultSuite(t *testing.T) {
 		})
 	}
 	table := renderFaultTable("Client (`internal/cvm`), against the in-process emulator", results, full)
-	t.Log("\n" + table)
-	if path := os.Getenv(envFaultsReport); path != "" {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = f.WriteString(table + "\n")
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	emutest.Report(t, table)
 }
 
 func orOne(f float64) float64 {

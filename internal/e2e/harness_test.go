@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 var (
@@ -230,21 +232,5 @@ func instancesOf(values map[string]any) (ids, states, missing []string) {
 // faults prints it) and to the test log.
 func appendReport(t *testing.T, title, header string, rows []string) {
 	t.Helper()
-	table := "### " + title + "\n\n" + header + strings.Join(rows, "\n") + "\n"
-	t.Log("\n" + table)
-	path := os.Getenv("CVM_FAULTS_REPORT")
-	if path == "" {
-		return
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.WriteString(table + "\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	emutest.Report(t, "### "+title+"\n\n"+header+strings.Join(rows, "\n")+"\n")
 }

@@ -249,3 +249,29 @@ func (inv *Inventory) Handle(ctx context.Context, r slog.Record) error {
 
 func (inv *Inventory) WithAttrs([]slog.Attr) slog.Handler { return inv }
 func (inv *Inventory) WithGroup(string) slog.Handler      { return inv }
+
+// EnvFaultsReport names the file `make faults` collects the fault suites'
+// tables in; unset, the tables go to the test log only.
+const EnvFaultsReport = "CVM_FAULTS_REPORT"
+
+// Report logs a fault suite's table and appends it to the file
+// EnvFaultsReport names, if any.
+func Report(t testing.TB, table string) {
+	t.Helper()
+	t.Log("\n" + table)
+	path := os.Getenv(EnvFaultsReport)
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(table + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
