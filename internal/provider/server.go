@@ -80,7 +80,6 @@ func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSour
 			Detail:   "The configuration Terraform sent for " + req.TypeName + " does not match its schema: " + err.Error(),
 		}}
 		return resp, nil //nolint:nilerr // reported to the user as a diagnostic, not as an RPC failure
-
 	}
 
 	state, diags := readInstancesStatus(ctx, s.provider.configured.Load(), tfsdk.Config{Raw: config, Schema: s.schema})
