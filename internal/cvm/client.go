@@ -141,10 +141,9 @@ func (c *Client) CredentialSourceName() string { return c.creds.Name() }
 // send makes one API request with retries. Each attempt waits for the rate
 // limiter, takes the current credential and is signed afresh.
 func (c *Client) send(ctx context.Context, region, action string, payload []byte, out answer, logFields map[string]any) error {
-	limiter := c.limiter
 	var rejected *Credential // the last temporary credential the service refused
 	for attempt := 1; ; attempt++ {
-		if err := limiter.Wait(ctx); err != nil {
+		if err := c.limiter.Wait(ctx); err != nil {
 			return contextError(ctx, err)
 		}
 		cred, err := c.creds.Credential(ctx)
@@ -167,7 +166,7 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 		apiErr := c.caller.call(ctx, c.endpoint, "cvm", action, cvmVersion, region, cred, payload, out)
 		c.logAttempt(ctx, action, region, attempt, time.Since(start), out, apiErr, logFields)
 		if apiErr == nil {
-			limiter.Succeeded()
+			c.limiter.Succeeded()
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -175,7 +174,7 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 		}
 		apiErr.Attempts = attempt
 		if apiErr.throttled() {
-			limiter.Throttled()
+			c.limiter.Throttled()
 		}
 		// A temporary credential can be revoked or expire early: fetch a new
 		// one, straight away the first time. Each later rejection must be of
@@ -202,8 +201,6 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 		}
 	}
 }
-
-func sameCredential(a, b Credential) bool { return a.SecretID == b.SecretID && a.Token == b.Token }
 
 func isCredentialRejection(code string) bool {
 	switch code {

@@ -44,7 +44,6 @@ type CredentialSource interface {
 // service rejects a token before its announced expiry, the next Credential
 // call fetches a new one.
 type invalidator interface {
-	Invalidate()
 	// InvalidateIf forgets the cached credential only if it is the rejected
 	// one: a request that was refused with an older credential must not
 	// throw away the fresh one another request has fetched meanwhile.
@@ -105,15 +104,13 @@ func (s *refreshingSource) Credential(ctx context.Context) (Credential, error) {
 	return c, nil
 }
 
-func (s *refreshingSource) Invalidate() {
-	s.mu.Lock()
-	s.valid = false
-	s.mu.Unlock()
-}
+// sameCredential tells whether two credentials are the same issue of a
+// temporary credential: the same ID and token.
+func sameCredential(a, b Credential) bool { return a.SecretID == b.SecretID && a.Token == b.Token }
 
 func (s *refreshingSource) InvalidateIf(rejected Credential) {
 	s.mu.Lock()
-	if s.cur.SecretID == rejected.SecretID && s.cur.Token == rejected.Token {
+	if sameCredential(s.cur, rejected) {
 		s.valid = false
 	}
 	s.mu.Unlock()

@@ -136,10 +136,14 @@ func TestRefreshingSourceRefreshesBeforeExpiry(t *testing.T) {
 	if fetches != 2 {
 		t.Fatalf("fetched %d times; the credential must be replaced 5 minutes before it expires", fetches)
 	}
-	src.Invalidate()
+	cur, err := src.Credential(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.InvalidateIf(cur)
 	get()
 	if fetches != 3 {
-		t.Fatalf("fetched %d times; Invalidate must force a fetch", fetches)
+		t.Fatalf("fetched %d times; InvalidateIf of the current credential must force a fetch", fetches)
 	}
 }
 
