@@ -81,7 +81,8 @@ func (d *instancesStatusDataSource) Schema(ctx context.Context, _ datasource.Sch
 					"Duplicates are read once, with a warning.",
 				ElementType: types.StringType,
 				Optional:    true,
-				Validators:  []validator.List{listvalidator.ValueStringsAre(instanceIDValidator{})},
+				Validators: []validator.List{listvalidator.ValueStringsAre(
+					notNullValidator{what: "instance ID", rule: instanceIDRule}, instanceIDValidator{})},
 			},
 			"region": schema.StringAttribute{
 				MarkdownDescription: "Region of the instances. Defaults to the provider's region.",

@@ -25,11 +25,7 @@ func (v instanceIDValidator) MarkdownDescription(ctx context.Context) string {
 }
 
 func (instanceIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Instance ID", req.Path.String()+": an instance ID must not be null: "+instanceIDRule+".")
-		return
-	}
-	if req.ConfigValue.IsUnknown() {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() { // nulls: notNullValidator
 		return
 	}
 	if msg := instanceIDProblem(req.ConfigValue.ValueString()); msg != "" {
@@ -72,6 +68,6 @@ func (v notNullValidator) MarkdownDescription(ctx context.Context) string { retu
 func (v notNullValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+strings.ToUpper(v.what[:1])+v.what[1:],
-			fmt.Sprintf("%s: a %s must not be null: %s.", req.Path, v.what, v.rule))
+			fmt.Sprintf("%s: the %s must not be null: %s.", req.Path, v.what, v.rule))
 	}
 }
