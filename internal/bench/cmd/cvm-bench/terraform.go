@@ -249,14 +249,7 @@ func (t *terraformEnv) plan(ctx context.Context, c planCase) (planResult, error)
 		if err := t.emu.resetStats(); err != nil {
 			return res, err
 		}
-		cmd := exec.CommandContext(ctx, "terraform", "plan", "-input=false", "-refresh=false", "-lock=false", "-no-color")
-		cmd.Dir = dir
-		cmd.Env = t.env
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		start := time.Now()
-		err := cmd.Run()
-		wall := time.Since(start)
+		out, wall, err := t.timedTerraform(ctx, dir, "plan", "-input=false", "-refresh=false", "-lock=false", "-no-color")
 		if err != nil {
 			return res, fmt.Errorf("terraform plan (%s): %w\n%s", c.Label, err, out.String())
 		}
@@ -286,16 +279,22 @@ func (t *terraformEnv) plan(ctx context.Context, c planCase) (planResult, error)
 	return res, nil
 }
 
-// schemaWall times `terraform providers schema -json` in dir.
-func (t *terraformEnv) schemaWall(ctx context.Context, dir string) (time.Duration, error) {
-	cmd := exec.CommandContext(ctx, "terraform", "providers", "schema", "-json")
+// timedTerraform runs terraform with args in dir and returns its combined
+// output and wall time.
+func (t *terraformEnv) timedTerraform(ctx context.Context, dir string, args ...string) (*bytes.Buffer, time.Duration, error) {
+	cmd := exec.CommandContext(ctx, "terraform", args...)
 	cmd.Dir = dir
 	cmd.Env = t.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	err := cmd.Run()
-	wall := time.Since(start)
+	return &out, time.Since(start), err
+}
+
+// schemaWall times `terraform providers schema -json` in dir.
+func (t *terraformEnv) schemaWall(ctx context.Context, dir string) (time.Duration, error) {
+	out, wall, err := t.timedTerraform(ctx, dir, "providers", "schema", "-json")
 	if err != nil || !bytes.Contains(out.Bytes(), []byte(`"cvm_instances_status"`)) {
 		return wall, fmt.Errorf("terraform providers schema -json: %v\n%s", err, out.String())
 	}
