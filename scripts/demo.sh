@@ -68,6 +68,16 @@ TENCENTCLOUD_SECRET_KEY=emulator-secret \
   "$terraform_bin" -chdir="$work" plan -input=false -no-color 2>&1 \
   | awk '/Provider development overrides are in effect/ {skip=1} !skip {print} skip && /releases\.$/ {skip=0}'
 
+# With pipefail, a plan that failed (a precondition included) has ended the
+# script before this point.
+say "What the plan showed"
+cat <<'SHOWN'
+- terraform_data.release is planned because its precondition held: every web instance is RUNNING
+  and none is missing. A STOPPED web instance would have stopped the plan with its error_message.
+- The check block "batch_workers_running" warned about the batch workers without stopping the plan.
+- The outputs: the web tier as a table, and fleet_size and fleet_state_counts over the whole region.
+SHOWN
+
 say "What the emulator saw"
 curl -fsS "$url/_emulator/stats" 2>/dev/null || true
 echo
