@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"time"
-
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // Defaults for Config fields left zero.
@@ -24,6 +23,7 @@ const (
 	DefaultRetryMaxDelay  = 10 * time.Second
 	DefaultPollInterval   = 2 * time.Second
 	DefaultMaxPoll        = 30 * time.Second
+	DefaultMissingGrace   = 30 * time.Second
 	DefaultListRestarts   = 3
 
 	// PageSize is the largest Limit, and the most IDs one request may name.
@@ -40,7 +40,7 @@ type Config struct {
 	AssumeRole  *AssumeRole // applied on top of Credentials when set
 
 	RateLimit   float64 // DescribeInstancesStatus requests per second, for all reads together
-	MaxRetries  int     // retries after the first attempt of a request
+	MaxRetries  int     // retries after the first attempt of a request; 0 takes the default, -1 means none
 	Concurrency int     // requests in flight at once for one read
 
 	HTTPClient     *http.Client
@@ -49,9 +49,16 @@ type Config struct {
 	RetryMaxDelay  time.Duration
 	PollInterval   time.Duration // first interval between polls when waiting
 	MaxPoll        time.Duration // longest interval between polls
-	ListRestarts   int           // listings restarted after the inventory changed
-	Now            func() time.Time
-	UserAgent      string
+	// MissingGrace is how long a wait keeps polling for an ID the service
+	// has never reported before it gives up on it (at least two polls).
+	MissingGrace time.Duration
+	ListRestarts int // listings restarted after the inventory changed
+	Now          func() time.Time
+	UserAgent    string
+	// Logger receives one Debug record per request and per poll of a wait,
+	// through its *Context methods, so that a handler can use the context.
+	// Nil discards them.
+	Logger *slog.Logger
 }
 
 // Client reads instance states. It is safe for concurrent use, and all reads
@@ -81,21 +88,20 @@ func New(cfg Config) (*Client, error) {
 	setDefault(&cfg.RetryMaxDelay, DefaultRetryMaxDelay)
 	setDefault(&cfg.PollInterval, DefaultPollInterval)
 	setDefault(&cfg.MaxPoll, DefaultMaxPoll)
+	setDefault(&cfg.MissingGrace, DefaultMissingGrace)
 	setDefault(&cfg.ListRestarts, DefaultListRestarts)
+	if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = 0
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.HTTPClient == nil {
-		// A transport of its own, so that idle connections and settings
-		// are not shared with whatever else the process does.
-		transport := http.DefaultTransport
-		if t, ok := transport.(*http.Transport); ok {
-			transport = t.Clone()
-		}
-		cfg.HTTPClient = &http.Client{Transport: transport}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.RateLimit < 0 || cfg.MaxRetries < 0 || cfg.Concurrency < 0 {
-		return nil, errors.New("rate limit, retries and concurrency must not be negative")
+	cfg.HTTPClient = apiHTTPClient(cfg.HTTPClient)
+	if cfg.RateLimit < 0 || cfg.Concurrency < 0 || cfg.RequestTimeout < 0 {
+		return nil, errors.New("rate limit, concurrency and request timeout must not be negative")
 	}
 
 	endpoint, err := ParseEndpoint(cfg.Endpoint)
@@ -128,6 +134,26 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// apiHTTPClient is hc (or a client with a transport of its own) that does
+// not follow redirects: a signed request is meant for one host and path, and
+// a redirect answered by something other than the API is reported instead.
+func apiHTTPClient(hc *http.Client) *http.Client {
+	var c http.Client
+	if hc != nil {
+		c = *hc
+	} else {
+		// A transport of its own, so that idle connections and settings
+		// are not shared with whatever else the process does.
+		transport := http.DefaultTransport
+		if t, ok := transport.(*http.Transport); ok {
+			transport = t.Clone()
+		}
+		c.Transport = transport
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
 func setDefault[T comparable](v *T, def T) {
 	var zero T
 	if *v == zero {
@@ -140,7 +166,7 @@ func (c *Client) CredentialSourceName() string { return c.creds.Name() }
 
 // send makes one API request with retries. Each attempt waits for the rate
 // limiter, takes the current credential and is signed afresh.
-func (c *Client) send(ctx context.Context, region, action string, payload []byte, out answer, logFields map[string]any) error {
+func (c *Client) send(ctx context.Context, region, action string, payload []byte, out answer, logAttrs ...slog.Attr) error {
 	var rejected *Credential // the last temporary credential the service refused
 	for attempt := 1; ; attempt++ {
 		if err := c.limiter.Wait(ctx); err != nil {
@@ -154,7 +180,7 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 			// STS throttling or failing for a moment is as transient as the
 			// CVM API doing so, and retried the same way.
 			var stsErr *APIError
-			if errors.As(err, &stsErr) && stsErr.retryable() && attempt <= c.cfg.MaxRetries {
+			if errors.As(err, &stsErr) && stsErr.Retryable() && attempt <= c.cfg.MaxRetries {
 				if err := sleep(ctx, c.backoff(attempt)); err != nil {
 					return err
 				}
@@ -164,7 +190,7 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 		}
 		start := time.Now()
 		apiErr := c.caller.call(ctx, c.endpoint, "cvm", action, cvmVersion, region, cred, payload, out)
-		c.logAttempt(ctx, action, region, attempt, time.Since(start), out, apiErr, logFields)
+		c.logAttempt(ctx, action, region, attempt, time.Since(start), out, apiErr, logAttrs)
 		if apiErr == nil {
 			c.limiter.Succeeded()
 			return nil
@@ -173,7 +199,7 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 			return ctx.Err()
 		}
 		apiErr.Attempts = attempt
-		if apiErr.throttled() {
+		if apiErr.Throttled() {
 			c.limiter.Throttled()
 		}
 		// A temporary credential can be revoked or expire early: fetch a new
@@ -193,7 +219,7 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 				continue
 			}
 		}
-		if !apiErr.retryable() || attempt > c.cfg.MaxRetries {
+		if !apiErr.Retryable() || attempt > c.cfg.MaxRetries {
 			return apiErr
 		}
 		if err := sleep(ctx, c.backoff(attempt)); err != nil {
@@ -220,19 +246,24 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return rand.N(ceiling) + 1
 }
 
-func (c *Client) logAttempt(ctx context.Context, action, region string, attempt int, latency time.Duration, out answer, apiErr *APIError, fields map[string]any) {
-	f := make(map[string]any, len(fields)+6)
-	for k, v := range fields {
-		f[k] = v
-	}
-	f["action"], f["region"], f["attempt"], f["latency_ms"] = action, region, attempt, latency.Milliseconds()
-	if apiErr != nil {
-		f["code"], f["request_id"] = apiErr.Code, apiErr.RequestID
-		tflog.Debug(ctx, "CVM API request failed", f)
+// logAttempt logs one attempt, its fields always in the same order: the
+// request's own (logAttrs), then the attempt's.
+func (c *Client) logAttempt(ctx context.Context, action, region string, attempt int, latency time.Duration, out answer, apiErr *APIError, logAttrs []slog.Attr) {
+	if !c.cfg.Logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	f["code"], f["request_id"] = "Success", out.header().RequestID
-	tflog.Debug(ctx, "CVM API request", f)
+	attrs := make([]slog.Attr, 0, len(logAttrs)+6)
+	attrs = append(attrs, slog.String("action", action), slog.String("region", region))
+	attrs = append(attrs, logAttrs...)
+	attrs = append(attrs, slog.Int("attempt", attempt), slog.Int64("latency_ms", latency.Milliseconds()))
+	msg := "CVM API request"
+	if apiErr != nil {
+		msg = "CVM API request failed"
+		attrs = append(attrs, slog.String("code", apiErr.Code), slog.String("request_id", apiErr.RequestID))
+	} else {
+		attrs = append(attrs, slog.String("code", "Success"), slog.String("request_id", out.header().RequestID))
+	}
+	c.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }
 
 // CredentialError means no credential could be obtained for a request.
@@ -265,8 +296,4 @@ func contextError(ctx context.Context, err error) error {
 		return context.DeadlineExceeded
 	}
 	return err
-}
-
-func tflogDebug(ctx context.Context, msg string, fields map[string]any) {
-	tflog.Debug(ctx, msg, fields)
 }

@@ -278,9 +278,9 @@ func TestNonRetryableErrorsSurfaceAtOnce(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v, want an *APIError", err)
 			}
-			if apiErr.Code != tc.code || apiErr.RequestID == "" || apiErr.Attempts != 1 || apiErr.Hint() == "" {
-				t.Fatalf("got code %q, RequestId %q, %d attempts, hint %q; want %s, a RequestId, 1 attempt and a hint",
-					apiErr.Code, apiErr.RequestID, apiErr.Attempts, apiErr.Hint(), tc.code)
+			if apiErr.Code != tc.code || apiErr.Cause != CauseService || apiErr.RequestID == "" || apiErr.Attempts != 1 {
+				t.Fatalf("got code %q (cause %d), RequestId %q, %d attempts; want %s, a RequestId and 1 attempt",
+					apiErr.Code, apiErr.Cause, apiErr.RequestID, apiErr.Attempts, tc.code)
 			}
 			if s.Stats().Requests != 1 {
 				t.Fatalf("%d requests; a non-retryable error must not be retried", s.Stats().Requests)

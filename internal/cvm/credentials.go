@@ -96,9 +96,9 @@ func (s *refreshingSource) Credential(ctx context.Context) (Credential, error) {
 	if s.valid && (s.cur.Expiration.IsZero() || now.Before(s.cur.Expiration.Add(-refreshMargin(s.fetchedAt, s.cur.Expiration)))) {
 		return s.cur, nil
 	}
-	c, err := s.fetch(ctx)
+	c, err := s.fetch(ctx) // errors are reported with Name by the caller
 	if err != nil {
-		return Credential{}, fmt.Errorf("%s: %w", s.name, err)
+		return Credential{}, err
 	}
 	s.cur, s.fetchedAt, s.valid = c, now, true
 	return c, nil
@@ -190,7 +190,7 @@ func assumeRoleCredentials(base CredentialSource, ar AssumeRole, stsEndpoint *ur
 	src.fetch = func(ctx context.Context) (Credential, error) {
 		baseCred, err := base.Credential(ctx)
 		if err != nil {
-			return Credential{}, err
+			return Credential{}, fmt.Errorf("the credential to assume the role with (%s): %w", base.Name(), err)
 		}
 		params := map[string]any{"RoleArn": ar.RoleARN, "RoleSessionName": ar.SessionName}
 		if ar.DurationSeconds > 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -80,25 +81,28 @@ func decodePage(a *describeAnswer) (page, error) {
 
 // describe sends one DescribeInstancesStatus request (with retries) and
 // returns its validated page. An answer that does not decode as a page is
-// retried like a truncated one.
+// retried like a truncated one, after the same backoff.
 func (c *Client) describe(ctx context.Context, region string, req describeRequest) (page, error) {
 	payload, err := json.Marshal(req)
 	if err != nil {
 		return page{}, err
 	}
-	fields := map[string]any{"offset": req.Offset, "limit": req.Limit, "instance_id_count": len(req.InstanceIds)}
-	for attempt := 0; ; attempt++ {
+	attrs := []slog.Attr{slog.Int("offset", req.Offset), slog.Int("limit", req.Limit), slog.Int("instance_id_count", len(req.InstanceIds))}
+	for attempt := 1; ; attempt++ {
 		var a describeAnswer
-		if err := c.send(ctx, region, "DescribeInstancesStatus", payload, &a, fields); err != nil {
+		if err := c.send(ctx, region, "DescribeInstancesStatus", payload, &a, attrs...); err != nil {
 			return page{}, err
 		}
 		p, err := decodePage(&a)
 		if err == nil {
 			return p, nil
 		}
-		if attempt >= c.cfg.MaxRetries {
-			return page{}, &APIError{Action: "DescribeInstancesStatus", Region: region, Code: codeBadAnswer,
-				Message: err.Error(), RequestID: a.Response.RequestID, Attempts: attempt + 1}
+		if attempt > c.cfg.MaxRetries {
+			return page{}, &APIError{Action: "DescribeInstancesStatus", Region: region, Endpoint: c.endpoint.String(), Cause: CauseBadAnswer,
+				Code: CodeBadAnswer, Message: err.Error(), RequestID: a.Response.RequestID, Attempts: attempt}
+		}
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return page{}, err
 		}
 	}
 }

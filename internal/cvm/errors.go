@@ -1,25 +1,84 @@
 package cvm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ErrListingUnstable is wrapped by the error a listing returns when the set of
 // instances kept changing while it was being paged through.
 var ErrListingUnstable = errors.New("the instance list changed while it was being read")
 
+// Codes for failures that never reached an API answer. They use the SDK's
+// "ClientError." namespace so that users recognise them.
+const (
+	CodeNetwork    = "ClientError.NetworkError"
+	CodeTimeout    = "ClientError.Timeout"
+	CodeBadAnswer  = "ClientError.ParseJsonError"
+	CodeHTTPStatus = "ClientError.HttpStatusCodeError"
+	// CodeCertificate is not the SDK's: it reports the certificate
+	// verification failures the SDK lumps into NetworkError.
+	CodeCertificate = "ClientError.CertificateVerificationError"
+)
+
+// Cause says what kind of failure an APIError is, beyond its code, so that
+// the caller can tell the user what to do and the client whether to retry.
+type Cause int
+
+const (
+	// CauseService is an error answer of the service: Code is its code.
+	CauseService Cause = iota
+	// CauseUnreachable: the connection failed or broke (refused, reset,
+	// closed early). Retried.
+	CauseUnreachable
+	// CauseTimeout: no complete answer within the per-attempt limit. Retried.
+	CauseTimeout
+	// CauseBadAnswer: HTTP 200 with a body that is not an API answer (cut
+	// short, corrupt). Retried.
+	CauseBadAnswer
+	// CauseGateway: an HTTP status that a gateway or an overloaded service
+	// gives for a moment (408, 429, 5xx but 501 and 505), without an API
+	// answer. Retried.
+	CauseGateway
+	// CauseWrongPath: HTTP 404, 405 or 410 without an API answer: something
+	// answers at the host, but not the API at that path. Not retried.
+	CauseWrongPath
+	// CauseHTTPStatus: another HTTP status without an API answer (400, 401,
+	// 403, …), which no retry changes. Not retried.
+	CauseHTTPStatus
+	// CauseRedirect: the endpoint answered with a redirect. A signed request
+	// is not replayed to another URL. Not retried.
+	CauseRedirect
+	// CauseHostNotFound: the endpoint's host name does not resolve. Not retried.
+	CauseHostNotFound
+	// CausePlainHTTPServer: an https endpoint whose server speaks plain
+	// HTTP, or not TLS at all. Not retried.
+	CausePlainHTTPServer
+	// CauseNotHTTP: the server's answer is not HTTP. Not retried.
+	CauseNotHTTP
+	// CauseCertificate: the server's TLS certificate cannot be verified.
+	// Not retried.
+	CauseCertificate
+)
+
 // APIError is a failed call to the service: either an error answer (Code is
-// the service's code) or a transport failure (Code starts with "ClientError.").
+// the service's code) or a transport failure (Code starts with "ClientError.",
+// and Cause says more).
 type APIError struct {
-	Action    string
-	Region    string
-	Code      string
-	Message   string
-	RequestID string // empty when the request never got an answer
-	Attempts  int
-	Err       error // the transport error, if any
+	Action     string
+	Region     string
+	Endpoint   string // the URL the request went to
+	Code       string
+	Message    string
+	RequestID  string // empty when the request never got an API answer
+	HTTPStatus int    // the status of an answer that was not an API answer
+	Location   string // where a redirect pointed
+	Cause      Cause
+	Attempts   int
+	Err        error // the transport error, if any
 }
 
 func (e *APIError) Error() string {
@@ -41,92 +100,94 @@ func (e *APIError) Error() string {
 
 func (e *APIError) Unwrap() error { return e.Err }
 
-// Hint says what a user can do about the error, or "" when there is nothing
-// more to say than the message.
-func (e *APIError) Hint() string {
-	switch {
-	case e.Code == "AuthFailure.SignatureFailure":
-		return "The secret key does not match the secret ID. Check secret_key / TENCENTCLOUD_SECRET_KEY (or the profile's secretKey)."
-	case e.Code == "AuthFailure.SecretIdNotFound", e.Code == "AuthFailure.InvalidSecretId":
-		return "The secret ID is unknown to the service: it was deleted, mistyped, or belongs to another site (domestic vs. international). Check secret_id / TENCENTCLOUD_SECRET_ID."
-	case e.Code == "AuthFailure.SignatureExpire":
-		return "The request timestamp is more than 5 minutes away from the service's clock. Synchronise this machine's clock (NTP) and retry."
-	case e.Code == "AuthFailure.TokenFailure", e.Code == "UnauthorizedOperation.InvalidToken":
-		return "The security token is invalid or expired. Temporary credentials need security_token / TENCENTCLOUD_SECURITY_TOKEN, and it must belong to the same secret ID; obtain fresh ones."
-	case e.Code == "AuthFailure.InvalidAuthorization":
-		return "The Authorization header was rejected as malformed. If a proxy rewrites requests, bypass it for the CVM endpoint."
-	case e.Code == "AuthFailure.UnauthorizedOperation", strings.HasPrefix(e.Code, "UnauthorizedOperation"):
-		return "The credential is valid but not allowed to call this action. Grant the CAM policy action cvm:DescribeInstancesStatus to the user or role."
-	case strings.HasPrefix(e.Code, "RequestLimitExceeded"):
-		return "The service kept throttling after every retry. Lower rate_limit (TENCENTCLOUD_CVM_RATE_LIMIT), avoid running other tools against the same account at the same time, or ask Tencent Cloud for a higher quota."
-	case e.Code == "UnsupportedRegion":
-		return "This region does not offer CVM, or its name is misspelt. Check region / TENCENTCLOUD_REGION."
-	case e.Code == "InvalidInstanceId.Malformed", strings.HasPrefix(e.Code, "InvalidParameterValue.InstanceIdMalformed"):
-		return "Instance IDs are \"ins-\" followed by 8 lowercase letters or digits."
-	case e.Code == codeCertificate:
-		return "The endpoint's TLS certificate is not signed by an authority this machine trusts, names another host, or has expired. " +
-			"If the endpoint sits behind a private CA (a proxy or gateway), add that CA to the system trust store, or point SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR at it. Certificate verification cannot be turned off."
-	case strings.HasPrefix(e.Code, "ClientError."):
-		return "The service could not be reached or did not answer properly. Check the endpoint, proxies and network, then retry; max_retries controls how often a read retries."
-	case e.Code == "InternalError", e.Code == "InternalServerError", e.Code == "ServiceUnavailable":
-		return "The service failed on its side after every retry. Retry later; if it persists, give the RequestId to Tencent Cloud support."
-	}
-	return ""
-}
-
-// retryable reports whether repeating the request may succeed.
-func (e *APIError) retryable() bool {
-	switch {
-	case strings.HasPrefix(e.Code, "RequestLimitExceeded"),
-		e.Code == "InternalError", e.Code == "InternalServerError", e.Code == "ServiceUnavailable",
-		e.Code == codeNetwork, e.Code == codeTimeout, e.Code == codeBadAnswer, e.Code == codeHTTPStatus:
+// Retryable reports whether repeating the request may succeed.
+func (e *APIError) Retryable() bool {
+	switch e.Cause {
+	case CauseUnreachable, CauseTimeout, CauseBadAnswer, CauseGateway:
 		return true
+	case CauseService:
+		return e.Throttled() || e.Code == "InternalError" || e.Code == "InternalServerError" || e.Code == "ServiceUnavailable"
 	}
 	return false
 }
 
-func (e *APIError) throttled() bool { return strings.HasPrefix(e.Code, "RequestLimitExceeded") }
+// Throttled reports whether the service refused the request for its rate.
+func (e *APIError) Throttled() bool {
+	return e.Cause == CauseService && strings.HasPrefix(e.Code, "RequestLimitExceeded")
+}
 
-// Codes for failures that never reached an API answer. They use the SDK's
-// "ClientError." namespace so that users recognise them.
-const (
-	codeNetwork    = "ClientError.NetworkError"
-	codeTimeout    = "ClientError.Timeout"
-	codeBadAnswer  = "ClientError.ParseJsonError"
-	codeHTTPStatus = "ClientError.HttpStatusCodeError"
-	// codeCertificate is not the SDK's: it reports the certificate
-	// verification failures the SDK lumps into NetworkError, which are not
-	// worth retrying.
-	codeCertificate = "ClientError.CertificateVerificationError"
-)
+// transientStatus reports whether an HTTP status without an API answer can
+// change on a retry.
+func transientStatus(status int) bool {
+	switch status {
+	case 408, 425, 429:
+		return true
+	case 501, 505:
+		return false
+	}
+	return status >= 500 && status < 600
+}
+
+// listShown is how many instances an error lists by name; the rest are
+// counted, so that a wait on a thousand instances does not produce a
+// thousand-line message.
+const listShown = 10
 
 // WaitError is returned when instances did not reach the wanted states.
 type WaitError struct {
 	Wanted []string
+	// StableFor is how long each instance had to stay in a wanted state.
+	StableFor time.Duration
 	// NotReady lists each instance that is not in a wanted state, with its
-	// current state, or State "" when the service does not know it (yet).
+	// current state, or State "" when the service does not know it.
 	NotReady []InstanceStatus
 	// Stuck is true when at least one instance is in a state from which no
-	// wanted state can be reached, so waiting longer would not help.
+	// wanted state can be reached, or no longer exists, so waiting longer
+	// would not help. NotReady then holds only those instances.
 	Stuck bool
-	Err   error // the context error that ended the wait, if any
+	// NotFound is true when the instances in NotReady were never found,
+	// poll after poll, for longer than a new instance takes to appear.
+	NotFound bool
+	Err      error // the context error that ended the wait, if any
 }
 
 func (e *WaitError) Error() string {
 	var b strings.Builder
-	if e.Stuck {
-		fmt.Fprintf(&b, "instances cannot reach %s:", strings.Join(e.Wanted, " or "))
-	} else {
-		fmt.Fprintf(&b, "timed out waiting for instances to reach %s:", strings.Join(e.Wanted, " or "))
+	wanted := strings.Join(e.Wanted, " or ")
+	if e.StableFor > 0 && !e.Stuck && !e.NotFound {
+		wanted += fmt.Sprintf(" and stay there for %s", e.StableFor)
 	}
-	for _, s := range e.NotReady {
+	switch {
+	case e.NotFound:
+		fmt.Fprintf(&b, "instances not found while waiting for %s:", wanted)
+	case e.Stuck:
+		fmt.Fprintf(&b, "instances cannot reach %s:", wanted)
+	case errors.Is(e.Err, context.Canceled):
+		fmt.Fprintf(&b, "cancelled while waiting for instances to reach %s; not there yet:", wanted)
+	default:
+		fmt.Fprintf(&b, "timed out waiting for instances to reach %s:", wanted)
+	}
+	b.WriteString(" ")
+	b.WriteString(FormatInstances(e.NotReady, listShown))
+	return b.String()
+}
+
+func (e *WaitError) Unwrap() error { return e.Err }
+
+// FormatInstances lists up to shown instances as "ins-… (STATE)", and counts
+// the rest.
+func FormatInstances(list []InstanceStatus, shown int) string {
+	parts := make([]string, 0, min(len(list), shown)+1)
+	for i, s := range list {
+		if i == shown {
+			parts = append(parts, fmt.Sprintf("and %d more", len(list)-shown))
+			break
+		}
 		state := s.State
 		if state == "" {
 			state = "not found"
 		}
-		fmt.Fprintf(&b, " %s (%s);", s.InstanceID, state)
+		parts = append(parts, fmt.Sprintf("%s (%s)", s.InstanceID, state))
 	}
-	return strings.TrimSuffix(b.String(), ";")
+	return strings.Join(parts, ", ")
 }
-
-func (e *WaitError) Unwrap() error { return e.Err }

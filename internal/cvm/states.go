@@ -34,9 +34,6 @@ var next = map[string][]string{
 	"EXIT_SERVICE_LIVE_MIGRATE":  {"RUNNING"},
 }
 
-// ValidState reports whether s is one of the documented States.
-func ValidState(s string) bool { return slices.Contains(States, s) }
-
 // CanReach reports whether an instance in state from can ever be in one of
 // the wanted states (including being in one already). An unknown state is
 // assumed to be able to reach anything, so that a state the service adds

@@ -53,8 +53,8 @@ func TestUnknownCertificateAuthorityIsRefused(t *testing.T) {
 	if !strings.Contains(msg, "certificate") || !strings.Contains(msg, "verif") {
 		t.Fatalf("error %q must name certificate verification", msg)
 	}
-	if !strings.Contains(apiErr.Hint(), "SSL_CERT_FILE") {
-		t.Fatalf("hint %q must say how to trust a private CA", apiErr.Hint())
+	if apiErr.Code != CodeCertificate || apiErr.Cause != CauseCertificate {
+		t.Fatalf("code %s, cause %d; want %s, CauseCertificate, for which the provider says how to trust a private CA", apiErr.Code, apiErr.Cause, CodeCertificate)
 	}
 	if apiErr.Attempts != 1 || time.Since(start) > 2*time.Second {
 		t.Fatalf("%d attempts in %s; a certificate that cannot be verified must not be retried", apiErr.Attempts, time.Since(start))

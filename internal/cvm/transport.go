@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // maxAnswerBytes bounds how much of an answer is read: a page of 100 states
@@ -50,15 +53,15 @@ type caller struct {
 // The error is never the context's: callers check ctx themselves.
 func (c *caller) call(ctx context.Context, endpoint *url.URL, service, action, version, region string,
 	cred Credential, payload []byte, out answer) *APIError {
-	fail := func(code, msg string, err error) *APIError {
-		return &APIError{Action: action, Region: region, Code: code, Message: msg, Err: err}
+	fail := func(cause Cause, code, msg string, err error) *APIError {
+		return &APIError{Action: action, Region: region, Endpoint: endpoint.String(), Cause: cause, Code: code, Message: msg, Err: err}
 	}
 
 	attemptCtx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(attemptCtx, http.MethodPost, endpoint.String(), bytes.NewReader(payload))
 	if err != nil {
-		return fail(codeNetwork, "building the request: "+err.Error(), err)
+		return fail(CauseUnreachable, CodeNetwork, "building the request: "+err.Error(), err)
 	}
 	const contentType = "application/json"
 	ts := c.now()
@@ -89,46 +92,104 @@ func (c *caller) call(ctx context.Context, endpoint *url.URL, service, action, v
 
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		return transportFailure(ctx, attemptCtx, fail, c.timeout, err)
+		return transportFailure(ctx, attemptCtx, fail, endpoint, c.timeout, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	if err != nil {
-		return transportFailure(ctx, attemptCtx, fail, c.timeout, fmt.Errorf("reading the answer: %w", err))
+		return transportFailure(ctx, attemptCtx, fail, endpoint, c.timeout, fmt.Errorf("reading the answer: %w", err))
 	}
 
 	out.reset()
 	if err := json.Unmarshal(body, out); err != nil {
 		if resp.StatusCode != http.StatusOK {
-			return fail(codeHTTPStatus, fmt.Sprintf("HTTP %s with a body that is not an API answer (%d bytes)", resp.Status, len(body)), nil)
+			return statusFailure(fail, resp, body)
 		}
-		return fail(codeBadAnswer, fmt.Sprintf("the answer is not valid JSON (%d bytes): %v", len(body), err), err)
+		return fail(CauseBadAnswer, CodeBadAnswer, fmt.Sprintf("the answer is not valid JSON (%d bytes): %v", len(body), err), err)
 	}
 	h := out.header()
 	if h.Error != nil {
-		e := fail(h.Error.Code, h.Error.Message, nil)
+		e := fail(CauseService, h.Error.Code, h.Error.Message, nil)
 		e.RequestID = h.RequestID
 		return e
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fail(codeHTTPStatus, "HTTP "+resp.Status, nil)
+		return statusFailure(fail, resp, nil)
 	}
 	return nil
 }
 
-func transportFailure(ctx, attemptCtx context.Context, fail func(string, string, error) *APIError, timeout time.Duration, err error) *APIError {
+// statusFailure reports an HTTP status that came without an API answer: a
+// gateway in the way, a wrong path, a redirect.
+func statusFailure(fail func(Cause, string, string, error) *APIError, resp *http.Response, body []byte) *APIError {
+	msg := "HTTP " + resp.Status
+	if line := firstLine(body); line != "" {
+		msg += ": " + line
+	} else if len(body) > 0 {
+		msg += fmt.Sprintf(" with a body that is not an API answer (%d bytes)", len(body))
+	}
+	cause := CauseHTTPStatus
+	switch s := resp.StatusCode; {
+	case s >= 300 && s < 400:
+		cause = CauseRedirect
+	case s == http.StatusNotFound, s == http.StatusMethodNotAllowed, s == http.StatusGone:
+		cause = CauseWrongPath
+	case transientStatus(s):
+		cause = CauseGateway
+	}
+	e := fail(cause, CodeHTTPStatus, msg, nil)
+	e.HTTPStatus = resp.StatusCode
+	if cause == CauseRedirect {
+		e.Location = resp.Header.Get("Location")
+		if e.Location != "" {
+			e.Message += " to " + e.Location
+		}
+	}
+	return e
+}
+
+// firstLine is the first line of a short plain-text body, such as a Go
+// server's "Client sent an HTTP request to an HTTPS server.", or "" when the
+// body is empty, long or not plain text.
+func firstLine(body []byte) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
+	line = strings.TrimSpace(line)
+	if line == "" || len(line) > 160 || strings.HasPrefix(line, "<") {
+		return ""
+	}
+	for _, r := range line {
+		if !unicode.IsPrint(r) {
+			return ""
+		}
+	}
+	return line
+}
+
+func transportFailure(ctx, attemptCtx context.Context, fail func(Cause, string, string, error) *APIError, endpoint *url.URL, timeout time.Duration, err error) *APIError {
 	// A certificate that cannot be verified will not verify on a retry.
 	var (
 		verifyErr   *tls.CertificateVerificationError
 		unknownAuth x509.UnknownAuthorityError
 		wrongHost   x509.HostnameError
 		invalidCert x509.CertificateInvalidError
+		recordErr   tls.RecordHeaderError
+		dnsErr      *net.DNSError
 	)
-	if errors.As(err, &verifyErr) || errors.As(err, &unknownAuth) || errors.As(err, &wrongHost) || errors.As(err, &invalidCert) {
-		return fail(codeCertificate, "TLS certificate verification failed: "+err.Error(), err)
+	switch {
+	case errors.As(err, &verifyErr) || errors.As(err, &unknownAuth) || errors.As(err, &wrongHost) || errors.As(err, &invalidCert):
+		return fail(CauseCertificate, CodeCertificate, "TLS certificate verification failed: "+err.Error(), err)
+	case ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded):
+		return fail(CauseTimeout, CodeTimeout, fmt.Sprintf("no complete answer within %s", timeout), err)
+	// net/http replaces the TLS error with this text when the answer to
+	// the TLS handshake looks like plain HTTP.
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fail(CausePlainHTTPServer, CodeNetwork, fmt.Sprintf("%s answered a TLS handshake in plain HTTP: it serves http, not https", endpoint.Host), err)
+	case errors.As(err, &recordErr):
+		return fail(CausePlainHTTPServer, CodeNetwork, fmt.Sprintf("%s does not speak TLS: %v", endpoint.Host, err), err)
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return fail(CauseHostNotFound, CodeNetwork, fmt.Sprintf("the host name %s does not exist (%v)", endpoint.Hostname(), err), err)
+	case strings.Contains(err.Error(), "malformed HTTP"):
+		return fail(CauseNotHTTP, CodeNetwork, fmt.Sprintf("%s answered with something that is not HTTP: %v", endpoint.Host, err), err)
 	}
-	if ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
-		return fail(codeTimeout, fmt.Sprintf("no complete answer within %s", timeout), err)
-	}
-	return fail(codeNetwork, err.Error(), err)
+	return fail(CauseUnreachable, CodeNetwork, err.Error(), err)
 }

@@ -3,87 +3,166 @@ package cvm
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"time"
 )
+
+// Wait says what WaitForStates waits for.
+type Wait struct {
+	// States are the wanted states; an instance in any of them is there.
+	States []string
+	// StableFor is how long each instance must have been seen in the same
+	// wanted state, on consecutive polls, before the wait ends. Zero ends it
+	// at the first poll that sees every instance in a wanted state. Right
+	// after StartInstances, StopInstances or RebootInstances the service can
+	// report the old state for a moment; a few seconds here wait that out.
+	StableFor time.Duration
+}
 
 // WaitForStates reads the instances (every instance of the region when ids
 // is nil) until each is in one of the wanted states, and returns that read.
 //
 // It polls at growing intervals (PollInterval up to MaxPoll), every request
-// paced by the shared rate limiter. An ID the service does not know yet is
-// waited for, since a just-created instance can take a moment to appear. An
-// instance in a state from which no wanted state can be reached (CanReach)
-// ends the wait at once with a *WaitError whose Stuck is true. When ctx ends
-// first, the *WaitError lists every instance not yet there with its last
-// known state.
-func (c *Client) WaitForStates(ctx context.Context, region string, ids []string, wanted []string) (*Result, error) {
+// paced by the shared rate limiter. It ends with a *WaitError:
+//   - at once when an instance is in a state from which no wanted state can
+//     be reached (CanReach), or was found by an earlier poll and is gone
+//     (Stuck);
+//   - when an ID has never been found, at least two polls and MissingGrace
+//     after the first: the service reports a new instance at once, so such
+//     an ID is mistyped or of another region (NotFound);
+//   - when ctx ends first, listing every instance not yet there with its
+//     last known state, and ctx's error as Err (context.Canceled when the
+//     user interrupted the run, context.DeadlineExceeded when time ran out).
+func (c *Client) WaitForStates(ctx context.Context, region string, ids []string, w Wait) (*Result, error) {
 	interval := c.cfg.PollInterval
+	t := newWaitTracker(w, c.cfg.Now())
 	var last *Result
-	for {
+	for polls := 1; ; polls++ {
 		res, err := c.DescribeInstancesStatus(ctx, region, ids)
 		if err != nil {
-			if ctx.Err() != nil && last != nil {
-				return last, notReady(last, wanted, ctx.Err())
+			// The rate limiter says DeadlineExceeded as soon as its wait
+			// would pass the deadline, before ctx itself ends.
+			if last != nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
+				return last, t.interrupted(last, err)
 			}
 			return nil, err
 		}
 		last = res
-		werr := notReady(res, wanted, nil)
-		if werr == nil || werr.Stuck {
-			return res, asError(werr)
+		now := c.cfg.Now()
+		werr, wait := t.observe(res, now, polls >= 2 && now.Sub(t.start) >= c.cfg.MissingGrace)
+		if werr == nil && wait == 0 {
+			return res, nil
 		}
-		tflogWaiting(ctx, region, werr, interval)
-		if err := sleep(ctx, interval); err != nil {
-			werr.Err = err
+		if werr != nil && (werr.Stuck || werr.NotFound) {
 			return res, werr
+		}
+		next := interval
+		if wait > 0 {
+			next = min(next, wait)
+		}
+		c.logWaiting(ctx, region, w.States, t.pending(res), next)
+		if err := sleep(ctx, next); err != nil {
+			return res, t.interrupted(res, err)
 		}
 		interval = min(interval*3/2, c.cfg.MaxPoll)
 	}
 }
 
-// notReady returns nil when every instance of res is in a wanted state and
-// none is missing; otherwise a *WaitError listing the others. When some
-// instance can never get there, only those are listed and Stuck is set.
-func notReady(res *Result, wanted []string, ctxErr error) *WaitError {
-	var pending, stuck []InstanceStatus
+// waitTracker remembers, across the polls of one wait, which IDs have been
+// found and since when each instance has been in its current wanted state.
+type waitTracker struct {
+	Wait
+	start    time.Time
+	lastPoll time.Time
+	seen     map[string]bool
+	steady   map[string]streak
+}
+
+// streak is an instance seen in the same wanted state since a poll at since.
+type streak struct {
+	state string
+	since time.Time
+}
+
+func newWaitTracker(w Wait, start time.Time) *waitTracker {
+	return &waitTracker{Wait: w, start: start, seen: map[string]bool{}, steady: map[string]streak{}}
+}
+
+// observe takes one poll's result. It returns a *WaitError when some
+// instance is not in a wanted state (Stuck or NotFound when waiting longer
+// cannot help; NotFound only once missingGraceOver), else how much longer
+// the least steady instance must stay as it is (0: the wait is over).
+func (t *waitTracker) observe(res *Result, now time.Time, missingGraceOver bool) (*WaitError, time.Duration) {
+	t.lastPoll = now
+	var pending, stuck, notFound []InstanceStatus
+	var wait time.Duration
 	for _, s := range res.Instances {
+		t.seen[s.InstanceID] = true
 		switch {
-		case slices.Contains(wanted, s.State):
-		case CanReach(s.State, wanted):
+		case slices.Contains(t.States, s.State):
+			st, ok := t.steady[s.InstanceID]
+			if !ok || st.state != s.State {
+				st = streak{state: s.State, since: now}
+				t.steady[s.InstanceID] = st
+			}
+			wait = max(wait, t.StableFor-now.Sub(st.since))
+			continue
+		case CanReach(s.State, t.States):
 			pending = append(pending, s)
 		default:
 			stuck = append(stuck, s)
 		}
+		delete(t.steady, s.InstanceID)
 	}
 	for _, id := range res.Missing {
-		pending = append(pending, InstanceStatus{InstanceID: id})
+		delete(t.steady, id)
+		gone := InstanceStatus{InstanceID: id}
+		switch {
+		case t.seen[id]: // found before, gone now: terminated
+			stuck = append(stuck, gone)
+		case missingGraceOver:
+			notFound = append(notFound, gone)
+		default:
+			pending = append(pending, gone)
+		}
 	}
 	switch {
 	case len(stuck) > 0:
-		return &WaitError{Wanted: wanted, NotReady: stuck, Stuck: true}
+		return &WaitError{Wanted: t.States, NotReady: stuck, Stuck: true}, 0
+	case len(notFound) > 0:
+		return &WaitError{Wanted: t.States, NotReady: notFound, NotFound: true}, 0
 	case len(pending) > 0:
-		return &WaitError{Wanted: wanted, NotReady: pending, Err: ctxErr}
+		return &WaitError{Wanted: t.States, StableFor: t.StableFor, NotReady: pending}, 0
 	}
-	return nil
+	return nil, wait
 }
 
-// asError keeps a nil *WaitError from becoming a non-nil error.
-func asError(e *WaitError) error {
-	if e == nil {
-		return nil
+// pending lists the instances of res that the wait is still waiting for:
+// not in a wanted state, or not in it for StableFor yet at the last poll.
+func (t *waitTracker) pending(res *Result) []InstanceStatus {
+	var out []InstanceStatus
+	for _, s := range res.Instances {
+		if st, ok := t.steady[s.InstanceID]; !ok || t.lastPoll.Sub(st.since) < t.StableFor {
+			out = append(out, s)
+		}
 	}
-	return e
+	for _, id := range res.Missing {
+		out = append(out, InstanceStatus{InstanceID: id})
+	}
+	return out
 }
 
-// IsTimeout reports whether err ended a wait because its time ran out.
-func IsTimeout(err error) bool {
-	var we *WaitError
-	return errors.As(err, &we) && errors.Is(we.Err, context.DeadlineExceeded)
+// interrupted is the error of a wait that ctx ended, after last was read.
+func (t *waitTracker) interrupted(last *Result, ctxErr error) *WaitError {
+	return &WaitError{Wanted: t.States, StableFor: t.StableFor, NotReady: t.pending(last), Err: ctxErr}
 }
 
-func tflogWaiting(ctx context.Context, region string, werr *WaitError, next time.Duration) {
-	tflogDebug(ctx, "waiting for instance states", map[string]any{
-		"region": region, "wanted": werr.Wanted, "not_ready": len(werr.NotReady), "next_poll_ms": next.Milliseconds(),
-	})
+func (c *Client) logWaiting(ctx context.Context, region string, wanted []string, notReady []InstanceStatus, next time.Duration) {
+	c.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "waiting for instance states",
+		slog.String("region", region),
+		slog.Any("wanted", wanted),
+		slog.Int("not_ready", len(notReady)),
+		slog.String("instances", FormatInstances(notReady, 5)),
+		slog.Int64("next_poll_ms", next.Milliseconds()))
 }

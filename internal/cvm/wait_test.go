@@ -3,6 +3,7 @@ package cvm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func TestWaitForStatesFollowsTransitions(t *testing.T) {
 			{After: emulator.Duration(300 * time.Millisecond), InstanceState: "RUNNING"},
 		}},
 	})})
-	res, err := newTestClient(t, s).WaitForStates(context.Background(), testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2"}, []string{"RUNNING"})
+	res, err := newTestClient(t, s).WaitForStates(context.Background(), testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2"}, Wait{States: []string{"RUNNING"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestWaitForStatesFailsFastOnDeadEnd(t *testing.T) {
 		{InstanceId: "ins-aaaaaaa1", InstanceState: "PENDING"},
 		{InstanceId: "ins-aaaaaaa2", InstanceState: "LAUNCH_FAILED"},
 	})})
-	_, err := newTestClient(t, s).WaitForStates(context.Background(), testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2"}, []string{"RUNNING"})
+	_, err := newTestClient(t, s).WaitForStates(context.Background(), testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2"}, Wait{States: []string{"RUNNING"}})
 	var we *WaitError
 	if !errors.As(err, &we) || !we.Stuck || len(we.NotReady) != 1 || we.NotReady[0].State != "LAUNCH_FAILED" {
 		t.Fatalf("err = %v; want a stuck WaitError naming the LAUNCH_FAILED instance", err)
@@ -79,8 +80,9 @@ func TestWaitForStatesTimeoutListsStragglers(t *testing.T) {
 	})})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err := newTestClient(t, s).WaitForStates(ctx, testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2", "ins-aaaaaaa3"}, []string{"RUNNING"})
-	if !IsTimeout(err) {
+	_, err := newTestClient(t, s).WaitForStates(ctx, testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2", "ins-aaaaaaa3"}, Wait{States: []string{"RUNNING"}})
+	var we *WaitError
+	if !errors.As(err, &we) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want a timed-out wait", err)
 	}
 	msg := err.Error()
@@ -91,5 +93,159 @@ func TestWaitForStatesTimeoutListsStragglers(t *testing.T) {
 	}
 	if strings.Contains(msg, "ins-aaaaaaa1") {
 		t.Errorf("%q lists an instance that is already RUNNING", msg)
+	}
+}
+
+// The tracker's verdict on each poll: what is still awaited, what cannot
+// arrive, and how long the least steady instance must stay as it is.
+func TestWaitTracker(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1_700_000_000, 0)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	res := func(missing []string, pairs ...string) *Result {
+		r := &Result{Missing: missing}
+		for i := 0; i < len(pairs); i += 2 {
+			r.Instances = append(r.Instances, InstanceStatus{InstanceID: pairs[i], State: pairs[i+1]})
+		}
+		return r
+	}
+	type poll struct {
+		at        time.Duration
+		res       *Result
+		graceOver bool
+		// want: "" done, "pending", "stuck" or "notfound"; wait: the
+		// steadiness still needed when want is "".
+		want string
+		wait time.Duration
+	}
+	cases := []struct {
+		name   string
+		stable time.Duration
+		polls  []poll
+	}{
+		{"all running at once", 0, []poll{{0, res(nil, "ins-a", "RUNNING"), false, "", 0}}},
+		{"one still starting", 0, []poll{
+			{0, res(nil, "ins-a", "RUNNING", "ins-b", "STARTING"), false, "pending", 0},
+			{time.Second, res(nil, "ins-a", "RUNNING", "ins-b", "RUNNING"), false, "", 0},
+		}},
+		{"dead end", 0, []poll{{0, res(nil, "ins-a", "LAUNCH_FAILED"), false, "stuck", 0}}},
+		{"missing, then found", 0, []poll{
+			{0, res([]string{"ins-a"}), false, "pending", 0},
+			{time.Second, res(nil, "ins-a", "RUNNING"), false, "", 0},
+		}},
+		{"never found", 0, []poll{
+			{0, res([]string{"ins-a"}), false, "pending", 0},
+			{40 * time.Second, res([]string{"ins-a"}), true, "notfound", 0},
+		}},
+		{"found, then gone", 0, []poll{
+			{0, res(nil, "ins-a", "PENDING"), false, "pending", 0},
+			{time.Second, res([]string{"ins-a"}), false, "stuck", 0},
+		}},
+		{"steady for long enough", 5 * time.Second, []poll{
+			{0, res(nil, "ins-a", "RUNNING"), false, "", 5 * time.Second},
+			{3 * time.Second, res(nil, "ins-a", "RUNNING"), false, "", 2 * time.Second},
+			{5 * time.Second, res(nil, "ins-a", "RUNNING"), false, "", 0},
+		}},
+		{"a reboot in between starts the clock again", 5 * time.Second, []poll{
+			{0, res(nil, "ins-a", "RUNNING"), false, "", 5 * time.Second},
+			{2 * time.Second, res(nil, "ins-a", "REBOOTING"), false, "pending", 0},
+			{4 * time.Second, res(nil, "ins-a", "RUNNING"), false, "", 5 * time.Second},
+			{8 * time.Second, res(nil, "ins-a", "RUNNING"), false, "", time.Second},
+			{9 * time.Second, res(nil, "ins-a", "RUNNING"), false, "", 0},
+		}},
+		{"a change between wanted states starts the clock again", 5 * time.Second, []poll{
+			{0, res(nil, "ins-a", "RUNNING"), false, "", 5 * time.Second},
+			{4 * time.Second, res(nil, "ins-a", "STOPPED"), false, "", 5 * time.Second},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tr := newWaitTracker(Wait{States: []string{"RUNNING", "STOPPED"}[:1+boolInt(strings.Contains(tc.name, "wanted states"))], StableFor: tc.stable}, t0)
+			for i, p := range tc.polls {
+				werr, wait := tr.observe(p.res, at(p.at), p.graceOver)
+				got := ""
+				switch {
+				case werr == nil:
+				case werr.Stuck:
+					got = "stuck"
+				case werr.NotFound:
+					got = "notfound"
+				default:
+					got = "pending"
+				}
+				if got != p.want || wait != p.wait {
+					t.Fatalf("poll %d: %q, %s more; want %q, %s more (%v)", i, got, wait, p.want, p.wait, werr)
+				}
+			}
+		})
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// An ID that is never found ends the wait after two polls and the grace,
+// naming it, instead of waiting for the whole timeout.
+func TestWaitForStatesGivesUpOnIDsNeverFound(t *testing.T) {
+	t.Parallel()
+	s := startEmulator(t, emulator.Config{Regions: regionOf([]emulator.Instance{{InstanceId: "ins-aaaaaaa1", InstanceState: "STOPPED"}})})
+	c := newTestClient(t, s, func(c *Config) { c.MissingGrace = 20 * time.Millisecond })
+	_, err := c.WaitForStates(t.Context(), testRegion, []string{"ins-aaaaaaa1", "ins-typo0001"}, Wait{States: []string{"RUNNING"}})
+	var we *WaitError
+	if !errors.As(err, &we) || !we.NotFound || len(we.NotReady) != 1 || we.NotReady[0].InstanceID != "ins-typo0001" {
+		t.Fatalf("err = %v; want a NotFound WaitError naming ins-typo0001 alone", err)
+	}
+	if polls := s.Stats().Requests; polls < 2 {
+		t.Fatalf("gave up after %d polls; an ID gets at least two", polls)
+	}
+}
+
+// Cancelling a wait, during a poll or between polls, ends it with
+// context.Canceled, never as a timeout.
+func TestWaitForStatesCancelled(t *testing.T) {
+	t.Parallel()
+	for _, during := range []string{"the sleep between polls", "a request"} {
+		t.Run(during, func(t *testing.T) {
+			t.Parallel()
+			s := startEmulator(t, emulator.Config{Regions: regionOf([]emulator.Instance{{InstanceId: "ins-aaaaaaa1", InstanceState: "STOPPED"}})})
+			c := newTestClient(t, s, func(c *Config) { c.PollInterval, c.MaxPoll = time.Hour, time.Hour })
+			ctx, cancel := context.WithCancel(t.Context())
+			if during == "a request" {
+				if err := s.SetFaults(emulator.Faults{Latency: emulator.Duration(time.Hour)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.WaitForStates(ctx, testRegion, []string{"ins-aaaaaaa1"}, Wait{States: []string{"RUNNING"}})
+				done <- err
+			}()
+			for s.Stats().Requests < 1 {
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+			err := <-done
+			if !errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "timed out") {
+				t.Fatalf("err = %v; want context.Canceled, not a timeout", err)
+			}
+		})
+	}
+}
+
+// A wait on a thousand instances names ten and counts the rest.
+func TestWaitErrorNamesAFew(t *testing.T) {
+	t.Parallel()
+	we := &WaitError{Wanted: []string{"RUNNING"}, Err: context.DeadlineExceeded}
+	for i := range 1000 {
+		we.NotReady = append(we.NotReady, InstanceStatus{InstanceID: fmt.Sprintf("ins-%08d", i)})
+	}
+	msg := we.Error()
+	if !strings.Contains(msg, "ins-00000009 (not found), and 990 more") || strings.Contains(msg, "ins-00000010") || len(msg) > 400 {
+		t.Fatalf("a %d-byte message: %q", len(msg), msg)
 	}
 }

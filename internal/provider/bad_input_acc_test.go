@@ -59,8 +59,7 @@ func terraformErrorPattern(want []string) *regexp.Regexp {
 }
 
 // hclBlock renders a block of the configurations badInputs describes:
-// unknown becomes a value known only after apply, a map a nested block (an
-// object for timeouts).
+// unknown becomes a value known only after apply, a map a nested block.
 func hclBlock(header string, attrs map[string]any) string {
 	var b strings.Builder
 	b.WriteString(header + " {\n")
@@ -74,7 +73,7 @@ func hclBlock(header string, attrs map[string]any) string {
 		if v == nil {
 			continue
 		}
-		if m, isMap := v.(map[string]any); isMap && name != "timeouts" {
+		if m, isMap := v.(map[string]any); isMap {
 			b.WriteString(hclBlock("  "+name, m))
 			continue
 		}
@@ -121,7 +120,7 @@ func hclValue(v any, list bool) string {
 
 func TestHCLRendering(t *testing.T) {
 	got := hclBlock(`data "x" "y"`, map[string]any{"instance_ids": []any{"a\"b", nil}, "timeouts": map[string]any{"read": "1m"}, "n": 2.5, "gone": nil})
-	want := "data \"x\" \"y\" {\n  instance_ids = [\"a\\\"b\", null]\n  n = 2.5\n  timeouts = { read = \"1m\" }\n}\n"
+	want := "data \"x\" \"y\" {\n  instance_ids = [\"a\\\"b\", null]\n  n = 2.5\n  timeouts {\n  read = \"1m\"\n}\n}\n"
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}

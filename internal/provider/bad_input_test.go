@@ -60,6 +60,9 @@ func badInputs() []badInput {
 		{name: "IDs known only after apply", terraform: true, data: map[string]any{"instance_ids": unknown}, stage: ok},
 		{name: "one ID known only after apply", data: ids("ins-aaaaaaaa", unknown), stage: ok},
 
+		{name: "a thousand upper-case IDs: one error", data: map[string]any{"instance_ids": thousandUpper()}, stage: "validate", attr: "instance_ids",
+			want: []string{"1000 instance IDs are not in lower case", "and 995 more", "lower()"}},
+
 		// wait_for_states.
 		{name: "misspelt wait state", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNING"}},
 			stage: "validate", attr: "wait_for_states[0]", want: []string{`"RUNING"`, `"RUNNING"`, `"STOPPED"`}},
@@ -104,14 +107,14 @@ func badInputs() []badInput {
 		{name: "endpoint with a query", provider: map[string]any{"endpoint": "https://cvm.tencentcloudapi.com/?debug=1"}, stage: "validate", attr: "endpoint", want: []string{"query or fragment"}},
 		{name: "protocol neither HTTPS nor HTTP", provider: map[string]any{"protocol": "FTP"}, stage: "validate", attr: "protocol", want: []string{`"HTTPS"`, `"HTTP"`}},
 		{name: "protocol from the environment", env: map[string]string{EnvProtocol: "ftp"}, stage: "configure", attr: "protocol", want: []string{EnvProtocol, "HTTPS"}},
-		{name: "domain that is not a domain name", provider: map[string]any{"domain": "bad domain"}, stage: "validate", attr: "domain", want: []string{"domain name such as tencentcloudapi.com"}},
+		{name: "domain that is not a domain name", provider: map[string]any{"domain": "bad domain"}, stage: "validate", attr: "domain", want: []string{`"bad domain" is not a domain name such as "tencentcloudapi.com"`}},
 		{name: "domain from the environment", provider: map[string]any{"endpoint": nil}, env: map[string]string{EnvDomain: "bad domain"},
 			stage: "configure", attr: "endpoint", want: []string{"Invalid Endpoint", "domain and protocol", `"https://cvm.bad domain"`}},
 		{name: "HTTP protocol to a remote domain", provider: map[string]any{"endpoint": nil, "protocol": "HTTP"}, stage: "configure", attr: "endpoint",
 			want: []string{"plain http", "not a loopback address"}},
 
 		// rate_limit and max_retries.
-		{name: "zero rate_limit", terraform: true, provider: map[string]any{"rate_limit": 0}, stage: "validate", attr: "rate_limit", want: []string{"between 0.100000 and 1000.000000"}},
+		{name: "zero rate_limit", terraform: true, provider: map[string]any{"rate_limit": 0}, stage: "validate", attr: "rate_limit", want: []string{"rate_limit: 0 is not between 0.1 and 1000 requests per second"}},
 		{name: "negative rate_limit", provider: map[string]any{"rate_limit": -5}, stage: "validate", attr: "rate_limit", want: []string{"between 0.1"}},
 		{name: "huge rate_limit", provider: map[string]any{"rate_limit": 1e9}, stage: "validate", attr: "rate_limit", want: []string{"between 0.1"}},
 		{name: "rate limit 0 from the environment", env: map[string]string{EnvRateLimit: "0"}, stage: "configure", attr: "rate_limit", want: []string{EnvRateLimit, "between 0.1 and 1000"}},
@@ -119,12 +122,25 @@ func badInputs() []badInput {
 		{name: "rate limit NaN from the environment", terraform: true, env: map[string]string{EnvRateLimit: "NaN"}, stage: "configure", attr: "rate_limit", want: []string{EnvRateLimit, `"NaN"`}},
 		{name: "rate limit Inf from the environment", env: map[string]string{EnvRateLimit: "+Inf"}, stage: "configure", attr: "rate_limit", want: []string{EnvRateLimit}},
 		{name: "rate limit that is not a number", terraform: true, env: map[string]string{EnvRateLimit: "fast"}, stage: "configure", attr: "rate_limit", want: []string{EnvRateLimit, `"fast"`}},
-		{name: "zero max_retries", provider: map[string]any{"max_retries": 0}, stage: "validate", attr: "max_retries", want: []string{"between 1 and 100"}},
-		{name: "negative max_retries", terraform: true, provider: map[string]any{"max_retries": -1}, stage: "validate", attr: "max_retries", want: []string{"between 1 and 100"}},
-		{name: "max_retries over 100", provider: map[string]any{"max_retries": 101}, stage: "validate", attr: "max_retries", want: []string{"between 1 and 100"}},
+		{name: "zero max_retries: no retries", provider: map[string]any{"max_retries": 0}, stage: ok, requests: 1},
+		{name: "negative max_retries", terraform: true, provider: map[string]any{"max_retries": -1}, stage: "validate", attr: "max_retries", want: []string{"-1 is not between 0 and 100"}},
+		{name: "max_retries over 100", provider: map[string]any{"max_retries": 101}, stage: "validate", attr: "max_retries", want: []string{"between 0 and 100"}},
 		{name: "fractional max_retries", provider: map[string]any{"max_retries": 2.5}, stage: "validate", attr: "max_retries", want: []string{"2.5"}},
-		{name: "max retries 0 from the environment", env: map[string]string{EnvMaxRetries: "0"}, stage: "configure", attr: "max_retries", want: []string{EnvMaxRetries, "between 1 and 100"}},
+		{name: "max retries 0 from the environment", env: map[string]string{EnvMaxRetries: "0"}, stage: ok, requests: 1},
+		{name: "max retries over 100 from the environment", env: map[string]string{EnvMaxRetries: "200"}, stage: "configure", attr: "max_retries", want: []string{EnvMaxRetries, `"200" is not between 0 and 100`}},
 		{name: "max retries not a whole number", env: map[string]string{EnvMaxRetries: "1.5"}, stage: "configure", attr: "max_retries", want: []string{EnvMaxRetries, `"1.5"`}},
+
+		{name: "request_timeout without a unit", terraform: true, provider: map[string]any{"request_timeout": "5"}, stage: "validate", attr: "request_timeout",
+			want: []string{`request_timeout: "5" has no unit`, `"30s"`}},
+		{name: "request_timeout of zero", provider: map[string]any{"request_timeout": "0s"}, stage: "validate", attr: "request_timeout", want: []string{`"0s" is not a duration between "1s" and "1h"`}},
+		{name: "request timeout from the environment", env: map[string]string{EnvRequestTimeout: "soon"}, stage: "configure", attr: "request_timeout", want: []string{EnvRequestTimeout, `"soon"`}},
+		{name: "empty region quoted", provider: map[string]any{"region": ""}, stage: "validate", attr: "region", want: []string{`region: "" is not a Tencent Cloud region name`}},
+
+		// wait_stable_for.
+		{name: "wait_stable_for without wait_for_states", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_stable_for": "5s"}, stage: "validate", attr: "wait_stable_for",
+			want: []string{`wait_stable_for = "5s"`, "set wait_for_states"}},
+		{name: "wait_stable_for without a unit", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNNING"}, "wait_stable_for": "5"}, stage: "validate",
+			attr: "wait_stable_for", want: []string{`"5" has no unit`}},
 
 		// Credentials.
 		{name: "secret_id without secret_key", terraform: true, provider: map[string]any{"secret_key": nil}, stage: "configure", want: []string{"secret_id is set but secret_key is not", "set both"}},
@@ -146,9 +162,9 @@ func badInputs() []badInput {
 		{name: "profile configuration that is not JSON", provider: map[string]any{"secret_id": nil, "secret_key": nil, "region": nil, "profile": "ops", "shared_credentials_dir": "$DIR"},
 			files: map[string]string{"ops.credential": `{"secretId": "AKIDx", "secretKey": "k"}`, "ops.configure": `region=ap-guangzhou`},
 			stage: "configure", want: []string{"ops.configure", "not valid JSON"}},
-		{name: "empty profile name", provider: map[string]any{"profile": ""}, stage: "validate", attr: "profile", want: []string{"at least 1"}},
-		{name: "empty shared_credentials_dir", provider: map[string]any{"shared_credentials_dir": ""}, stage: "validate", attr: "shared_credentials_dir", want: []string{"at least 1"}},
-		{name: "empty cam_role_name", provider: map[string]any{"cam_role_name": ""}, stage: "validate", attr: "cam_role_name", want: []string{"at least 1"}},
+		{name: "empty profile name", provider: map[string]any{"profile": ""}, stage: "validate", attr: "profile", want: []string{`profile is ""`, "must not be empty"}},
+		{name: "empty shared_credentials_dir", provider: map[string]any{"shared_credentials_dir": ""}, stage: "validate", attr: "shared_credentials_dir", want: []string{"must not be empty"}},
+		{name: "empty cam_role_name", provider: map[string]any{"cam_role_name": ""}, stage: "validate", attr: "cam_role_name", want: []string{"must not be empty"}},
 
 		// assume_role.
 		{name: "assume_role without a role ARN", terraform: true, provider: map[string]any{"assume_role": map[string]any{"session_name": "ci"}}, stage: "validate",
@@ -162,7 +178,7 @@ func badInputs() []badInput {
 		{name: "role ARN from the environment", env: map[string]string{EnvAssumeRoleARN: "reader"}, stage: "configure", attr: "assume_role",
 			want: []string{EnvAssumeRoleARN, `"reader"`, "qcs::cam::uin/"}},
 		{name: "session duration from the environment", env: map[string]string{EnvAssumeRoleARN: "qcs::cam::uin/1:roleName/r", EnvAssumeRoleDuration: "2h"},
-			stage: "configure", attr: "assume_role", want: []string{EnvAssumeRoleDuration, `"2h"`, "seconds between 60 and 43200"}},
+			stage: "configure", attr: "assume_role", want: []string{EnvAssumeRoleDuration, `"2h"`, "between 60 and 43200 seconds"}},
 		{name: "session name from the environment", terraform: true, env: map[string]string{EnvAssumeRoleARN: "qcs::cam::uin/1:roleName/r", EnvAssumeRoleSession: "my session"},
 			stage: "configure", attr: "assume_role", want: []string{EnvAssumeRoleSession, `"my session"`, "2 to 128"}},
 		{name: "role ARN known only after apply", provider: map[string]any{"assume_role": map[string]any{"role_arn": unknown}}, stage: "configure",
@@ -175,16 +191,24 @@ func badInputs() []badInput {
 
 		// Timeouts.
 		{name: "timeout that does not parse", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "soon"}}, stage: "validate",
-			attr: "timeouts.read", want: []string{"Time Duration", `"soon"`, `"2h45m"`}},
+			attr: "timeouts.read", want: []string{"timeouts.read", `"soon" is not a duration`, `"10m"`}},
 		{name: "timeout without a unit", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "30"}}, stage: "validate",
-			attr: "timeouts.read", want: []string{`"30"`}},
+			attr: "timeouts.read", want: []string{`"30" has no unit`}},
 		{name: "empty timeout", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": ""}}, stage: "validate",
-			attr: "timeouts.read", want: []string{"Time Duration"}},
+			attr: "timeouts.read", want: []string{`"" is not a duration`}},
 		{name: "negative timeout", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "-5m"}}, stage: "validate",
-			attr: "timeouts.read", want: []string{`"-5m"`, "positive"}},
+			attr: "timeouts.read", want: []string{`"-5m" is not a duration between "1s" and "24h"`}},
 		{name: "zero timeout", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "0s"}}, stage: "validate",
-			attr: "timeouts.read", want: []string{`"0s"`, "positive"}},
+			attr: "timeouts.read", want: []string{`"0s" is not a duration between`}},
 	}
+}
+
+func thousandUpper() []string {
+	ids := make([]string, 1000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("INS-%08d", i)
+	}
+	return ids
 }
 
 // setUp isolates the test from the machine's environment, starts an

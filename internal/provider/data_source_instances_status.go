@@ -4,14 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -49,11 +46,18 @@ type instancesStatusModel struct {
 	InstanceIDs        types.List     `tfsdk:"instance_ids"`
 	Region             types.String   `tfsdk:"region"`
 	WaitForStates      types.List     `tfsdk:"wait_for_states"`
-	Timeouts           timeouts.Value `tfsdk:"timeouts"`
+	WaitStableFor      types.String   `tfsdk:"wait_stable_for"`
+	Timeouts           *timeoutsModel `tfsdk:"timeouts"`
 	Instances          types.List     `tfsdk:"instances"`
 	States             types.Map      `tfsdk:"states"`
 	StateCounts        types.Map      `tfsdk:"state_counts"`
 	MissingInstanceIDs types.List     `tfsdk:"missing_instance_ids"`
+}
+
+// timeoutsModel is the timeouts block, as most providers write it:
+// timeouts { read = "10m" }.
+type timeoutsModel struct {
+	Read types.String `tfsdk:"read"`
 }
 
 func (d *instancesStatusDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -81,29 +85,32 @@ func (d *instancesStatusDataSource) Schema(ctx context.Context, _ datasource.Sch
 					"Duplicates are read once, with a warning.",
 				ElementType: types.StringType,
 				Optional:    true,
-				Validators: []validator.List{listvalidator.ValueStringsAre(
-					notNullValidator{what: "instance ID", rule: instanceIDRule}, instanceIDValidator{})},
+				Validators:  []validator.List{instanceIDs},
 			},
 			"region": schema.StringAttribute{
-				MarkdownDescription: "Region of the instances. Defaults to the provider's region.",
+				MarkdownDescription: "Region of the instances. Defaults to the provider's region; either way, the state holds the region read.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.RegexMatches(regionPattern, "must be "+regionRule)},
+				Computed:            true,
+				Validators:          []validator.String{regionRule},
 			},
 			"wait_for_states": schema.ListAttribute{
 				MarkdownDescription: "Wait until every requested instance (or, without `instance_ids`, every listed instance) is in one of these states. " +
-					"IDs not found yet are waited for too. The read fails at once when an instance is in a state that cannot lead to any of them " +
-					"(for example `LAUNCH_FAILED`, `TERMINATING` or `SHUTDOWN` when waiting for `RUNNING`), and when `timeouts.read` runs out, " +
-					"naming each instance that is not there yet and its state. States: " + stateList + ".",
+					"The read fails at once when an instance is in a state that cannot lead to any of them " +
+					"(for example `LAUNCH_FAILED`, `TERMINATING` or `SHUTDOWN` when waiting for `RUNNING`) or was found and is gone; " +
+					fmt.Sprintf("when an ID has not been found after two polls and %s (the service reports a new instance at once, so it is mistyped or in another region); ", cvm.DefaultMissingGrace) +
+					"and when `timeouts.read` runs out, naming the instances that are not there yet and their states. States: " + stateList + ".",
 				ElementType: types.StringType,
 				Optional:    true,
-				Validators: []validator.List{
-					listvalidator.SizeAtLeast(1),
-					listvalidator.ValueStringsAre(notNullValidator{what: "state", rule: "use one of " + strings.Join(cvm.States, ", ")}, stringvalidator.OneOf(cvm.States...)),
-				},
+				Validators:  []validator.List{listvalidator.SizeAtLeast(1), instanceStates},
 			},
-			"timeouts": timeouts.AttributesWithOpts(ctx, timeouts.Opts{
-				ReadDescription: fmt.Sprintf("How long the read may take, including waiting for `wait_for_states`, as a duration such as `\"10m\"`. Default `%s`.", "20m"),
-			}),
+			"wait_stable_for": schema.StringAttribute{
+				MarkdownDescription: "With `wait_for_states`: how long each instance must have been seen in the same wanted state, on consecutive polls, " +
+					"before the wait ends; a change in between starts that instance's clock again. Default `\"0s\"`: the first poll that sees every instance there ends the wait. " +
+					"Right after `StartInstances`, `StopInstances` or `RebootInstances` return, the service can still report the old state for a moment " +
+					"(a `RUNNING` that is about to become `REBOOTING`): set a few seconds, such as `\"10s\"`, when the read follows such a call in the same run.",
+				Optional:   true,
+				Validators: []validator.String{stableForRange},
+			},
 			"instances": schema.ListNestedAttribute{
 				MarkdownDescription: "The instances found. With `instance_ids`: in the order given, duplicates removed, instances that were not found left out. " +
 					"Without: every instance of the region, sorted by `instance_id`.",
@@ -116,9 +123,10 @@ func (d *instancesStatusDataSource) Schema(ctx context.Context, _ datasource.Sch
 				},
 			},
 			"states": schema.MapAttribute{
-				MarkdownDescription: "Instance ID to state, for lookups in conditions: `data.cvm_instances_status.web.states[\"ins-r8hr2upy\"] == \"RUNNING\"`. Holds only instances that were found.",
-				ElementType:         types.StringType,
-				Computed:            true,
+				MarkdownDescription: "Instance ID to state, for lookups in conditions. Holds only instances that were found, so look up with a default: " +
+					"`lookup(data.cvm_instances_status.web.states, \"ins-r8hr2upy\", \"MISSING\") == \"RUNNING\"` (indexing, `states[\"ins-…\"]`, is an error when the instance is missing).",
+				ElementType: types.StringType,
+				Computed:    true,
 			},
 			"state_counts": schema.MapAttribute{
 				MarkdownDescription: "State to the number of instances in it, for the states present only: use `lookup(…state_counts, \"STOPPED\", 0)` for a state that may be absent.",
@@ -129,6 +137,19 @@ func (d *instancesStatusDataSource) Schema(ctx context.Context, _ datasource.Sch
 				MarkdownDescription: "IDs that were asked for and not found (the service does not report unknown IDs as errors), in the order given. Empty when listing a region.",
 				ElementType:         types.StringType,
 				Computed:            true,
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": schema.SingleNestedBlock{
+				MarkdownDescription: "Time limits, written as a block like other providers' timeouts: `timeouts { read = \"10m\" }`.",
+				Attributes: map[string]schema.Attribute{
+					"read": schema.StringAttribute{
+						MarkdownDescription: fmt.Sprintf("How long the whole read may take, waiting for `wait_for_states` and every retry included, as %s. Default `\"%s\"`.",
+							readTimeoutRange, short(defaultReadTimeout)),
+						Optional:   true,
+						Validators: []validator.String{readTimeoutRange},
+					},
+				},
 			},
 		},
 	}
@@ -147,40 +168,18 @@ func (d *instancesStatusDataSource) Configure(_ context.Context, req datasource.
 	d.data = data
 }
 
-// ValidateConfig warns about duplicate IDs and refuses a read timeout that
-// is not positive (the timeouts validator only checks that it parses).
-// Malformed IDs are caught by the attribute's validator, at their index.
+// ValidateConfig checks what no single attribute's validator can: that
+// wait_stable_for comes with wait_for_states. Bad IDs and states are caught
+// by the attributes' validators; duplicate IDs are reported by the read, so
+// that the warning shows once per plan (Terraform validates twice).
 func (d *instancesStatusDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var readTimeout types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("timeouts").AtName("read"), &readTimeout)...)
-	if !readTimeout.IsNull() && !readTimeout.IsUnknown() {
-		if d, err := time.ParseDuration(readTimeout.ValueString()); err == nil && d <= 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read Timeout",
-				fmt.Sprintf("timeouts.read is %q: it must be a positive duration, such as \"10m\", or left out for the default of 20m.", readTimeout.ValueString()))
-		}
-	}
-
-	var ids types.List
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("instance_ids"), &ids)...)
-	if ids.IsNull() || ids.IsUnknown() {
-		return
-	}
-	seen := make(map[string]int, len(ids.Elements()))
-	var dups []string
-	for _, e := range ids.Elements() {
-		s, ok := e.(types.String)
-		if !ok || s.IsNull() || s.IsUnknown() {
-			continue
-		}
-		seen[s.ValueString()]++
-		if seen[s.ValueString()] == 2 {
-			dups = append(dups, s.ValueString())
-		}
-	}
-	if len(dups) > 0 {
-		resp.Diagnostics.AddAttributeWarning(path.Root("instance_ids"), "Duplicate Instance IDs",
-			fmt.Sprintf("instance_ids names %s more than once. Each instance is read and reported once; remove the duplicates to silence this warning.",
-				strings.Join(dups, ", ")))
+	var stable types.String
+	var wanted types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait_stable_for"), &stable)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait_for_states"), &wanted)...)
+	if !stable.IsNull() && wanted.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("wait_stable_for"), "Wait Stable For Without Wait For States",
+			fmt.Sprintf("wait_stable_for = %s applies to the wait of wait_for_states, which is not set: set wait_for_states, or remove wait_stable_for.", quote(stable.ValueString())))
 	}
 }
 
@@ -216,25 +215,37 @@ func readInstancesStatus(ctx context.Context, data *providerData, config tfsdk.C
 		return nil, diags
 	}
 
-	region := data.region
-	if !m.Region.IsNull() {
-		region = m.Region.ValueString()
+	rc := readContext{region: data.region, timeout: defaultReadTimeout, requestTimeout: data.requestTimeout, maxRetries: data.maxRetries}
+	if !m.Region.IsNull() && !m.Region.IsUnknown() {
+		rc.region = m.Region.ValueString()
 	}
 	var ids []string // nil: the whole region
 	if !m.InstanceIDs.IsNull() {
 		ids = make([]string, 0, len(m.InstanceIDs.Elements()))
 		diags.Append(m.InstanceIDs.ElementsAs(ctx, &ids, false)...)
+		warnDuplicates(&diags, ids)
 	}
-	var wanted []string
+	var wait cvm.Wait
 	if !m.WaitForStates.IsNull() {
-		diags.Append(m.WaitForStates.ElementsAs(ctx, &wanted, false)...)
+		diags.Append(m.WaitForStates.ElementsAs(ctx, &wait.States, false)...)
 	}
-	timeout, d := m.Timeouts.Read(ctx, defaultReadTimeout)
-	diags.Append(d...)
+	// Validation has checked both durations; a parse error here is a bug.
+	if !m.WaitStableFor.IsNull() {
+		var msg string
+		if wait.StableFor, msg = stableForRange.parse(m.WaitStableFor.ValueString()); msg != "" {
+			diags.AddAttributeError(path.Root("wait_stable_for"), "Invalid Wait Stable For", msg)
+		}
+	}
+	if m.Timeouts != nil && !m.Timeouts.Read.IsNull() {
+		var msg string
+		if rc.timeout, msg = readTimeoutRange.parse(m.Timeouts.Read.ValueString()); msg != "" {
+			diags.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read", msg)
+		}
+	}
 	if diags.HasError() {
 		return nil, diags
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, rc.timeout)
 	defer cancel()
 
 	var (
@@ -244,13 +255,13 @@ func readInstancesStatus(ctx context.Context, data *providerData, config tfsdk.C
 	switch {
 	case ids != nil && len(ids) == 0:
 		res = &cvm.Result{}
-	case len(wanted) > 0:
-		res, err = data.client.WaitForStates(ctx, region, ids, wanted)
+	case len(wait.States) > 0:
+		res, err = data.client.WaitForStates(ctx, rc.region, ids, wait)
 	default:
-		res, err = data.client.DescribeInstancesStatus(ctx, region, ids)
+		res, err = data.client.DescribeInstancesStatus(ctx, rc.region, ids)
 	}
 	if err != nil {
-		addReadError(&diags, region, timeout, err)
+		addReadError(&diags, rc, err)
 		return nil, diags
 	}
 
@@ -259,11 +270,33 @@ func readInstancesStatus(ctx context.Context, data *providerData, config tfsdk.C
 		diags.AddError("Cannot Build The State", fmt.Sprintf("The configuration is a %s, not an object. This is a bug in the provider; please report it.", config.Raw.Type()))
 		return nil, diags
 	}
-	state, err := encodeState(stateType, config.Raw, region, readID(region, ids), res)
+	state, err := encodeState(stateType, config.Raw, rc.region, readID(rc.region, ids), res)
 	if err != nil {
 		diags.AddError("Cannot Build The State", "The result could not be turned into Terraform state: "+err.Error()+". This is a bug in the provider; please report it.")
 	}
 	return state, diags
+}
+
+// warnDuplicates warns, once per read, about IDs named more than once.
+func warnDuplicates(diags *diag.Diagnostics, ids []string) {
+	seen := make(map[string]int, len(ids))
+	var dups []string
+	for _, id := range ids {
+		seen[id]++
+		if seen[id] == 2 {
+			dups = append(dups, id)
+		}
+	}
+	if len(dups) == 0 {
+		return
+	}
+	shown := dups[:min(len(dups), listShown)]
+	list := strings.Join(quoteAll(shown), ", ")
+	if rest := len(dups) - len(shown); rest > 0 {
+		list += fmt.Sprintf(" and %d more", rest)
+	}
+	diags.AddAttributeWarning(path.Root("instance_ids"), "Duplicate Instance IDs",
+		fmt.Sprintf("instance_ids names %s more than once. Each instance is read and reported once; remove the duplicates (distinct() does it) to silence this warning.", list))
 }
 
 // readID is stable for the same region and the same requested IDs.
@@ -277,47 +310,4 @@ func readID(region string, ids []string) string {
 		h.Write([]byte{0})
 	}
 	return region + "/" + hex.EncodeToString(h.Sum(nil)[:8])
-}
-
-// addReadError turns a client error into a diagnostic a user can act on.
-func addReadError(diags *diag.Diagnostics, region string, timeout time.Duration, err error) {
-	var (
-		apiErr  *cvm.APIError
-		waitErr *cvm.WaitError
-		credErr *cvm.CredentialError
-	)
-	switch {
-	case errors.As(err, &waitErr) && waitErr.Stuck:
-		diags.AddError("Instances Cannot Reach The Wanted State",
-			fmt.Sprintf("Stopped waiting in %s: %s.\n\nThese instances are in states from which %s cannot be reached, so waiting longer would not help.",
-				region, waitErr, strings.Join(waitErr.Wanted, " or ")))
-	case errors.As(err, &waitErr):
-		diags.AddError("Timed Out Waiting For Instance States",
-			fmt.Sprintf("After %s in %s, %s.\n\nRaise timeouts.read if the instances need longer, or check why they do not get there.",
-				timeout, region, waitErr))
-	case errors.As(err, &credErr):
-		diags.AddError("Cannot Obtain Credentials", fmt.Sprintf("Credentials from %s: %s", credErr.Source, credErr.Err))
-	case errors.As(err, &apiErr):
-		detail := fmt.Sprintf("%s in %s failed", apiErr.Action, apiErr.Region)
-		if apiErr.Attempts > 1 {
-			detail += fmt.Sprintf(" after %d attempts", apiErr.Attempts)
-		}
-		detail += fmt.Sprintf(".\n\nCode: %s\nMessage: %s", apiErr.Code, apiErr.Message)
-		if apiErr.RequestID != "" {
-			detail += "\nRequestId: " + apiErr.RequestID
-		}
-		if hint := apiErr.Hint(); hint != "" {
-			detail += "\n\n" + hint
-		}
-		diags.AddError("Cannot Read Instance States", detail)
-	case errors.Is(err, cvm.ErrListingUnstable):
-		diags.AddError("Instance List Kept Changing", err.Error()+"\n\nNo partial result was returned.")
-	case errors.Is(err, context.DeadlineExceeded):
-		diags.AddError("Read Timed Out",
-			fmt.Sprintf("Reading instance states in %s did not finish within %s. Raise timeouts.read, or lower the number of instances read at once.", region, timeout))
-	case errors.Is(err, context.Canceled):
-		diags.AddError("Read Cancelled", "Reading instance states was cancelled before it finished.")
-	default:
-		diags.AddError("Cannot Read Instance States", err.Error())
-	}
 }

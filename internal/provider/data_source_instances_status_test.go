@@ -211,7 +211,9 @@ func TestAccInstancesStatus_waitSucceedsAfterTransitions(t *testing.T) {
 data "cvm_instances_status" "test" {
   instance_ids    = ["ins-aaaaaaaa", "ins-bbbbbbbb"]
   wait_for_states = ["RUNNING"]
-  timeouts        = { read = "1m" }
+  timeouts {
+    read = "1m"
+  }
 }`,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("state_counts"), knownvalue.MapExact(map[string]knownvalue.Check{
@@ -232,9 +234,11 @@ func TestAccInstancesStatus_waitTimesOut(t *testing.T) {
 data "cvm_instances_status" "test" {
   instance_ids    = ["ins-aaaaaaaa", "ins-bbbbbbbb", "ins-cccccccc"]
   wait_for_states = ["RUNNING"]
-  timeouts        = { read = "2s" }
+  timeouts {
+    read = "2s"
+  }
 }`,
-			ExpectError: regexp.MustCompile(`Timed Out Waiting For Instance States[\s\S]*ins-bbbbbbbb \(STOPPED\);[\s\S]*ins-cccccccc \(not found\)`),
+			ExpectError: regexp.MustCompile(`Timed Out Waiting For Instance States[\s\S]*ins-bbbbbbbb \(STOPPED\),[\s\S]*ins-cccccccc \(not found\)`),
 		}},
 	})
 }
@@ -249,7 +253,9 @@ func TestAccInstancesStatus_waitFailsFastOnLaunchFailed(t *testing.T) {
 data "cvm_instances_status" "test" {
   instance_ids    = ["ins-aaaaaaaa", "ins-bbbbbbbb"]
   wait_for_states = ["RUNNING"]
-  timeouts        = { read = "10m" }
+  timeouts {
+    read = "10m"
+  }
 }`,
 			ExpectError: regexp.MustCompile(`Instances Cannot Reach The Wanted State[\s\S]*ins-bbbbbbbb\s+\(LAUNCH_FAILED\)`),
 		}},

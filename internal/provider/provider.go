@@ -9,13 +9,10 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -47,14 +44,11 @@ const (
 	EnvEndpoint            = "TENCENTCLOUD_CVM_ENDPOINT"
 	EnvRateLimit           = "TENCENTCLOUD_CVM_RATE_LIMIT"
 	EnvMaxRetries          = "TENCENTCLOUD_CVM_MAX_RETRIES"
+	EnvRequestTimeout      = "TENCENTCLOUD_CVM_REQUEST_TIMEOUT"
 	DefaultRegion          = "ap-guangzhou"
 	DefaultSessionName     = "terraform-provider-cvm"
 	DefaultSessionDuration = 7200
 )
-
-var regionPattern = regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+){1,3}$`)
-
-const regionRule = `a Tencent Cloud region name such as "ap-guangzhou", "ap-shanghai" or "na-siliconvalley"`
 
 var (
 	_ provider.Provider                   = (*CVMProvider)(nil)
@@ -79,7 +73,7 @@ type options struct {
 	stsEndpoint string
 	metadataURL string
 	httpClient  *http.Client
-	tune        func(*cvm.Config)
+	tune        []func(*cvm.Config)
 }
 
 // WithSTSEndpoint sends AssumeRole to url instead of the public STS endpoint.
@@ -93,8 +87,11 @@ func WithMetadataURL(url string) Option { return func(o *options) { o.metadataUR
 func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpClient = hc } }
 
 // WithClientConfig lets a test adjust the client configuration (retry
-// delays, poll intervals) after the provider has built it.
-func WithClientConfig(f func(*cvm.Config)) Option { return func(o *options) { o.tune = f } }
+// delays, poll intervals) after the provider has built it. Several apply in
+// order.
+func WithClientConfig(f func(*cvm.Config)) Option {
+	return func(o *options) { o.tune = append(o.tune, f) }
+}
 
 // New returns a constructor of the provider, as providerserver expects. The
 // provider binary serves NewServer, which wraps it.
@@ -125,6 +122,7 @@ type providerModel struct {
 	Endpoint             types.String     `tfsdk:"endpoint"`
 	RateLimit            types.Float64    `tfsdk:"rate_limit"`
 	MaxRetries           types.Int64      `tfsdk:"max_retries"`
+	RequestTimeout       types.String     `tfsdk:"request_timeout"`
 }
 
 type assumeRoleModel struct {
@@ -137,8 +135,10 @@ type assumeRoleModel struct {
 
 // providerData is what data sources receive from Configure.
 type providerData struct {
-	client *cvm.Client
-	region string
+	client         *cvm.Client
+	region         string
+	requestTimeout time.Duration // for error messages
+	maxRetries     int
 }
 
 func (p *CVMProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -157,7 +157,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				MarkdownDescription: "Region whose instances are read, unless a data source names its own. " +
 					"Falls back to `TENCENTCLOUD_REGION`, then the region of the shared profile, then `ap-guangzhou`.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.RegexMatches(regionPattern, "must be "+regionRule)},
+				Validators: []validator.String{regionRule},
 			},
 			"secret_id": schema.StringAttribute{
 				MarkdownDescription: "API secret ID (`AKID…`). Falls back to `TENCENTCLOUD_SECRET_ID`. Set together with `secret_key`.",
@@ -176,24 +176,24 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"profile": schema.StringAttribute{
 				MarkdownDescription: "tccli profile to read credentials (and the region) from when no keys are given. Falls back to `TENCENTCLOUD_PROFILE`, then `default`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{notEmpty{}},
 			},
 			"shared_credentials_dir": schema.StringAttribute{
 				MarkdownDescription: "Directory of the tccli profiles: `<profile>.credential` (JSON `secretId`, `secretKey`, optional `token`) and `<profile>.configure` (region). " +
 					"Falls back to `TENCENTCLOUD_SHARED_CREDENTIALS_DIR`, then `~/.tccli`.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators: []validator.String{notEmpty{}},
 			},
 			"cam_role_name": schema.StringAttribute{
 				MarkdownDescription: "CAM role bound to the CVM instance Terraform runs on: its temporary credentials are read from the instance metadata service and refreshed before they expire. " +
 					"Used when no keys and no profile are found. Falls back to `TENCENTCLOUD_CAM_ROLE_NAME`.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators: []validator.String{notEmpty{}},
 			},
 			"domain": schema.StringAttribute{
 				MarkdownDescription: "Root domain of the API, as in the official provider (default `tencentcloudapi.com`): the CVM endpoint becomes `cvm.<domain>` and STS `sts.<domain>`. Falls back to `TENCENTCLOUD_DOMAIN`. `endpoint` takes precedence for CVM.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`), "must be a domain name such as tencentcloudapi.com")},
+				Validators:          []validator.String{domainRule},
 			},
 			"protocol": schema.StringAttribute{
 				MarkdownDescription: "`HTTPS` (default) or `HTTP`, for endpoints built from `domain`. Plain HTTP is refused unless the host is a loopback address. Falls back to `TENCENTCLOUD_PROTOCOL`.",
@@ -207,15 +207,27 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Validators: []validator.String{endpointValidator{}},
 			},
 			"rate_limit": schema.Float64Attribute{
-				MarkdownDescription: fmt.Sprintf("Most `DescribeInstancesStatus` requests per second, shared by every read of this provider in one run, whatever its region. "+
-					"The service allows 40 per second per account; leave headroom for other tools. Default %d. Falls back to `TENCENTCLOUD_CVM_RATE_LIMIT`.", cvm.DefaultRateLimit),
+				MarkdownDescription: fmt.Sprintf("The most `DescribeInstancesStatus` requests per second this provider sends, %s, default %d. "+
+					"It is a ceiling shared by every read of this provider configuration in one run, whatever their regions. "+
+					"Each provider configuration (each alias) is a process of its own with its own ceiling, and other runs and tools using the same account have theirs: "+
+					"the service allows 40 per second per account, so keep the sum of what may run at once within that. Falls back to `%s`.",
+					rateLimitRange, cvm.DefaultRateLimit, EnvRateLimit),
 				Optional:   true,
-				Validators: []validator.Float64{float64validator.Between(0.1, 1000)},
+				Validators: []validator.Float64{rateLimitRange},
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How often one request is retried after throttling, service errors, timeouts or network failures, with exponential backoff and jitter. Default %d. Falls back to `TENCENTCLOUD_CVM_MAX_RETRIES`.", cvm.DefaultMaxRetries),
-				Optional:            true,
-				Validators:          []validator.Int64{int64validator.Between(1, 100)},
+				MarkdownDescription: fmt.Sprintf("How often one request is retried after throttling, service errors, timeouts or network failures, with exponential backoff and jitter: %s, default %d; "+
+					"0 sends each request once. Answers that no retry can change (a wrong key, a wrong endpoint path, an untrusted certificate) fail at once. Falls back to `%s`.",
+					maxRetriesRange, cvm.DefaultMaxRetries, EnvMaxRetries),
+				Optional:   true,
+				Validators: []validator.Int64{maxRetriesRange},
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("How long one attempt of a request may wait for a complete answer before it is abandoned and retried, as %s. Default `\"%s\"`. "+
+					"A whole read, every attempt and wait included, is bounded by the data source's `timeouts.read`. Falls back to `%s`.",
+					requestTimeoutRange, short(cvm.DefaultRequestTimeout), EnvRequestTimeout),
+				Optional:   true,
+				Validators: []validator.String{requestTimeoutRange},
 			},
 		},
 		Blocks: map[string]schema.Block{
@@ -226,17 +238,17 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"role_arn": schema.StringAttribute{
 						MarkdownDescription: "ARN of the role, `qcs::cam::uin/<account>:roleName/<name>`. Required in the block.",
 						Optional:            true,
-						Validators:          []validator.String{stringvalidator.RegexMatches(roleARNPattern, "must be a role ARN such as qcs::cam::uin/100000000001:roleName/deployer")},
+						Validators:          []validator.String{roleARNRule},
 					},
 					"session_name": schema.StringAttribute{
 						MarkdownDescription: "Name of the role session, shown in CloudAudit. Default `" + DefaultSessionName + "`.",
 						Optional:            true,
-						Validators:          []validator.String{stringvalidator.RegexMatches(sessionNamePattern, "must be 2 to 128 letters, digits or the characters +=,.@-_")},
+						Validators:          []validator.String{sessionNameRule},
 					},
 					"session_duration": schema.Int64Attribute{
 						MarkdownDescription: "Lifetime of the temporary credentials in seconds, at most 43200. Default 7200.",
 						Optional:            true,
-						Validators:          []validator.Int64{int64validator.Between(60, 43200)},
+						Validators:          []validator.Int64{sessionDurationRange},
 					},
 					"policy": schema.StringAttribute{
 						MarkdownDescription: "A CAM policy (JSON) that further restricts the role's permissions for this session.",
@@ -251,11 +263,6 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 		},
 	}
 }
-
-var (
-	roleARNPattern     = regexp.MustCompile(`^qcs::cam::uin/\d+:role(Name)?/[\w+=,.@/-]+$`)
-	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,128}$`)
-)
 
 func (p *CVMProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
 	var ar *assumeRoleModel
@@ -298,9 +305,9 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	region := s.region
 	if region == "" && profile != nil && profile.Region != "" {
 		region = profile.Region
-		if !regionPattern.MatchString(region) {
+		if msg := regionRule.problem(region); msg != "" {
 			resp.Diagnostics.AddError("Invalid Region In Profile",
-				fmt.Sprintf("The profile %q names the region %q, which is not %s. Fix the profile's .configure file or set region.", profile.Name, region, regionRule))
+				fmt.Sprintf("The profile %q names the region %s. Fix the profile's .configure file or set region.", profile.Name, msg))
 			return
 		}
 	}
@@ -309,20 +316,25 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	}
 
 	clientCfg := cvm.Config{
-		Endpoint:    s.endpoint,
-		STSEndpoint: s.stsEndpoint,
-		Credentials: base,
-		AssumeRole:  s.assumeRole,
-		RateLimit:   s.rateLimit,
-		MaxRetries:  s.maxRetries,
-		HTTPClient:  p.opts.httpClient,
-		UserAgent:   "terraform-provider-cvm/" + p.version,
+		Endpoint:       s.endpoint,
+		STSEndpoint:    s.stsEndpoint,
+		Credentials:    base,
+		AssumeRole:     s.assumeRole,
+		RateLimit:      s.rateLimit,
+		MaxRetries:     s.maxRetries,
+		RequestTimeout: s.requestTimeout,
+		HTTPClient:     p.opts.httpClient,
+		UserAgent:      "terraform-provider-cvm/" + p.version,
+		Logger:         newTflogLogger(),
+	}
+	if s.maxRetries == 0 {
+		clientCfg.MaxRetries = -1 // none; the client reads 0 as its default
 	}
 	if p.opts.stsEndpoint != "" {
 		clientCfg.STSEndpoint = p.opts.stsEndpoint
 	}
-	if p.opts.tune != nil {
-		p.opts.tune(&clientCfg)
+	for _, tune := range p.opts.tune {
+		tune(&clientCfg)
 	}
 	client, err := cvm.New(clientCfg)
 	if err != nil {
@@ -331,9 +343,9 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	}
 	tflog.Debug(ctx, "configured the CVM client", map[string]any{
 		"region": region, "endpoint": s.endpoint, "credentials": client.CredentialSourceName(),
-		"rate_limit": clientCfg.RateLimit, "max_retries": clientCfg.MaxRetries,
+		"rate_limit": clientCfg.RateLimit, "max_retries": s.maxRetries, "request_timeout": s.requestTimeout.String(),
 	})
-	data := &providerData{client: client, region: region}
+	data := &providerData{client: client, region: region, requestTimeout: s.requestTimeout, maxRetries: s.maxRetries}
 	p.configured.Store(data)
 	resp.DataSourceData = data
 }
@@ -364,6 +376,7 @@ func checkKnown(diags interface {
 	check("endpoint", cfg.Endpoint.IsUnknown())
 	check("rate_limit", cfg.RateLimit.IsUnknown())
 	check("max_retries", cfg.MaxRetries.IsUnknown())
+	check("request_timeout", cfg.RequestTimeout.IsUnknown())
 	if ar := cfg.AssumeRole; ar != nil {
 		check("assume_role.role_arn", ar.RoleARN.IsUnknown())
 		check("assume_role.session_name", ar.SessionName.IsUnknown())
@@ -377,13 +390,14 @@ func checkKnown(diags interface {
 // settings are the provider's inputs after merging configuration,
 // environment and defaults, in that order.
 type settings struct {
-	region      string
-	creds       cvm.CredentialSettings
-	assumeRole  *cvm.AssumeRole
-	endpoint    string
-	stsEndpoint string
-	rateLimit   float64
-	maxRetries  int
+	region         string
+	creds          cvm.CredentialSettings
+	assumeRole     *cvm.AssumeRole
+	endpoint       string
+	stsEndpoint    string
+	rateLimit      float64
+	maxRetries     int
+	requestTimeout time.Duration
 }
 
 type diagAdder interface {
@@ -393,9 +407,10 @@ type diagAdder interface {
 func settingsFrom(cfg providerModel, diags diagAdder) settings {
 	var s settings
 	s.region = stringOr(cfg.Region, EnvRegion)
-	if s.region != "" && !regionPattern.MatchString(s.region) {
-		diags.AddAttributeError(path.Root("region"), "Invalid Region",
-			fmt.Sprintf("%q (from %s) is not %s.", s.region, origin(cfg.Region, EnvRegion), regionRule))
+	if s.region != "" {
+		if msg := regionRule.problem(s.region); msg != "" {
+			diags.AddAttributeError(path.Root("region"), "Invalid Region", fmt.Sprintf("%s (from %s).", msg, origin(cfg.Region, EnvRegion)))
+		}
 	}
 
 	s.creds = cvm.CredentialSettings{
@@ -428,10 +443,9 @@ func settingsFrom(cfg providerModel, diags diagAdder) settings {
 	if !cfg.RateLimit.IsNull() {
 		s.rateLimit = cfg.RateLimit.ValueFloat64()
 	} else if v, ok := os.LookupEnv(EnvRateLimit); ok && v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(f >= 0.1 && f <= 1000) { // NaN fails every comparison
-			diags.AddAttributeError(path.Root("rate_limit"), "Invalid Rate Limit",
-				fmt.Sprintf("%s=%q must be a number of requests per second between 0.1 and 1000.", EnvRateLimit, v))
+		f, msg := rateLimitRange.parse(v)
+		if msg != "" {
+			diags.AddAttributeError(path.Root("rate_limit"), "Invalid Rate Limit", fmt.Sprintf("%s: %s.", EnvRateLimit, msg))
 		}
 		s.rateLimit = f
 	}
@@ -440,12 +454,20 @@ func settingsFrom(cfg providerModel, diags diagAdder) settings {
 	if !cfg.MaxRetries.IsNull() {
 		s.maxRetries = int(cfg.MaxRetries.ValueInt64())
 	} else if v, ok := os.LookupEnv(EnvMaxRetries); ok && v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			diags.AddAttributeError(path.Root("max_retries"), "Invalid Max Retries",
-				fmt.Sprintf("%s=%q must be a whole number between 1 and 100.", EnvMaxRetries, v))
+		n, msg := maxRetriesRange.parse(v)
+		if msg != "" {
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid Max Retries", fmt.Sprintf("%s: %s.", EnvMaxRetries, msg))
 		}
-		s.maxRetries = n
+		s.maxRetries = int(n)
+	}
+
+	s.requestTimeout = cvm.DefaultRequestTimeout
+	if v := stringOr(cfg.RequestTimeout, EnvRequestTimeout); v != "" {
+		d, msg := requestTimeoutRange.parse(v)
+		if msg != "" {
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid Request Timeout", fmt.Sprintf("%s: %s.", origin(cfg.RequestTimeout, EnvRequestTimeout), msg))
+		}
+		s.requestTimeout = d
 	}
 
 	s.assumeRole = assumeRoleFrom(cfg.AssumeRole, diags)
@@ -474,28 +496,25 @@ func assumeRoleFrom(m *assumeRoleModel, diags diagAdder) *cvm.AssumeRole {
 	if arn == "" {
 		return nil
 	}
-	if !roleARNPattern.MatchString(arn) {
-		diags.AddAttributeError(path.Root("assume_role"), "Invalid Role ARN",
-			fmt.Sprintf("%s=%q is not a role ARN such as qcs::cam::uin/100000000001:roleName/deployer.", EnvAssumeRoleARN, arn))
+	if msg := roleARNRule.problem(arn); msg != "" {
+		diags.AddAttributeError(path.Root("assume_role"), "Invalid Role ARN", fmt.Sprintf("%s: %s.", EnvAssumeRoleARN, msg))
 		return nil
 	}
 	ar.RoleARN = arn
 	if v := os.Getenv(EnvAssumeRoleSession); v != "" {
-		if !sessionNamePattern.MatchString(v) {
-			diags.AddAttributeError(path.Root("assume_role"), "Invalid Session Name",
-				fmt.Sprintf("%s=%q must be 2 to 128 letters, digits or the characters +=,.@-_.", EnvAssumeRoleSession, v))
+		if msg := sessionNameRule.problem(v); msg != "" {
+			diags.AddAttributeError(path.Root("assume_role"), "Invalid Session Name", fmt.Sprintf("%s: %s.", EnvAssumeRoleSession, msg))
 			return nil
 		}
 		ar.SessionName = v
 	}
 	if v := os.Getenv(EnvAssumeRoleDuration); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 60 || n > 43200 {
-			diags.AddAttributeError(path.Root("assume_role"), "Invalid Session Duration",
-				fmt.Sprintf("%s=%q must be a number of seconds between 60 and 43200.", EnvAssumeRoleDuration, v))
+		n, msg := sessionDurationRange.parse(v)
+		if msg != "" {
+			diags.AddAttributeError(path.Root("assume_role"), "Invalid Session Duration", fmt.Sprintf("%s: %s.", EnvAssumeRoleDuration, msg))
 			return nil
 		}
-		ar.DurationSeconds = n
+		ar.DurationSeconds = int64(n)
 	}
 	return ar
 }

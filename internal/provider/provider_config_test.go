@@ -21,7 +21,7 @@ func isolateEnv(t *testing.T) {
 	t.Helper()
 	for _, v := range []string{EnvSecretID, EnvSecretKey, EnvSecurityToken, EnvRegion, EnvProfile, EnvSharedCredentials,
 		EnvCAMRoleName, EnvAssumeRoleARN, EnvAssumeRoleSession, EnvAssumeRoleDuration, EnvDomain, EnvProtocol,
-		EnvEndpoint, EnvRateLimit, EnvMaxRetries} {
+		EnvEndpoint, EnvRateLimit, EnvMaxRetries, EnvRequestTimeout} {
 		t.Setenv(v, "")
 	}
 	t.Setenv("HOME", t.TempDir())

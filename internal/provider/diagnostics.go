@@ -1,0 +1,159 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+)
+
+// readContext is what an error message about a read can refer to.
+type readContext struct {
+	region         string
+	timeout        time.Duration // timeouts.read
+	requestTimeout time.Duration
+	maxRetries     int
+}
+
+// destroyHint explains the one case where a wait's failure is expected.
+const destroyHint = "If this read is part of `terraform destroy`, instances that are terminating or gone are what the destroy expects: " +
+	"run `terraform destroy -refresh=false`, which destroys from the state without reading data sources."
+
+// addReadError turns a client error into a diagnostic a user can act on.
+func addReadError(diags *diag.Diagnostics, rc readContext, err error) {
+	var (
+		apiErr  *cvm.APIError
+		waitErr *cvm.WaitError
+		credErr *cvm.CredentialError
+	)
+	switch {
+	// First: an interrupted run is reported as such, whatever it was doing.
+	case errors.Is(err, context.Canceled):
+		detail := fmt.Sprintf("Reading instance states in %s was cancelled before it finished (Terraform was interrupted).", rc.region)
+		if errors.As(err, &waitErr) && len(waitErr.NotReady) > 0 {
+			detail += fmt.Sprintf("\n\nIt was waiting for %s; not there yet: %s.", wantedText(waitErr), cvm.FormatInstances(waitErr.NotReady, 10))
+		}
+		diags.AddError("Read Cancelled", detail)
+	case errors.As(err, &waitErr) && waitErr.NotFound:
+		diags.AddError("Instances Not Found",
+			fmt.Sprintf("While waiting for %s in %s, these instance IDs were never found, poll after poll: %s.\n\n"+
+				"The service reports a new instance at once, so these IDs are mistyped, in another region, or of instances deleted since. "+
+				"Check instance_ids and region; missing_instance_ids lists such IDs without failing when wait_for_states is not set.\n\n%s",
+				wantedText(waitErr), rc.region, cvm.FormatInstances(waitErr.NotReady, 10), destroyHint))
+	case errors.As(err, &waitErr) && waitErr.Stuck:
+		diags.AddError("Instances Cannot Reach The Wanted State",
+			fmt.Sprintf("Stopped waiting in %s: %s.\n\nThese instances are in states from which %s cannot be reached, or no longer exist, so waiting longer would not help.\n\n%s",
+				rc.region, waitErr, strings.Join(waitErr.Wanted, " or "), destroyHint))
+	case errors.As(err, &waitErr):
+		diags.AddError("Timed Out Waiting For Instance States",
+			fmt.Sprintf("After %s (timeouts.read) in %s, %s.\n\nRaise timeouts.read if the instances need longer, or check why they do not get there.",
+				rc.timeout, rc.region, waitErr))
+	case errors.As(err, &credErr):
+		detail := fmt.Sprintf("Credentials from %s could not be obtained: %s", credErr.Source, credErr.Err)
+		if errors.As(err, &apiErr) {
+			if hint := apiErrorHint(apiErr, rc); hint != "" {
+				detail += "\n\n" + hint
+			}
+		}
+		diags.AddError("Cannot Obtain Credentials", detail)
+	case errors.As(err, &apiErr):
+		detail := fmt.Sprintf("%s in %s failed", apiErr.Action, apiErr.Region)
+		if apiErr.Attempts > 1 {
+			detail += fmt.Sprintf(" after %d attempts", apiErr.Attempts)
+		}
+		detail += fmt.Sprintf(".\n\nCode: %s\nMessage: %s", apiErr.Code, apiErr.Message)
+		if apiErr.RequestID != "" {
+			detail += "\nRequestId: " + apiErr.RequestID
+		}
+		if hint := apiErrorHint(apiErr, rc); hint != "" {
+			detail += "\n\n" + hint
+		}
+		diags.AddError("Cannot Read Instance States", detail)
+	case errors.Is(err, cvm.ErrListingUnstable):
+		diags.AddError("Instance List Kept Changing", err.Error()+"\n\nNo partial result was returned.")
+	case errors.Is(err, context.DeadlineExceeded):
+		diags.AddError("Read Timed Out",
+			fmt.Sprintf("Reading instance states in %s did not finish within %s (timeouts.read). Each request waits at most %s for an answer (request_timeout) "+
+				"and is retried up to %d times (max_retries). Raise timeouts.read, or check that the endpoint answers.",
+				rc.region, rc.timeout, rc.requestTimeout, rc.maxRetries))
+	default:
+		diags.AddError("Cannot Read Instance States", err.Error())
+	}
+}
+
+func wantedText(e *cvm.WaitError) string {
+	s := strings.Join(e.Wanted, " or ")
+	if e.StableFor > 0 {
+		s += fmt.Sprintf(" (steady for %s)", e.StableFor)
+	}
+	return s
+}
+
+// apiErrorHint says what a user can do about a failed request, naming the
+// provider's attributes and environment variables; "" when the message says
+// it all. The client knows only codes and causes.
+func apiErrorHint(e *cvm.APIError, rc readContext) string {
+	switch e.Cause {
+	case cvm.CauseWrongPath:
+		return fmt.Sprintf("Something answers at %s, but not the API: HTTP %d means nothing is served at that path. "+
+			"The API is served at the root path of its host, such as https://cvm.tencentcloudapi.com/. Check endpoint (TENCENTCLOUD_CVM_ENDPOINT) for a wrong path.", e.Endpoint, e.HTTPStatus)
+	case cvm.CauseRedirect:
+		return "The endpoint answered with a redirect. A signed request is meant for one host and is not sent on to another: set endpoint (TENCENTCLOUD_CVM_ENDPOINT) to the API's own URL."
+	case cvm.CauseHTTPStatus:
+		if strings.Contains(e.Message, "HTTPS") && e.HTTPStatus == http.StatusBadRequest {
+			return "The endpoint speaks HTTPS: use https:// in endpoint (TENCENTCLOUD_CVM_ENDPOINT)."
+		}
+		return "The endpoint answered with an HTTP error instead of an API answer, which no retry changes. A proxy or gateway may be in the way (HTTPS_PROXY, NO_PROXY), " +
+			"or the endpoint (TENCENTCLOUD_CVM_ENDPOINT) is not the CVM API."
+	case cvm.CauseGateway:
+		return "A gateway or the service failed for a moment, on every attempt. Retry later; max_retries (TENCENTCLOUD_CVM_MAX_RETRIES) controls how often a request is retried."
+	case cvm.CauseHostNotFound:
+		return "The endpoint's host name does not exist. Check endpoint (TENCENTCLOUD_CVM_ENDPOINT), or domain (TENCENTCLOUD_DOMAIN), for a typo."
+	case cvm.CausePlainHTTPServer:
+		return "The server at the endpoint does not speak TLS. Use https:// with the service's TLS port, or http:// for a local emulator on a loopback address."
+	case cvm.CauseNotHTTP:
+		return "What answers at the endpoint does not speak HTTP. Check the endpoint's port (TENCENTCLOUD_CVM_ENDPOINT)."
+	case cvm.CauseCertificate:
+		return "The endpoint's TLS certificate is not signed by an authority this machine trusts, names another host, or has expired. " +
+			"If the endpoint sits behind a private CA (a proxy or gateway), add that CA to the system trust store, or point SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR at it. Certificate verification cannot be turned off."
+	case cvm.CauseTimeout:
+		return fmt.Sprintf("The endpoint accepted the connection but sent no complete answer within %s (request_timeout), on every attempt. "+
+			"Check the endpoint and proxies; raise request_timeout (TENCENTCLOUD_CVM_REQUEST_TIMEOUT) if the service is only slow, or lower max_retries to fail sooner.", rc.requestTimeout)
+	case cvm.CauseUnreachable:
+		return "The endpoint could not be reached. Check endpoint (TENCENTCLOUD_CVM_ENDPOINT), proxies and the network, then retry; max_retries (TENCENTCLOUD_CVM_MAX_RETRIES) controls how often a request is retried."
+	case cvm.CauseBadAnswer:
+		return "Every answer was cut short or was not an API answer. A proxy may be truncating or rewriting answers; check proxies (HTTPS_PROXY, NO_PROXY) and retry."
+	}
+	switch c := e.Code; {
+	case c == "AuthFailure.SignatureFailure":
+		return "The secret key does not match the secret ID. Check secret_key / TENCENTCLOUD_SECRET_KEY (or the profile's secretKey)."
+	case c == "AuthFailure.SecretIdNotFound", c == "AuthFailure.InvalidSecretId":
+		return "The secret ID is unknown to the service: it was deleted, mistyped, or belongs to another site (domestic vs. international). Check secret_id / TENCENTCLOUD_SECRET_ID."
+	case c == "AuthFailure.SignatureExpire":
+		return "The request timestamp is more than 5 minutes away from the service's clock. Synchronise this machine's clock (NTP) and retry."
+	case c == "AuthFailure.TokenFailure", c == "UnauthorizedOperation.InvalidToken":
+		return "The security token is invalid or expired. Temporary credentials need security_token / TENCENTCLOUD_SECURITY_TOKEN, and it must belong to the same secret ID; obtain fresh ones."
+	case c == "AuthFailure.InvalidAuthorization":
+		return "The Authorization header was rejected as malformed. If a proxy rewrites requests, bypass it for the CVM endpoint."
+	case (c == "AuthFailure.UnauthorizedOperation" || strings.HasPrefix(c, "UnauthorizedOperation")) && e.Action != "DescribeInstancesStatus":
+		return fmt.Sprintf("The credential is valid but not allowed to call sts:%s for this role. The role's trust policy (its role carrier) must allow this user, role or identity provider, and role_arn must name the right role.", e.Action)
+	case c == "AuthFailure.UnauthorizedOperation", strings.HasPrefix(c, "UnauthorizedOperation"):
+		return "The credential is valid but not allowed to call this action. Grant the CAM policy action cvm:DescribeInstancesStatus to the user or role."
+	case strings.HasPrefix(c, "RequestLimitExceeded"):
+		return "The service kept throttling after every retry. Lower rate_limit (TENCENTCLOUD_CVM_RATE_LIMIT), avoid running other tools against the same account at the same time, or ask Tencent Cloud for a higher quota."
+	case c == "UnsupportedRegion":
+		return "This region does not offer CVM, or its name is misspelt. Check region / TENCENTCLOUD_REGION."
+	case c == "InvalidInstanceId.Malformed", strings.HasPrefix(c, "InvalidParameterValue.InstanceIdMalformed"):
+		return "Instance IDs are \"ins-\" followed by 8 lowercase letters or digits."
+	case slices.Contains([]string{"InternalError", "InternalServerError", "ServiceUnavailable"}, c):
+		return "The service failed on its side after every retry. Retry later; if it persists, give the RequestId to Tencent Cloud support."
+	}
+	return ""
+}
