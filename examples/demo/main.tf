@@ -29,7 +29,7 @@ variable "batch_instance_ids" {
 data "cvm_instances_status" "web" {
   instance_ids    = var.web_instance_ids
   wait_for_states = ["RUNNING"]
-  timeouts = {
+  timeouts {
     read = "1m"
   }
 }
