@@ -239,7 +239,7 @@ func checkStateAttributes(t *testing.T, raw []byte) {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"id", "instance_ids", "instances", "missing_instance_ids", "region", "state_counts", "states", "timeouts", "wait_for_states"}
+	want := []string{"id", "instance_ids", "instances", "missing_instance_ids", "region", "state_counts", "states", "timeouts", "wait_for_states", "wait_stable_for"}
 	found := 0
 	for _, r := range st.Resources {
 		if r.Type != "cvm_instances_status" {
