@@ -123,7 +123,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.AssumeRole != nil {
 		if cfg.AssumeRole.RoleARN == "" {
-			return nil, errors.New("assume_role needs a role_arn")
+			return nil, errors.New("AssumeRole needs a RoleARN")
 		}
 		sts, err := ParseEndpoint(cfg.STSEndpoint)
 		if err != nil {
@@ -153,6 +153,9 @@ func apiHTTPClient(hc *http.Client) *http.Client {
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &c
 }
+
+// ErrNoCredentials is returned by New when Config has no Credentials.
+var ErrNoCredentials = errors.New("no Tencent Cloud credentials")
 
 func setDefault[T comparable](v *T, def T) {
 	var zero T

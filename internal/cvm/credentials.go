@@ -132,6 +132,11 @@ func CAMRoleCredentials(roleName, metadataURL string, hc *http.Client, now func(
 	if metadataURL == "" {
 		metadataURL = DefaultMetadataURL
 	}
+	if hc == nil {
+		// The SDK's metadata client has no timeout; off a CVM instance the
+		// address does not answer at all.
+		hc = &http.Client{Timeout: metadataTimeout}
+	}
 	src := &refreshingSource{name: fmt.Sprintf("CAM role %q from the instance metadata service", roleName), now: now}
 	src.fetch = func(ctx context.Context) (Credential, error) {
 		u := strings.TrimSuffix(metadataURL, "/") + "/latest/meta-data/cam/security-credentials/" + url.PathEscape(roleName)
@@ -143,7 +148,7 @@ func CAMRoleCredentials(roleName, metadataURL string, hc *http.Client, now func(
 		}
 		resp, err := hc.Do(req)
 		if err != nil {
-			return Credential{}, fmt.Errorf("the metadata service did not answer (%v); cam_role_name works only on a CVM instance with that role bound", err)
+			return Credential{}, fmt.Errorf("the metadata service did not answer (%v); it answers only on a CVM instance, for a CAM role bound to it", err)
 		}
 		defer func() { _ = resp.Body.Close() }()
 		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

@@ -21,85 +21,41 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-func TestResolveCredentialsOrder(t *testing.T) {
+// A profile is read as tccli writes it; what is wrong with a broken one is
+// said with the file's name.
+func TestLoadProfile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "default.credential"), `{"secretId": "AKIDprofile", "secretKey": "profile-key"}`)
 	writeFile(t, filepath.Join(dir, "default.configure"), `{"_sys_param": {"region": "ap-shanghai", "output": "json"}}`)
 	writeFile(t, filepath.Join(dir, "ops.credential"), `{"secretId": "AKIDops", "secretKey": "ops-key", "token": "ops-token"}`)
-
-	cases := []struct {
-		name       string
-		s          CredentialSettings
-		wantID     string
-		wantToken  string
-		wantRegion string
-	}{
-		{"explicit keys beat the profile", CredentialSettings{SecretID: "AKIDexplicit", SecretKey: "k", SecurityToken: "tok", SharedCredentialsDir: dir}, "AKIDexplicit", "tok", ""},
-		{"default profile", CredentialSettings{SharedCredentialsDir: dir}, "AKIDprofile", "", "ap-shanghai"},
-		{"named profile with token", CredentialSettings{SharedCredentialsDir: dir, Profile: "ops", ProfileExplicit: true}, "AKIDops", "ops-token", ""},
-		{"profile beats CAM role", CredentialSettings{SharedCredentialsDir: dir, CAMRoleName: "role"}, "AKIDprofile", "", "ap-shanghai"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			src, profile, err := ResolveCredentials(tc.s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, _ := src.Credential(context.Background())
-			if c.SecretID != tc.wantID || c.Token != tc.wantToken {
-				t.Fatalf("got %s with token %q, want %s with %q", c.SecretID, c.Token, tc.wantID, tc.wantToken)
-			}
-			region := ""
-			if profile != nil {
-				region = profile.Region
-			}
-			if region != tc.wantRegion {
-				t.Fatalf("profile region = %q, want %q", region, tc.wantRegion)
-			}
-		})
-	}
-
-	t.Run("CAM role when nothing else", func(t *testing.T) {
-		src, _, err := ResolveCredentials(CredentialSettings{SharedCredentialsDir: t.TempDir(), CAMRoleName: "deployer"})
-		if err != nil || !strings.Contains(src.Name(), `CAM role "deployer"`) {
-			t.Fatalf("source = %v, err = %v; want the CAM role", src, err)
-		}
-	})
-}
-
-func TestResolveCredentialsErrors(t *testing.T) {
-	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "broken.credential"), `{"secretId": "AKID`)
 	writeFile(t, filepath.Join(dir, "half.credential"), `{"secretId": "AKIDhalf"}`)
 	if err := os.Mkdir(filepath.Join(dir, "dir.credential"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		name string
-		s    CredentialSettings
-		want []string
-	}{
-		{"id without key", CredentialSettings{SecretID: "AKIDx"}, []string{"secret_key is not"}},
-		{"key without id", CredentialSettings{SecretKey: "x"}, []string{"secret_id is not"}},
-		{"malformed profile", CredentialSettings{SharedCredentialsDir: dir, Profile: "broken", ProfileExplicit: true}, []string{"broken.credential", "not valid JSON"}},
-		{"incomplete profile", CredentialSettings{SharedCredentialsDir: dir, Profile: "half", ProfileExplicit: true}, []string{"half.credential", "secretKey"}},
-		{"unreadable profile", CredentialSettings{SharedCredentialsDir: dir, Profile: "dir", ProfileExplicit: true}, []string{"cannot read", "dir.credential"}},
-		{"missing named profile", CredentialSettings{SharedCredentialsDir: dir, Profile: "nope", ProfileExplicit: true}, []string{`profile "nope"`, "does not exist"}},
-		{"nothing anywhere", CredentialSettings{SharedCredentialsDir: t.TempDir()}, []string{
-			"TENCENTCLOUD_SECRET_ID", "secret_id", "profile", "TENCENTCLOUD_SHARED_CREDENTIALS_DIR", "cam_role_name", "TENCENTCLOUD_CAM_ROLE_NAME"}},
+	p, found, err := LoadProfile(dir, "default")
+	if err != nil || !found || p.SecretID != "AKIDprofile" || p.Region != "ap-shanghai" {
+		t.Fatalf("default: %+v, found %v, err %v", p, found, err)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := ResolveCredentials(tc.s)
-			if err == nil {
-				t.Fatal("no error")
+	p, found, err = LoadProfile(dir, "ops")
+	if err != nil || !found || p.Token != "ops-token" || p.Region != "" {
+		t.Fatalf("ops: %+v, found %v, err %v", p, found, err)
+	}
+	if _, found, err := LoadProfile(dir, "nope"); found || err != nil {
+		t.Fatalf("a missing profile: found %v, err %v; want neither", found, err)
+	}
+	for name, want := range map[string][]string{
+		"broken": {"broken.credential", "not valid JSON"},
+		"half":   {"half.credential", "secretKey"},
+		"dir":    {"cannot read", "dir.credential"},
+	} {
+		_, _, err := LoadProfile(dir, name)
+		for _, w := range want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %v does not mention %q", name, err, w)
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
-				}
-			}
-		})
+		}
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // InstanceStatus is the state of one instance.
@@ -135,31 +137,33 @@ func (c *Client) byIDs(ctx context.Context, region string, ids []string) (*Resul
 			unique = append(unique, id)
 		}
 	}
-	chunks := (len(unique) + PageSize - 1) / PageSize
 	states := make(map[string]string, len(unique))
 	var mu sync.Mutex
-	err := forEach(ctx, chunks, c.cfg.Concurrency, func(ctx context.Context, i int) error {
-		chunk := unique[i*PageSize : min((i+1)*PageSize, len(unique))]
-		// Limit must be sent: its default of 20 applies to ID lookups too.
-		p, err := c.describe(ctx, region, describeRequest{InstanceIds: chunk, Limit: len(chunk)})
-		if err != nil {
-			return err
-		}
-		if len(p.instances) != p.total {
-			return fmt.Errorf("DescribeInstancesStatus in %s answered %d of the %d instances it counted for %d IDs: %w",
-				region, len(p.instances), p.total, len(chunk), ErrListingUnstable)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for _, s := range p.instances {
-			if _, asked := seen[s.InstanceID]; !asked {
-				return fmt.Errorf("DescribeInstancesStatus in %s answered instance %s, which was not asked for", region, s.InstanceID)
+	g, gctx := c.group(ctx)
+	for start := 0; start < len(unique) && gctx.Err() == nil; start += PageSize {
+		chunk := unique[start:min(start+PageSize, len(unique))]
+		g.Go(func() error {
+			// Limit must be sent: its default of 20 applies to ID lookups too.
+			p, err := c.describe(gctx, region, describeRequest{InstanceIds: chunk, Limit: len(chunk)})
+			if err != nil {
+				return err
 			}
-			states[s.InstanceID] = s.State
-		}
-		return nil
-	})
-	if err != nil {
+			if len(p.instances) != p.total {
+				return fmt.Errorf("DescribeInstancesStatus in %s answered %d of the %d instances it counted for %d IDs: %w",
+					region, len(p.instances), p.total, len(chunk), ErrListingUnstable)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range p.instances {
+				if _, asked := seen[s.InstanceID]; !asked {
+					return fmt.Errorf("DescribeInstancesStatus in %s answered instance %s, which was not asked for", region, s.InstanceID)
+				}
+				states[s.InstanceID] = s.State
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	res := &Result{Instances: make([]InstanceStatus, 0, len(states))}
@@ -234,22 +238,25 @@ func (c *Client) listOnce(ctx context.Context, region string) ([]InstanceStatus,
 	}
 	pages := make([][]InstanceStatus, ListingRequests(total))
 	pages[0] = first.instances
-	err = forEach(ctx, len(pages)-1, c.cfg.Concurrency, func(ctx context.Context, i int) error {
-		offset := (i + 1) * listStride
-		p, err := c.describe(ctx, region, describeRequest{Offset: offset, Limit: PageSize})
-		if err != nil {
-			return err
-		}
-		if p.total != total {
-			return errChanged{fmt.Sprintf("TotalCount moved from %d to %d", total, p.total)}
-		}
-		if want := min(PageSize, total-offset); len(p.instances) != want {
-			return errChanged{fmt.Sprintf("the page at offset %d held %d instances instead of %d", offset, len(p.instances), want)}
-		}
-		pages[i+1] = p.instances
-		return nil
-	})
-	if err != nil {
+	g, gctx := c.group(ctx)
+	for k := 1; k < len(pages) && gctx.Err() == nil; k++ {
+		g.Go(func() error {
+			offset := k * listStride
+			p, err := c.describe(gctx, region, describeRequest{Offset: offset, Limit: PageSize})
+			if err != nil {
+				return err
+			}
+			if p.total != total {
+				return errChanged{fmt.Sprintf("TotalCount moved from %d to %d", total, p.total)}
+			}
+			if want := min(PageSize, total-offset); len(p.instances) != want {
+				return errChanged{fmt.Sprintf("the page at offset %d held %d instances instead of %d", offset, len(p.instances), want)}
+			}
+			pages[k] = p.instances
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 
@@ -274,45 +281,10 @@ func (c *Client) listOnce(ctx context.Context, region string) ([]InstanceStatus,
 	return all, nil
 }
 
-// forEach runs fn for 0..n-1 on up to workers goroutines. The first error
-// cancels the others and is returned once they have all stopped.
-func forEach(ctx context.Context, n, workers int, fn func(ctx context.Context, i int) error) error {
-	if n <= 0 {
-		return nil
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		next     int
-	)
-	for range min(n, max(workers, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				if firstErr != nil || next >= n {
-					mu.Unlock()
-					return
-				}
-				i := next
-				next++
-				mu.Unlock()
-				if err := fn(ctx, i); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-						cancel()
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return firstErr
+// group runs a read's requests, at most Concurrency at a time. The first
+// error cancels the others, and Wait returns it once they have all stopped.
+func (c *Client) group(ctx context.Context) (*errgroup.Group, context.Context) {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(c.cfg.Concurrency, 1))
+	return g, gctx
 }

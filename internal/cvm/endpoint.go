@@ -1,6 +1,7 @@
 package cvm
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -23,6 +24,10 @@ func ServiceURL(service, domain, protocol string) string {
 	return scheme + "://" + service + "." + domain
 }
 
+// ErrEndpointUserinfo is wrapped by ParseEndpoint's error for a URL that
+// carries user information, which credentials must never travel in.
+var ErrEndpointUserinfo = errors.New("the endpoint contains user information")
+
 // ParseEndpoint checks an endpoint URL and returns it parsed.
 //
 // Plain http is accepted only for loopback hosts: the security token travels
@@ -35,7 +40,7 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	}
 	// Before anything that quotes the endpoint back.
 	if u.User != nil {
-		return nil, fmt.Errorf("%q contains user information; credentials belong in secret_id/secret_key, never in the endpoint", redactUserinfo(u))
+		return nil, fmt.Errorf("%q: %w; credentials never belong in an endpoint URL", redactUserinfo(u), ErrEndpointUserinfo)
 	}
 	switch u.Scheme {
 	case "https":

@@ -128,7 +128,6 @@ func TestWrongSchemeIsNotRetried(t *testing.T) {
 	})
 }
 
-
 // A hung endpoint gives up after RequestTimeout per attempt and MaxRetries
 // retries, naming the limit; a read whose own deadline comes first ends
 // with the context's error, not a timeout of the attempt.

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -15,12 +14,13 @@ import (
 // against an emulator: Terraform shows the same error, and no request is
 // sent. Accepted configurations must plan without error.
 func TestAccBadInputThroughTerraform(t *testing.T) {
+	t.Parallel()
 	for _, tc := range badInputs() {
 		if !tc.terraform {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			e, pcfg, dcfg := tc.setUp(t)
+			e, pcfg, dcfg, env := tc.setUp(t)
 			config := requiredProviders + `
 resource "terraform_data" "later" {
   input = "ins-aaaaaaaa"
@@ -36,7 +36,7 @@ resource "terraform_data" "later_list" {
 			} else {
 				step.ExpectError = terraformErrorPattern(tc.want)
 			}
-			resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: factories(), Steps: []resource.TestStep{step}})
+			resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: factories(t, env), Steps: []resource.TestStep{step}})
 			if got := e.Requests(); got != tc.requests {
 				t.Errorf("%d requests reached the emulator, want %d", got, tc.requests)
 			}
@@ -116,15 +116,4 @@ func hclValue(v any, list bool) string {
 		return "{ " + strings.Join(parts, ", ") + " }"
 	}
 	return fmt.Sprint(v)
-}
-
-func TestHCLRendering(t *testing.T) {
-	got := hclBlock(`data "x" "y"`, map[string]any{"instance_ids": []any{"a\"b", nil}, "timeouts": map[string]any{"read": "1m"}, "n": 2.5, "gone": nil})
-	want := "data \"x\" \"y\" {\n  instance_ids = [\"a\\\"b\", null]\n  n = 2.5\n  timeouts {\n  read = \"1m\"\n}\n}\n"
-	if got != want {
-		t.Fatalf("got\n%s\nwant\n%s", got, want)
-	}
-	if _, err := os.Stat("."); err != nil {
-		t.Fatal(err)
-	}
 }

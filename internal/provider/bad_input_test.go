@@ -79,7 +79,7 @@ func badInputs() []badInput {
 		{name: "data source region in upper case", data: map[string]any{"region": "AP-GUANGZHOU"}, stage: "validate", attr: "region", want: []string{"Tencent Cloud region name"}},
 		{name: "empty data source region", data: map[string]any{"region": ""}, stage: "validate", attr: "region", want: []string{"Tencent Cloud region name"}},
 		{name: "region from the environment", terraform: true, provider: map[string]any{"region": nil}, env: map[string]string{EnvRegion: "ap_guangzhou"},
-			stage: "configure", attr: "region", want: []string{"Invalid Region", `"ap_guangzhou"`, EnvRegion}},
+			stage: "configure", attr: "region", want: []string{"Invalid Region", EnvRegion, `"ap_guangzhou"`}},
 		{name: "region from the profile", provider: map[string]any{"region": nil, "secret_id": nil, "secret_key": nil},
 			env:   map[string]string{EnvSharedCredentials: "$DIR"},
 			files: map[string]string{"default.credential": `{"secretId": "AKIDx", "secretKey": "k"}`, "default.configure": `{"_sys_param": {"region": "Guangzhou"}}`},
@@ -211,12 +211,11 @@ func thousandUpper() []string {
 	return ids
 }
 
-// setUp isolates the test from the machine's environment, starts an
-// emulator, writes the case's files and sets its environment, and returns
-// the provider and data source configurations to use.
-func (tc badInput) setUp(t *testing.T) (e *emutest.Emulator, provider, data map[string]any) {
+// setUp starts an emulator, writes the case's files, and returns the
+// provider and data source configurations to use and the case's isolated
+// environment (testEnv) as an option.
+func (tc badInput) setUp(t *testing.T) (e *emutest.Emulator, provider, data map[string]any, env Option) {
 	t.Helper()
-	isolateEnv(t)
 	e = emutest.Start(t, emulator.Config{
 		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
 		Regions:     seeded(inst("ins-aaaaaaaa", "RUNNING")),
@@ -231,8 +230,9 @@ func (tc badInput) setUp(t *testing.T) (e *emutest.Emulator, provider, data map[
 		}
 		writeFile(t, filepath.Join(dir, name), content)
 	}
+	vars := map[string]string{}
 	for k, v := range tc.env {
-		t.Setenv(k, strings.ReplaceAll(v, "$DIR", dir))
+		vars[k] = strings.ReplaceAll(v, "$DIR", dir)
 	}
 	provider = map[string]any{"endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
 	for k, v := range tc.provider {
@@ -246,7 +246,7 @@ func (tc badInput) setUp(t *testing.T) (e *emutest.Emulator, provider, data map[
 		data = map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}}
 	}
 
-	return e, provider, data
+	return e, provider, data, testEnv(t, vars)
 }
 
 // Everything a user can get wrong is refused with a message that names the
@@ -254,10 +254,12 @@ func (tc badInput) setUp(t *testing.T) (e *emutest.Emulator, provider, data map[
 // crashes. Terraform itself runs a few of these end to end in
 // TestAccBadInputThroughTerraform.
 func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	for _, tc := range badInputs() {
 		t.Run(tc.name, func(t *testing.T) {
-			e, pcfg, dcfg := tc.setUp(t)
-			out := runProtocol(t, pcfg, dcfg, WithSTSEndpoint(e.URL))
+			t.Parallel()
+			e, pcfg, dcfg, env := tc.setUp(t)
+			out := runProtocol(t, pcfg, dcfg, WithSTSEndpoint(e.URL), env)
 			t.Logf("stage %q:%s", out.stage, out)
 			if out.stage != tc.stage {
 				t.Fatalf("refused at %q, want %q:%s", out.stage, tc.stage, out)
@@ -274,8 +276,8 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 			}
 			d := errs[0]
 			text := d.Summary + "\n" + d.Detail
-			if got := attrPath(d.Attribute); got != tc.attr {
-				t.Errorf("the error is attached to %q, want %q", got, tc.attr)
+			if want := parseAttrPath(t, tc.attr); !sameAttrPath(d.Attribute, want) {
+				t.Errorf("the error is attached to %s, want %s (compared step by step)", attrPath(d.Attribute), attrPath(want))
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(text, w) {
@@ -296,7 +298,7 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 
 // Ten thousand valid IDs are read, with exactly one request per hundred.
 func TestTenThousandIDs(t *testing.T) {
-	isolateEnv(t)
+	t.Parallel()
 	instances := emulator.GenerateInstances(10000, 10)
 	e := emutest.Start(t, emulator.Config{
 		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
@@ -344,5 +346,17 @@ func TestTenThousandIDs(t *testing.T) {
 	}
 	if err := first["instance_id"].As(&firstID); err != nil || firstID != instances[len(instances)-1].InstanceId {
 		t.Fatalf("the first instance is %s, want %s (the order asked for)", firstID, instances[len(instances)-1].InstanceId)
+	}
+}
+
+func TestHCLRendering(t *testing.T) {
+	t.Parallel()
+	got := hclBlock(`data "x" "y"`, map[string]any{"instance_ids": []any{"a\"b", nil}, "timeouts": map[string]any{"read": "1m"}, "n": 2.5, "gone": nil})
+	want := "data \"x\" \"y\" {\n  instance_ids = [\"a\\\"b\", null]\n  n = 2.5\n  timeouts {\n  read = \"1m\"\n}\n}\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if _, err := os.Stat("."); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,11 +2,8 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -16,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
@@ -26,19 +22,19 @@ var (
 	_ datasource.DataSource                   = (*instancesStatusDataSource)(nil)
 	_ datasource.DataSourceWithConfigure      = (*instancesStatusDataSource)(nil)
 	_ datasource.DataSourceWithValidateConfig = (*instancesStatusDataSource)(nil)
+	_ encodedReader                           = (*instancesStatusDataSource)(nil)
 )
-
-// defaultReadTimeout bounds a read, including any wait_for_states polling,
-// when the configuration sets no timeouts.read.
-const defaultReadTimeout = 20 * time.Minute
 
 // NewInstancesStatusDataSource returns the cvm_instances_status data source.
 func NewInstancesStatusDataSource() datasource.DataSource {
 	return &instancesStatusDataSource{}
 }
 
+// instancesStatusDataSource reads instance states. Terraform reads it through
+// the provider's protocol server, which calls ReadEncoded (server.go); Read
+// is the framework's way, kept equal to it by TestServerReadsAsTheFrameworkDoes.
 type instancesStatusDataSource struct {
-	data *providerData
+	configured *configuredClient
 }
 
 type instancesStatusModel struct {
@@ -159,13 +155,13 @@ func (d *instancesStatusDataSource) Configure(_ context.Context, req datasource.
 	if req.ProviderData == nil {
 		return
 	}
-	data, ok := req.ProviderData.(*providerData)
+	configured, ok := req.ProviderData.(*configuredClient)
 	if !ok {
 		resp.Diagnostics.AddError("Unexpected Provider Data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+			fmt.Sprintf("Expected *configuredClient, got %T. This is a bug in the provider; please report it.", req.ProviderData))
 		return
 	}
-	d.data = data
+	d.configured = configured
 }
 
 // ValidateConfig checks what no single attribute's validator can: that
@@ -183,131 +179,49 @@ func (d *instancesStatusDataSource) ValidateConfig(ctx context.Context, req data
 	}
 }
 
+// Read is the framework's read: the result mapped onto the model.
 func (d *instancesStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	state, diags := readInstancesStatus(ctx, d.data, req.Config)
+	var data *providerData
+	if d.configured != nil {
+		data = d.configured.Load()
+	}
+	var m instancesStatusModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	out, diags := readInstancesStatus(ctx, data, m)
 	resp.Diagnostics.Append(diags...)
 	if diags.HasError() {
 		return
 	}
-	raw, err := (&tfprotov6.DynamicValue{MsgPack: state}).Unmarshal(req.Config.Raw.Type())
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot Decode The State", "The state could not be decoded: "+err.Error()+". This is a bug in the provider; please report it.")
-		return
-	}
-	resp.State.Raw = raw
+	resp.Diagnostics.Append(m.setResult(ctx, out)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
-// readInstancesStatus is the whole read: the configuration in, the state out,
-// encoded as Terraform receives it. The provider's protocol server
-// (server.go) sends those bytes as they are; Read above decodes them for the
-// framework. A region can hold a hundred thousand instances, and either
-// alternative, a model struct or a tree of tftypes values, costs many times
+// ReadEncoded is the same read, its state encoded straight from the result
+// (instances_status_state.go): a region can hold a hundred thousand
+// instances, and the model and the framework's copies of it cost many times
 // the read's own CPU and memory (BENCHMARKS.md).
-func readInstancesStatus(ctx context.Context, data *providerData, config tfsdk.Config) ([]byte, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	if data == nil {
-		diags.AddError("Provider Not Configured", "The cvm provider was not configured before this data source was read. This is a bug in the provider; please report it.")
-		return nil, diags
-	}
+func (d *instancesStatusDataSource) ReadEncoded(ctx context.Context, data *providerData, config tfsdk.Config) ([]byte, diag.Diagnostics) {
 	var m instancesStatusModel
-	diags.Append(config.Get(ctx, &m)...)
+	diags := config.Get(ctx, &m)
 	if diags.HasError() {
 		return nil, diags
 	}
-
-	rc := readContext{region: data.region, timeout: defaultReadTimeout, requestTimeout: data.requestTimeout, maxRetries: data.maxRetries}
-	if !m.Region.IsNull() && !m.Region.IsUnknown() {
-		rc.region = m.Region.ValueString()
-	}
-	var ids []string // nil: the whole region
-	if !m.InstanceIDs.IsNull() {
-		ids = make([]string, 0, len(m.InstanceIDs.Elements()))
-		diags.Append(m.InstanceIDs.ElementsAs(ctx, &ids, false)...)
-		warnDuplicates(&diags, ids)
-	}
-	var wait cvm.Wait
-	if !m.WaitForStates.IsNull() {
-		diags.Append(m.WaitForStates.ElementsAs(ctx, &wait.States, false)...)
-	}
-	// Validation has checked both durations; a parse error here is a bug.
-	if !m.WaitStableFor.IsNull() {
-		var msg string
-		if wait.StableFor, msg = stableForRange.parse(m.WaitStableFor.ValueString()); msg != "" {
-			diags.AddAttributeError(path.Root("wait_stable_for"), "Invalid Wait Stable For", msg)
-		}
-	}
-	if m.Timeouts != nil && !m.Timeouts.Read.IsNull() {
-		var msg string
-		if rc.timeout, msg = readTimeoutRange.parse(m.Timeouts.Read.ValueString()); msg != "" {
-			diags.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read", msg)
-		}
-	}
+	out, readDiags := readInstancesStatus(ctx, data, m)
+	diags.Append(readDiags...)
 	if diags.HasError() {
 		return nil, diags
 	}
-	ctx, cancel := context.WithTimeout(ctx, rc.timeout)
-	defer cancel()
-
-	var (
-		res *cvm.Result
-		err error
-	)
-	switch {
-	case ids != nil && len(ids) == 0:
-		res = &cvm.Result{}
-	case len(wait.States) > 0:
-		res, err = data.client.WaitForStates(ctx, rc.region, ids, wait)
-	default:
-		res, err = data.client.DescribeInstancesStatus(ctx, rc.region, ids)
-	}
-	if err != nil {
-		addReadError(&diags, rc, err)
-		return nil, diags
-	}
-
 	stateType, ok := config.Raw.Type().(tftypes.Object)
 	if !ok {
 		diags.AddError("Cannot Build The State", fmt.Sprintf("The configuration is a %s, not an object. This is a bug in the provider; please report it.", config.Raw.Type()))
 		return nil, diags
 	}
-	state, err := encodeState(stateType, config.Raw, rc.region, readID(rc.region, ids), res)
+	state, err := encodeState(stateType, config.Raw, out)
 	if err != nil {
 		diags.AddError("Cannot Build The State", "The result could not be turned into Terraform state: "+err.Error()+". This is a bug in the provider; please report it.")
 	}
 	return state, diags
-}
-
-// warnDuplicates warns, once per read, about IDs named more than once.
-func warnDuplicates(diags *diag.Diagnostics, ids []string) {
-	seen := make(map[string]int, len(ids))
-	var dups []string
-	for _, id := range ids {
-		seen[id]++
-		if seen[id] == 2 {
-			dups = append(dups, id)
-		}
-	}
-	if len(dups) == 0 {
-		return
-	}
-	shown := dups[:min(len(dups), listShown)]
-	list := strings.Join(quoteAll(shown), ", ")
-	if rest := len(dups) - len(shown); rest > 0 {
-		list += fmt.Sprintf(" and %d more", rest)
-	}
-	diags.AddAttributeWarning(path.Root("instance_ids"), "Duplicate Instance IDs",
-		fmt.Sprintf("instance_ids names %s more than once. Each instance is read and reported once; remove the duplicates (distinct() does it) to silence this warning.", list))
-}
-
-// readID is stable for the same region and the same requested IDs.
-func readID(region string, ids []string) string {
-	if ids == nil {
-		return region + "/all"
-	}
-	h := sha256.New()
-	for _, id := range ids {
-		h.Write([]byte(id))
-		h.Write([]byte{0})
-	}
-	return region + "/" + hex.EncodeToString(h.Sum(nil)[:8])
 }

@@ -40,8 +40,8 @@ func TestAccInstancesStatus_givenIDs(t *testing.T) {
 		inst("ins-5d8a23rs", "STOPPED"),
 		inst("ins-00000003", "RUNNING"),
 	))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 data "cvm_instances_status" "test" {
@@ -81,8 +81,8 @@ func TestAccInstancesStatus_moreThanAPageOfIDs(t *testing.T) {
 	for i, in := range instances[:250] {
 		want[i] = instanceValue(in.InstanceId, in.InstanceState)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + fmt.Sprintf(`
 data "cvm_instances_status" "test" {
@@ -112,8 +112,8 @@ func TestAccInstancesStatus_listRegion(t *testing.T) {
 		countChecks[state] = knownvalue.Int64Exact(n)
 	}
 	target := newAccTarget(t, seeded(instances...))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 data "cvm_instances_status" "test" {}`,
@@ -130,8 +130,8 @@ data "cvm_instances_status" "test" {}`,
 
 func TestAccInstancesStatus_emptyListReadsNothing(t *testing.T) {
 	target := newAccTarget(t, seeded(emulator.GenerateInstances(20, 1)...))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 variable "ids" {
@@ -156,8 +156,8 @@ data "cvm_instances_status" "test" {
 func TestAccInstancesStatus_nullListsTheRegion(t *testing.T) {
 	needsEmulator(t)
 	target := newAccTarget(t, seeded(inst("ins-bbbbbbbb", "STOPPED"), inst("ins-aaaaaaaa", "RUNNING")))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 data "cvm_instances_status" "test" {
@@ -179,8 +179,8 @@ func TestAccInstancesStatus_regionOverride(t *testing.T) {
 		DefaultRegion: {inst("ins-aaaaaaaa", "RUNNING")},
 		"ap-shanghai": {inst("ins-cccccccc", "STOPPED")},
 	})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 data "cvm_instances_status" "test" {
@@ -204,8 +204,8 @@ func TestAccInstancesStatus_waitSucceedsAfterTransitions(t *testing.T) {
 			emulator.Transition{After: emulator.Duration(time.Second), InstanceState: "STARTING"},
 			emulator.Transition{After: emulator.Duration(2 * time.Second), InstanceState: "RUNNING"}),
 	))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 data "cvm_instances_status" "test" {
@@ -227,8 +227,8 @@ data "cvm_instances_status" "test" {
 func TestAccInstancesStatus_waitTimesOut(t *testing.T) {
 	needsEmulator(t)
 	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "STOPPED")))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 data "cvm_instances_status" "test" {
@@ -246,8 +246,8 @@ data "cvm_instances_status" "test" {
 func TestAccInstancesStatus_waitFailsFastOnLaunchFailed(t *testing.T) {
 	needsEmulator(t)
 	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "PENDING"), inst("ins-bbbbbbbb", "LAUNCH_FAILED")))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 data "cvm_instances_status" "test" {
@@ -284,8 +284,8 @@ resource "terraform_data" "deploy" {
 func TestAccInstancesStatus_preconditionBlocksStoppedInstance(t *testing.T) {
 	needsEmulator(t)
 	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "STOPPED")))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config:      target.provider + preconditionConfig,
 			ExpectError: regexp.MustCompile(`Resource precondition failed[\s\S]*stopped: ins-bbbbbbbb`),
@@ -296,8 +296,8 @@ func TestAccInstancesStatus_preconditionBlocksStoppedInstance(t *testing.T) {
 func TestAccInstancesStatus_preconditionPassesWhenAllRun(t *testing.T) {
 	needsEmulator(t)
 	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "RUNNING")))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + preconditionConfig,
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -310,8 +310,8 @@ func TestAccInstancesStatus_preconditionPassesWhenAllRun(t *testing.T) {
 func TestAccInstancesStatus_checkBlockDoesNotBlock(t *testing.T) {
 	needsEmulator(t)
 	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "STOPPED")))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 check "web_running" {
@@ -340,8 +340,8 @@ resource "terraform_data" "after" {
 func TestAccInstancesStatus_authFailureShowsCodeAndRequestID(t *testing.T) {
 	needsEmulator(t)
 	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: requiredProviders + fmt.Sprintf(`
 provider "cvm" {
@@ -362,8 +362,8 @@ func TestAccInstancesStatus_survivesThrottlingAndInternalErrors(t *testing.T) {
 	if err := target.emu.SetFaults(emulator.Faults{Errors: map[string]float64{"RequestLimitExceeded": 0.3, "InternalError": 0.2}}); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 provider "cvm" {
@@ -401,8 +401,8 @@ func TestAccInstancesStatus_knownInstancesAreFound(t *testing.T) {
 		states[id] = anyState
 		instances[i] = knownvalue.ObjectExact(map[string]knownvalue.Check{"instance_id": knownvalue.StringExact(id), "state": anyState})
 	}
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + fmt.Sprintf(`
 data "cvm_instances_status" "test" {
@@ -420,8 +420,8 @@ data "cvm_instances_status" "test" {
 // Listing works anywhere; against the emulator the count is exact.
 func TestAccInstancesStatus_listingIsConsistent(t *testing.T) {
 	target := newAccTarget(t, seeded(emulator.GenerateInstances(150, 77)...))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
 			Config: target.provider + `
 data "cvm_instances_status" "test" {}

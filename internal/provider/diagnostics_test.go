@@ -86,7 +86,6 @@ func TestPermanentEndpointFailures(t *testing.T) {
 	}
 }
 
-
 // A hung endpoint fails after request_timeout per attempt and max_retries
 // retries, naming both; a timeouts.read that runs out first ends the read,
 // naming timeouts.read.

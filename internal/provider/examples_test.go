@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -15,15 +16,13 @@ import (
 
 // The worked examples under examples/ are run here, unchanged, so that none
 // of them can rot. They configure the provider the way users do, so the
-// emulator is reached through the environment.
-func exampleEnv(t *testing.T, regions map[string][]emulator.Instance) {
+// emulator is reached through the environment; exampleEnv returns the
+// provider factories with that environment.
+func exampleEnv(t *testing.T, regions map[string][]emulator.Instance) map[string]func() (tfprotov6.ProviderServer, error) {
 	t.Helper()
 	needsEmulator(t)
-	isolateEnv(t)
 	target := newAccTarget(t, regions)
-	t.Setenv(EnvEndpoint, target.emu.URL())
-	t.Setenv(EnvSecretID, accSecretID)
-	t.Setenv(EnvSecretKey, accSecretKey)
+	return factories(t, testEnv(t, map[string]string{EnvEndpoint: target.emu.URL(), EnvSecretID: accSecretID, EnvSecretKey: accSecretKey}))
 }
 
 func ids(values ...string) config.Variable {
@@ -35,24 +34,24 @@ func ids(values ...string) config.Variable {
 }
 
 func TestAccExample_provider(t *testing.T) {
-	exampleEnv(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	providers := exampleEnv(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
 	// The directory holds a provider block, so the harness wants the
 	// provider named on the step rather than the test case.
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			ProtoV6ProviderFactories: factories(),
+			ProtoV6ProviderFactories: providers,
 			ConfigDirectory:          config.StaticDirectory("../../examples/provider"),
 		}},
 	})
 }
 
 func TestAccExample_dataSource(t *testing.T) {
-	exampleEnv(t, map[string][]emulator.Instance{
+	providers := exampleEnv(t, map[string][]emulator.Instance{
 		DefaultRegion: {inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "STOPPED")},
 		"ap-shanghai": {inst("ins-cccccccc", "RUNNING"), inst("ins-dddddddd", "RUNNING")},
 	})
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providers,
 		Steps: []resource.TestStep{{
 			ConfigDirectory: config.StaticDirectory("../../examples/data-sources/cvm_instances_status"),
 			ConfigVariables: config.Variables{"web_instance_ids": ids("ins-aaaaaaaa", "ins-bbbbbbbb", "ins-eeeeeeee")},
@@ -69,10 +68,10 @@ func TestAccExample_dataSource(t *testing.T) {
 }
 
 func TestAccExample_gatedDeploy(t *testing.T) {
-	exampleEnv(t, seeded(inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "RUNNING"), inst("ins-cccccccc", "STOPPED")))
+	providers := exampleEnv(t, seeded(inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "RUNNING"), inst("ins-cccccccc", "STOPPED")))
 	dir := config.StaticDirectory("../../examples/gated-deploy")
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providers,
 		Steps: []resource.TestStep{
 			{
 				ConfigDirectory: dir,
@@ -96,9 +95,9 @@ func TestAccExample_gatedDeploy(t *testing.T) {
 }
 
 func TestAccExample_checkBlock(t *testing.T) {
-	exampleEnv(t, seeded(inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "STOPPED")))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	providers := exampleEnv(t, seeded(inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "STOPPED")))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providers,
 		Steps: []resource.TestStep{{
 			// The assertion fails (one instance is stopped); a check block
 			// only warns, so the run must still succeed. A failed check
@@ -112,12 +111,12 @@ func TestAccExample_checkBlock(t *testing.T) {
 }
 
 func TestAccExample_waitForRunning(t *testing.T) {
-	exampleEnv(t, seeded(
+	providers := exampleEnv(t, seeded(
 		inst("ins-aaaaaaaa", "RUNNING"),
 		inst("ins-bbbbbbbb", "STARTING", emulator.Transition{After: emulator.Duration(1500 * time.Millisecond), InstanceState: "RUNNING"}),
 	))
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providers,
 		Steps: []resource.TestStep{{
 			ConfigDirectory: config.StaticDirectory("../../examples/wait-for-running"),
 			ConfigVariables: config.Variables{"new_instance_ids": ids("ins-bbbbbbbb", "ins-aaaaaaaa")},
@@ -138,10 +137,10 @@ func TestAccExample_demo(t *testing.T) {
 	}
 	regions := data.Regions
 	regions[DefaultRegion] = append(regions[DefaultRegion], emulator.GenerateInstances(1000, 7)...)
-	exampleEnv(t, regions)
-	resource.Test(t, resource.TestCase{
+	providers := exampleEnv(t, regions)
+	resource.ParallelTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			ProtoV6ProviderFactories: factories(),
+			ProtoV6ProviderFactories: providers,
 			ConfigDirectory:          config.StaticDirectory("../../examples/demo"),
 			// The batch check fails on purpose (a stopped and a rebooting
 			// worker): a warning, and its data source is read again next plan.

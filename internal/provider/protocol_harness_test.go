@@ -49,10 +49,11 @@ func (o rpcOutcome) String() string {
 }
 
 // attrPath renders a diagnostic's attribute path as a user reads it:
-// instance_ids[1], assume_role.role_arn.
+// instance_ids[1], assume_role.role_arn. A step whose name holds a dot
+// (which no attribute has) is quoted, so that it cannot pass for two.
 func attrPath(p *tftypes.AttributePath) string {
-	if p == nil {
-		return ""
+	if p == nil || len(p.Steps()) == 0 {
+		return "(no attribute)"
 	}
 	var b strings.Builder
 	for _, s := range p.Steps() {
@@ -61,7 +62,11 @@ func attrPath(p *tftypes.AttributePath) string {
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}
-			b.WriteString(string(s))
+			if strings.Contains(string(s), ".") {
+				fmt.Fprintf(&b, "%q", string(s))
+			} else {
+				b.WriteString(string(s))
+			}
 		case tftypes.ElementKeyInt:
 			fmt.Fprintf(&b, "[%d]", int64(s))
 		case tftypes.ElementKeyString:
@@ -71,11 +76,43 @@ func attrPath(p *tftypes.AttributePath) string {
 	return b.String()
 }
 
+// parseAttrPath reads a path written as attrPath writes it ("" for none)
+// into its steps.
+func parseAttrPath(t *testing.T, s string) *tftypes.AttributePath {
+	t.Helper()
+	if s == "" {
+		return nil
+	}
+	p := tftypes.NewAttributePath()
+	for _, part := range strings.Split(s, ".") {
+		name, index, hasIndex := strings.Cut(part, "[")
+		p = p.WithAttributeName(name)
+		if hasIndex {
+			var i int
+			if _, err := fmt.Sscanf(index, "%d]", &i); err != nil {
+				t.Fatalf("bad path %q", s)
+			}
+			p = p.WithElementKeyInt(i)
+		}
+	}
+	return p
+}
+
+// sameAttrPath compares two attribute paths step by step; nil and an empty
+// path are both "no attribute".
+func sameAttrPath(a, b *tftypes.AttributePath) bool {
+	if a == nil || b == nil {
+		return (a == nil || len(a.Steps()) == 0) && (b == nil || len(b.Steps()) == 0)
+	}
+	return a.Equal(b)
+}
+
 // runProtocol validates, configures and reads once, stopping at the first
 // step that reports an error.
+// The provider sees an isolated environment (testEnv) unless opts bring one.
 func runProtocol(t *testing.T, providerCfg, dataCfg map[string]any, opts ...Option) rpcOutcome {
 	t.Helper()
-	return runProtocolOn(t, NewServer("test", opts...), providerCfg, dataCfg)
+	return runProtocolOn(t, NewServer("test", append([]Option{testEnv(t, nil)}, opts...)...), providerCfg, dataCfg)
 }
 
 // runProtocolOn is runProtocol on the server newServer makes.

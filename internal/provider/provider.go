@@ -2,14 +2,23 @@
 // and data source schemas, their validation, and the mapping between
 // Terraform values and the CVM client in internal/cvm. It does not sign,
 // page, retry or sleep: the client does.
+//
+// Files: provider.go (this: the provider, its schema and Configure),
+// settings.go (configuration, environment and defaults merged),
+// credentials.go (which credential, in which order), validators.go (every
+// rule on a value, written once), known.go (values known only after apply),
+// data_source_instances_status.go and instances_status_*.go (the data
+// source, its read and its state), diagnostics.go (errors a user can act
+// on), logging.go (the client's logs into tflog) and server.go (the
+// protocol server and its fast read path).
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -26,30 +35,6 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
 
-// Environment variables, named as the official Tencent Cloud provider names
-// them, so that existing environments work unchanged.
-const (
-	EnvSecretID            = "TENCENTCLOUD_SECRET_ID"
-	EnvSecretKey           = "TENCENTCLOUD_SECRET_KEY"
-	EnvSecurityToken       = "TENCENTCLOUD_SECURITY_TOKEN"
-	EnvRegion              = "TENCENTCLOUD_REGION"
-	EnvProfile             = "TENCENTCLOUD_PROFILE"
-	EnvSharedCredentials   = "TENCENTCLOUD_SHARED_CREDENTIALS_DIR"
-	EnvCAMRoleName         = "TENCENTCLOUD_CAM_ROLE_NAME"
-	EnvAssumeRoleARN       = "TENCENTCLOUD_ASSUME_ROLE_ARN"
-	EnvAssumeRoleSession   = "TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME"
-	EnvAssumeRoleDuration  = "TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION"
-	EnvDomain              = "TENCENTCLOUD_DOMAIN"
-	EnvProtocol            = "TENCENTCLOUD_PROTOCOL"
-	EnvEndpoint            = "TENCENTCLOUD_CVM_ENDPOINT"
-	EnvRateLimit           = "TENCENTCLOUD_CVM_RATE_LIMIT"
-	EnvMaxRetries          = "TENCENTCLOUD_CVM_MAX_RETRIES"
-	EnvRequestTimeout      = "TENCENTCLOUD_CVM_REQUEST_TIMEOUT"
-	DefaultRegion          = "ap-guangzhou"
-	DefaultSessionName     = "terraform-provider-cvm"
-	DefaultSessionDuration = 7200
-)
-
 var (
 	_ provider.Provider                   = (*CVMProvider)(nil)
 	_ provider.ProviderWithValidateConfig = (*CVMProvider)(nil)
@@ -59,9 +44,22 @@ var (
 type CVMProvider struct {
 	version string
 	opts    options
-	// configured is what Configure handed to the data sources, kept for
-	// the protocol server's own read path (server.go).
-	configured atomic.Pointer[providerData]
+	// configured is what Configure built. Both ways of reading reach it
+	// here: the framework's, through the data source's Configure, and the
+	// protocol server's fast path (server.go), which bypasses Configure.
+	configured configuredClient
+}
+
+// configuredClient holds what Configure built, once it has run.
+type configuredClient struct{ atomic.Pointer[providerData] }
+
+// providerData is what Configure builds: the client and what messages
+// about its reads refer to.
+type providerData struct {
+	client         *cvm.Client
+	region         string
+	requestTimeout time.Duration
+	maxRetries     int
 }
 
 // Option changes how the provider builds its client. Options exist for
@@ -74,9 +72,11 @@ type options struct {
 	metadataURL string
 	httpClient  *http.Client
 	tune        []func(*cvm.Config)
+	env         func(string) (string, bool)
+	dataSources []func() datasource.DataSource
 }
 
-// WithSTSEndpoint sends AssumeRole to url instead of the public STS endpoint.
+// WithSTSEndpoint sends STS calls to url instead of the public STS endpoint.
 func WithSTSEndpoint(url string) Option { return func(o *options) { o.stsEndpoint = url } }
 
 // WithMetadataURL reads CAM role credentials from url instead of the
@@ -93,6 +93,19 @@ func WithClientConfig(f func(*cvm.Config)) Option {
 	return func(o *options) { o.tune = append(o.tune, f) }
 }
 
+// WithEnvironment makes the provider read its environment variables (and
+// HOME) through lookup instead of the process environment, so that tests
+// can run in parallel, each with an environment of its own.
+func WithEnvironment(lookup func(string) (string, bool)) Option {
+	return func(o *options) { o.env = lookup }
+}
+
+// withDataSources serves more data sources, for tests of the protocol
+// server's routing.
+func withDataSources(ds ...func() datasource.DataSource) Option {
+	return func(o *options) { o.dataSources = append(o.dataSources, ds...) }
+}
+
 // New returns a constructor of the provider, as providerserver expects. The
 // provider binary serves NewServer, which wraps it.
 func New(version string, opts ...Option) func() provider.Provider {
@@ -100,7 +113,7 @@ func New(version string, opts ...Option) func() provider.Provider {
 }
 
 func newProvider(version string, opts ...Option) *CVMProvider {
-	p := &CVMProvider{version: version}
+	p := &CVMProvider{version: version, opts: options{env: os.LookupEnv}}
 	for _, o := range opts {
 		o(&p.opts)
 	}
@@ -131,14 +144,6 @@ type assumeRoleModel struct {
 	SessionDuration types.Int64  `tfsdk:"session_duration"`
 	Policy          types.String `tfsdk:"policy"`
 	ExternalID      types.String `tfsdk:"external_id"`
-}
-
-// providerData is what data sources receive from Configure.
-type providerData struct {
-	client         *cvm.Client
-	region         string
-	requestTimeout time.Duration // for error messages
-	maxRetries     int
 }
 
 func (p *CVMProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -264,40 +269,41 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 	}
 }
 
+// ValidateConfig checks what the attributes' own validators cannot: an
+// assume_role block needs its role_arn.
 func (p *CVMProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
 	var ar *assumeRoleModel
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("assume_role"), &ar)...)
 	if ar != nil && ar.RoleARN.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("assume_role").AtName("role_arn"), "Missing Role ARN",
-			"The assume_role block needs role_arn, the ARN of the role to assume, such as qcs::cam::uin/100000000001:roleName/deployer.")
+			"The assume_role block needs role_arn, the ARN of the role to assume: "+roleARNRule.rule+".")
 	}
 }
 
+// Configure merges the provider block with the environment and the
+// defaults, finds the credential and builds the one client every read uses.
 func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	if refuseUnknown(&resp.Diagnostics, req.Config.Raw) {
+		return
+	}
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !checkKnown(&resp.Diagnostics, cfg) {
-		return
-	}
-
-	s := settingsFrom(cfg, &resp.Diagnostics)
+	s := settingsFrom(cfg, p.opts.env, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	// Secrets must never reach a log line, whatever logs them.
-	for _, secret := range []string{s.creds.SecretKey, s.creds.SecurityToken} {
+	for _, secret := range []string{s.creds.secretKey, s.creds.securityToken} {
 		if secret != "" {
 			ctx = tflog.MaskMessageStrings(ctx, secret)
 			ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
 		}
 	}
 
-	s.creds.MetadataURL = p.opts.metadataURL
-	s.creds.HTTPClient = p.opts.httpClient
-	base, profile, err := cvm.ResolveCredentials(s.creds)
+	base, profile, err := baseCredential(s.creds, p.opts.metadataURL, p.opts.httpClient)
 	if err != nil {
 		resp.Diagnostics.AddError("No Usable Tencent Cloud Credentials", err.Error())
 		return
@@ -311,9 +317,7 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 			return
 		}
 	}
-	if region == "" {
-		region = DefaultRegion
-	}
+	region = cmp.Or(region, DefaultRegion)
 
 	clientCfg := cvm.Config{
 		Endpoint:       s.endpoint,
@@ -345,221 +349,18 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		"region": region, "endpoint": s.endpoint, "credentials": client.CredentialSourceName(),
 		"rate_limit": clientCfg.RateLimit, "max_retries": s.maxRetries, "request_timeout": s.requestTimeout.String(),
 	})
-	data := &providerData{client: client, region: region, requestTimeout: s.requestTimeout, maxRetries: s.maxRetries}
-	p.configured.Store(data)
-	resp.DataSourceData = data
-}
-
-// checkKnown refuses unknown values: the client is built once, at configure
-// time, and cannot wait for values known only after apply.
-func checkKnown(diags interface {
-	AddAttributeError(path.Path, string, string)
-}, cfg providerModel) bool {
-	known := true
-	check := func(name string, unknown bool) {
-		if unknown {
-			known = false
-			diags.AddAttributeError(path.Root(name), "Unknown Provider Attribute Value",
-				fmt.Sprintf("The provider cannot be configured because %s depends on a value that is known only after apply. "+
-					"Set it to a value known at plan time, or pass it through an environment variable.", name))
-		}
-	}
-	check("region", cfg.Region.IsUnknown())
-	check("secret_id", cfg.SecretID.IsUnknown())
-	check("secret_key", cfg.SecretKey.IsUnknown())
-	check("security_token", cfg.SecurityToken.IsUnknown())
-	check("profile", cfg.Profile.IsUnknown())
-	check("shared_credentials_dir", cfg.SharedCredentialsDir.IsUnknown())
-	check("cam_role_name", cfg.CAMRoleName.IsUnknown())
-	check("domain", cfg.Domain.IsUnknown())
-	check("protocol", cfg.Protocol.IsUnknown())
-	check("endpoint", cfg.Endpoint.IsUnknown())
-	check("rate_limit", cfg.RateLimit.IsUnknown())
-	check("max_retries", cfg.MaxRetries.IsUnknown())
-	check("request_timeout", cfg.RequestTimeout.IsUnknown())
-	if ar := cfg.AssumeRole; ar != nil {
-		check("assume_role.role_arn", ar.RoleARN.IsUnknown())
-		check("assume_role.session_name", ar.SessionName.IsUnknown())
-		check("assume_role.session_duration", ar.SessionDuration.IsUnknown())
-		check("assume_role.policy", ar.Policy.IsUnknown())
-		check("assume_role.external_id", ar.ExternalID.IsUnknown())
-	}
-	return known
-}
-
-// settings are the provider's inputs after merging configuration,
-// environment and defaults, in that order.
-type settings struct {
-	region         string
-	creds          cvm.CredentialSettings
-	assumeRole     *cvm.AssumeRole
-	endpoint       string
-	stsEndpoint    string
-	rateLimit      float64
-	maxRetries     int
-	requestTimeout time.Duration
-}
-
-type diagAdder interface {
-	AddAttributeError(path.Path, string, string)
-}
-
-func settingsFrom(cfg providerModel, diags diagAdder) settings {
-	var s settings
-	s.region = stringOr(cfg.Region, EnvRegion)
-	if s.region != "" {
-		if msg := regionRule.problem(s.region); msg != "" {
-			diags.AddAttributeError(path.Root("region"), "Invalid Region", fmt.Sprintf("%s (from %s).", msg, origin(cfg.Region, EnvRegion)))
-		}
-	}
-
-	s.creds = cvm.CredentialSettings{
-		SecretID:             stringOr(cfg.SecretID, EnvSecretID),
-		SecretKey:            stringOr(cfg.SecretKey, EnvSecretKey),
-		SecurityToken:        stringOr(cfg.SecurityToken, EnvSecurityToken),
-		Profile:              stringOr(cfg.Profile, EnvProfile),
-		SharedCredentialsDir: stringOr(cfg.SharedCredentialsDir, EnvSharedCredentials),
-		CAMRoleName:          stringOr(cfg.CAMRoleName, EnvCAMRoleName),
-	}
-	s.creds.ProfileExplicit = s.creds.Profile != "" || s.creds.SharedCredentialsDir != ""
-
-	domain := stringOr(cfg.Domain, EnvDomain)
-	protocol := stringOr(cfg.Protocol, EnvProtocol)
-	if protocol != "" && !strings.EqualFold(protocol, "https") && !strings.EqualFold(protocol, "http") {
-		diags.AddAttributeError(path.Root("protocol"), "Invalid Protocol",
-			fmt.Sprintf("%q (from %s) is not a supported protocol: use HTTPS (or HTTP for a loopback emulator).", protocol, origin(cfg.Protocol, EnvProtocol)))
-	}
-	s.endpoint = stringOr(cfg.Endpoint, EnvEndpoint)
-	if s.endpoint == "" {
-		s.endpoint = cvm.ServiceURL("cvm", domain, protocol)
-	}
-	s.stsEndpoint = cvm.ServiceURL("sts", domain, protocol)
-	if _, err := cvm.ParseEndpoint(s.endpoint); err != nil {
-		diags.AddAttributeError(path.Root("endpoint"), "Invalid Endpoint",
-			fmt.Sprintf("The CVM endpoint (from %s) is not usable: %s", origin(cfg.Endpoint, EnvEndpoint, "domain and protocol"), err))
-	}
-
-	s.rateLimit = cvm.DefaultRateLimit
-	if !cfg.RateLimit.IsNull() {
-		s.rateLimit = cfg.RateLimit.ValueFloat64()
-	} else if v, ok := os.LookupEnv(EnvRateLimit); ok && v != "" {
-		f, msg := rateLimitRange.parse(v)
-		if msg != "" {
-			diags.AddAttributeError(path.Root("rate_limit"), "Invalid Rate Limit", fmt.Sprintf("%s: %s.", EnvRateLimit, msg))
-		}
-		s.rateLimit = f
-	}
-
-	s.maxRetries = cvm.DefaultMaxRetries
-	if !cfg.MaxRetries.IsNull() {
-		s.maxRetries = int(cfg.MaxRetries.ValueInt64())
-	} else if v, ok := os.LookupEnv(EnvMaxRetries); ok && v != "" {
-		n, msg := maxRetriesRange.parse(v)
-		if msg != "" {
-			diags.AddAttributeError(path.Root("max_retries"), "Invalid Max Retries", fmt.Sprintf("%s: %s.", EnvMaxRetries, msg))
-		}
-		s.maxRetries = int(n)
-	}
-
-	s.requestTimeout = cvm.DefaultRequestTimeout
-	if v := stringOr(cfg.RequestTimeout, EnvRequestTimeout); v != "" {
-		d, msg := requestTimeoutRange.parse(v)
-		if msg != "" {
-			diags.AddAttributeError(path.Root("request_timeout"), "Invalid Request Timeout", fmt.Sprintf("%s: %s.", origin(cfg.RequestTimeout, EnvRequestTimeout), msg))
-		}
-		s.requestTimeout = d
-	}
-
-	s.assumeRole = assumeRoleFrom(cfg.AssumeRole, diags)
-	return s
-}
-
-func assumeRoleFrom(m *assumeRoleModel, diags diagAdder) *cvm.AssumeRole {
-	ar := &cvm.AssumeRole{SessionName: DefaultSessionName, DurationSeconds: DefaultSessionDuration}
-	if m != nil {
-		ar.RoleARN = m.RoleARN.ValueString()
-		if !m.SessionName.IsNull() {
-			ar.SessionName = m.SessionName.ValueString()
-		}
-		if !m.SessionDuration.IsNull() {
-			ar.DurationSeconds = m.SessionDuration.ValueInt64()
-		}
-		ar.Policy, ar.ExternalID = m.Policy.ValueString(), m.ExternalID.ValueString()
-		if ar.RoleARN == "" {
-			diags.AddAttributeError(path.Root("assume_role").AtName("role_arn"), "Missing Role ARN",
-				"The assume_role block needs role_arn, the ARN of the role to assume.")
-			return nil
-		}
-		return ar
-	}
-	arn := os.Getenv(EnvAssumeRoleARN)
-	if arn == "" {
-		return nil
-	}
-	if msg := roleARNRule.problem(arn); msg != "" {
-		diags.AddAttributeError(path.Root("assume_role"), "Invalid Role ARN", fmt.Sprintf("%s: %s.", EnvAssumeRoleARN, msg))
-		return nil
-	}
-	ar.RoleARN = arn
-	if v := os.Getenv(EnvAssumeRoleSession); v != "" {
-		if msg := sessionNameRule.problem(v); msg != "" {
-			diags.AddAttributeError(path.Root("assume_role"), "Invalid Session Name", fmt.Sprintf("%s: %s.", EnvAssumeRoleSession, msg))
-			return nil
-		}
-		ar.SessionName = v
-	}
-	if v := os.Getenv(EnvAssumeRoleDuration); v != "" {
-		n, msg := sessionDurationRange.parse(v)
-		if msg != "" {
-			diags.AddAttributeError(path.Root("assume_role"), "Invalid Session Duration", fmt.Sprintf("%s: %s.", EnvAssumeRoleDuration, msg))
-			return nil
-		}
-		ar.DurationSeconds = int64(n)
-	}
-	return ar
-}
-
-// stringOr is the configured value, else the environment variable's.
-func stringOr(v types.String, env string) string {
-	if !v.IsNull() {
-		return v.ValueString()
-	}
-	return os.Getenv(env)
-}
-
-// origin names where a value came from, for error messages.
-func origin(v types.String, env string, fallback ...string) string {
-	switch {
-	case !v.IsNull():
-		return "the provider configuration"
-	case os.Getenv(env) != "":
-		return env
-	case len(fallback) > 0:
-		return fallback[0]
-	}
-	return "the default"
+	p.configured.Store(&providerData{client: client, region: region, requestTimeout: s.requestTimeout, maxRetries: s.maxRetries})
+	resp.DataSourceData = &p.configured
 }
 
 func (p *CVMProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewInstancesStatusDataSource}
+	return append([]func() datasource.DataSource{NewInstancesStatusDataSource}, p.opts.dataSources...)
 }
 
 func (p *CVMProvider) Resources(context.Context) []func() resource.Resource { return nil }
 
-// endpointValidator refuses endpoints the client would refuse, at validate time.
-type endpointValidator struct{}
-
-func (endpointValidator) Description(context.Context) string {
-	return "must be an https URL, or an http URL to a loopback address"
-}
-
-func (v endpointValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (endpointValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := cvm.ParseEndpoint(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Endpoint", err.Error())
-	}
+// diagAdder is what reports an error at an attribute: diag.Diagnostics, or a
+// test's recorder.
+type diagAdder interface {
+	AddAttributeError(path.Path, string, string)
 }

@@ -6,153 +6,109 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
-// Acceptance tests run against a local emulator that each test starts and
-// seeds itself. Setting CVM_ACC_INSTANCE_IDS (a comma-separated list of
-// instance IDs that exist) together with Tencent Cloud credentials in the
-// usual environment variables runs them against the real service instead;
-// tests that need seeded states then skip.
-const envRealInstanceIDs = "CVM_ACC_INSTANCE_IDS"
+const readOne = `
+data "cvm_instances_status" "test" {
+  instance_ids = ["ins-aaaaaaaa"]
+}`
 
-const (
-	accSecretID  = "AKIDacceptance000000000000000000001"
-	accSecretKey = "acceptance-secret-key"
-)
-
-// requiredProviders names the provider by its registry address, as every
-// user configuration (and every example) does.
-const requiredProviders = `terraform {
-  required_providers {
-    cvm = {
-      source = "cvmkit/cvm"
-    }
-  }
-}
-`
-
-func TestMain(m *testing.M) {
-	// The harness serves the in-process provider under
-	// <host>/<namespace>/cvm; make that the provider's real address.
-	if os.Getenv("TF_ACC_PROVIDER_NAMESPACE") == "" {
-		if err := os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "cvmkit"); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-	}
-	// Some machines point TF_CLI_CONFIG_FILE at a file that does not exist.
-	// Terraform only warns, but OpenTofu's warning confuses the harness's
-	// version check: point it at an empty file instead.
-	if f := os.Getenv("TF_CLI_CONFIG_FILE"); f != "" {
-		if _, err := os.Stat(f); err != nil {
-			dir, err := os.MkdirTemp("", "cvm-acc-cli")
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(1)
-			}
-			empty := filepath.Join(dir, "empty.tfrc")
-			if err := os.WriteFile(empty, nil, 0o600); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(1)
-			}
-			if err := os.Setenv("TF_CLI_CONFIG_FILE", empty); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(1)
-			}
-			code := m.Run()
-			_ = os.RemoveAll(dir)
-			os.Exit(code)
-		}
-	}
-	os.Exit(m.Run())
+var foundOne = []statecheck.StateCheck{
+	statecheck.ExpectKnownValue(ds, tfjsonpath.New("states"), knownvalue.MapExact(map[string]knownvalue.Check{
+		"ins-aaaaaaaa": knownvalue.StringExact("RUNNING"),
+	})),
 }
 
-func realCloud() bool { return os.Getenv(envRealInstanceIDs) != "" }
-
-// accTarget is where one acceptance test sends its requests.
-type accTarget struct {
-	emu      *emulator.Server // nil against the real cloud
-	provider string           // the provider block
-	ids      []string         // instance IDs known to exist there
-}
-
-// newAccTarget starts an emulator seeded with instances (in ap-guangzhou
-// unless regions say otherwise), or describes the real cloud.
-func newAccTarget(t *testing.T, regions map[string][]emulator.Instance) accTarget {
+// testConfig runs one step that must succeed and find ins-aaaaaaaa.
+func testConfig(t *testing.T, config string, opts ...Option) {
 	t.Helper()
-	if realCloud() {
-		var ids []string
-		for _, id := range strings.Split(os.Getenv(envRealInstanceIDs), ",") {
-			if id = strings.TrimSpace(id); id != "" {
-				ids = append(ids, id)
-			}
-		}
-		return accTarget{provider: requiredProviders + `provider "cvm" {}`, ids: ids}
-	}
-	s, err := emulator.Start(emulator.Config{
-		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
-		Regions:     regions,
-		Seed:        1,
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t, opts...),
+		Steps:                    []resource.TestStep{{Config: withRequiredProviders(config), ConfigStateChecks: foundOne}},
 	})
-	if err != nil {
-		t.Fatalf("starting the emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	var ids []string
-	for _, in := range regions[DefaultRegion] {
-		ids = append(ids, in.InstanceId)
-	}
-	return accTarget{
-		emu: s,
-		provider: requiredProviders + fmt.Sprintf(`provider "cvm" {
+}
+
+func TestAccProvider_credentialsFromEnvironment(t *testing.T) {
+	needsEmulator(t)
+	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	testConfig(t, `provider "cvm" {}`+readOne, testEnv(t, map[string]string{
+		EnvSecretID: accSecretID, EnvSecretKey: accSecretKey, EnvEndpoint: target.emu.URL(),
+	}))
+}
+
+func TestAccProvider_explicitBeatsEnvironment(t *testing.T) {
+	needsEmulator(t)
+	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	testConfig(t, target.provider+readOne, testEnv(t, map[string]string{
+		EnvSecretID: "AKIDfromtheenvironment", EnvSecretKey: "wrong-key-from-the-environment",
+	}))
+}
+
+func TestAccProvider_credentialsAndRegionFromProfile(t *testing.T) {
+	needsEmulator(t)
+	target := newAccTarget(t, map[string][]emulator.Instance{"ap-shanghai": {inst("ins-aaaaaaaa", "RUNNING")}})
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "ops.credential"), fmt.Sprintf(`{"secretId": %q, "secretKey": %q}`, accSecretID, accSecretKey))
+	writeFile(t, filepath.Join(dir, "ops.configure"), `{"_sys_param": {"region": "ap-shanghai"}}`)
+	testConfig(t, fmt.Sprintf(`provider "cvm" {
+  endpoint = %q
+}`, target.emu.URL())+readOne, testEnv(t, map[string]string{EnvProfile: "ops", EnvSharedCredentials: dir}))
+}
+
+func TestAccProvider_camRole(t *testing.T) {
+	needsEmulator(t)
+	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	testConfig(t, fmt.Sprintf(`provider "cvm" {
+  endpoint      = %q
+  cam_role_name = "emulator-cvm-role"
+}`, target.emu.URL())+readOne, WithMetadataURL(target.emu.URL()))
+}
+
+func TestAccProvider_assumeRole(t *testing.T) {
+	needsEmulator(t)
+	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	testConfig(t, fmt.Sprintf(`provider "cvm" {
   endpoint   = %q
-  region     = %q
   secret_id  = %q
   secret_key = %q
-}
-`, s.URL(), DefaultRegion, accSecretID, accSecretKey),
-		ids: ids,
+  assume_role {
+    role_arn         = "qcs::cam::uin/100000000001:roleName/reader"
+    session_duration = 3600
+  }
+}`, target.emu.URL(), accSecretID, accSecretKey)+readOne, WithSTSEndpoint(target.emu.URL()))
+	if got := target.emu.Stats().ByAction["AssumeRole"]; got == 0 {
+		t.Fatal("the read did not go through STS AssumeRole")
 	}
 }
 
-// needsEmulator skips a test that depends on seeded states or injected
-// faults when the suite runs against the real cloud.
-func needsEmulator(t *testing.T) {
+func TestAccProvider_assumeRoleFromEnvironment(t *testing.T) {
+	needsEmulator(t)
+	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	testConfig(t, target.provider+readOne, WithSTSEndpoint(target.emu.URL()), testEnv(t, map[string]string{
+		EnvAssumeRoleARN: "qcs::cam::uin/100000000001:roleName/reader", EnvAssumeRoleSession: "ci-session",
+	}))
+	if got := target.emu.Stats().ByAction["AssumeRole"]; got == 0 {
+		t.Fatal("TENCENTCLOUD_ASSUME_ROLE_ARN did not make the provider assume the role")
+	}
+}
+
+func withRequiredProviders(config string) string {
+	if strings.Contains(config, "required_providers") {
+		return config
+	}
+	return requiredProviders + config
+}
+
+func writeFile(t *testing.T, path, content string) {
 	t.Helper()
-	if realCloud() {
-		t.Skip("needs instances in known states or injected faults, which only the local emulator provides; skipped against the real cloud")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
 	}
-}
-
-// factories serves the provider in-process, with short retry and poll
-// delays so that retried faults and waits do not slow the suite down.
-func factories(opts ...Option) map[string]func() (tfprotov6.ProviderServer, error) {
-	fast := WithClientConfig(func(c *cvm.Config) {
-		if realCloud() {
-			return
-		}
-		c.RetryBaseDelay = time.Millisecond
-		c.RetryMaxDelay = 20 * time.Millisecond
-		c.PollInterval = 100 * time.Millisecond
-		c.MaxPoll = 300 * time.Millisecond
-		c.RateLimit = 200
-	})
-	return map[string]func() (tfprotov6.ProviderServer, error){
-		"cvm": NewServer("test", append([]Option{fast}, opts...)...),
-	}
-}
-
-// hclList renders ids as an HCL list of strings.
-func hclList(ids []string) string {
-	quoted := make([]string, len(ids))
-	for i, id := range ids {
-		quoted[i] = fmt.Sprintf("%q", id)
-	}
-	return "[" + strings.Join(quoted, ", ") + "]"
 }

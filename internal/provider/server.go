@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -15,51 +16,76 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-// instancesStatusTypeName is the data source's type name in the protocol.
-const instancesStatusTypeName = "cvm_instances_status"
+// encodedReader is a data source that can return its state already encoded
+// as msgpack. The protocol server sends those bytes for it instead of asking
+// the framework to read it: after Read the framework deep-copies the state,
+// walks every nested object for semantic equality and compares the two
+// copies, which for a region of 100,000 instances costs more CPU and memory
+// than the read itself (BENCHMARKS.md, "Where the time goes"). A data source
+// opts in by implementing it; any other is read by the framework. Its state
+// must be the one its Read gives: a test holds the two equal.
+type encodedReader interface {
+	datasource.DataSource
+	// ReadEncoded reads with data, the provider's configured client (nil
+	// before Configure), what config asks for.
+	ReadEncoded(ctx context.Context, data *providerData, config tfsdk.Config) ([]byte, diag.Diagnostics)
+}
+
+// encodedRead is an encodedReader with the schema its configuration is
+// decoded with.
+type encodedRead struct {
+	reader    encodedReader
+	schema    schema.Schema
+	stateType tftypes.Type
+}
 
 // NewServer returns a constructor of the provider's protocol 6 server, for
 // tf6server.Serve and for terraform-plugin-testing's ProtoV6ProviderFactories.
 //
-// Every call but one goes to the plugin framework's server. ReadDataSource of
-// cvm_instances_status is served here, from the same readInstancesStatus the
-// framework's Read calls: after Read the framework deep-copies the state,
-// walks every nested object for semantic equality and compares the two
-// copies, which for a region of 100,000 instances costs more CPU and memory
-// than the read itself (BENCHMARKS.md, "Where the time goes"). The state
-// returned is the same value, encoded the same way. Validation, schemas and
-// Configure stay with the framework.
+// It is the plugin framework's server, except that ReadDataSource of each
+// data source that implements encodedReader is answered here from
+// ReadEncoded, with the configured client taken from the provider as the
+// data source's own Read takes it. Validation, schemas and Configure stay
+// with the framework.
 func NewServer(version string, opts ...Option) func() (tfprotov6.ProviderServer, error) {
 	return func() (tfprotov6.ProviderServer, error) {
+		ctx := context.Background()
 		p := newProvider(version, opts...)
 		fw, err := providerserver.NewProtocol6WithError(p)()
 		if err != nil {
 			return nil, err
 		}
-		var resp datasource.SchemaResponse
-		NewInstancesStatusDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &resp)
-		if resp.Diagnostics.HasError() {
-			return nil, fmt.Errorf("the %s schema: %v", instancesStatusTypeName, resp.Diagnostics)
+		var meta provider.MetadataResponse
+		p.Metadata(ctx, provider.MetadataRequest{}, &meta)
+		reads := map[string]encodedRead{}
+		for _, newDataSource := range p.DataSources(ctx) {
+			r, ok := newDataSource().(encodedReader)
+			if !ok {
+				continue
+			}
+			var name datasource.MetadataResponse
+			r.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: meta.TypeName}, &name)
+			var sch datasource.SchemaResponse
+			r.Schema(ctx, datasource.SchemaRequest{}, &sch)
+			if sch.Diagnostics.HasError() {
+				return nil, fmt.Errorf("the %s schema: %v", name.TypeName, sch.Diagnostics)
+			}
+			reads[name.TypeName] = encodedRead{reader: r, schema: sch.Schema, stateType: sch.Schema.Type().TerraformType(ctx)}
 		}
-		return &server{
-			ProviderServer: fw,
-			provider:       p,
-			schema:         resp.Schema,
-			stateType:      resp.Schema.Type().TerraformType(context.Background()),
-		}, nil
+		return &server{ProviderServer: fw, provider: p, reads: reads}, nil
 	}
 }
 
 type server struct {
 	tfprotov6.ProviderServer // the framework's
 
-	provider  *CVMProvider
-	schema    schema.Schema
-	stateType tftypes.Type
+	provider *CVMProvider
+	reads    map[string]encodedRead // by data source type name
 }
 
 func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	if req.TypeName != instancesStatusTypeName {
+	r, ok := s.reads[req.TypeName]
+	if !ok {
 		return s.ProviderServer.ReadDataSource(ctx, req)
 	}
 	ctx = tflog.SetField(ctx, "tf_data_source_type", req.TypeName)
@@ -72,7 +98,7 @@ func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSour
 		}}
 		return resp, nil
 	}
-	config, err := req.Config.Unmarshal(s.stateType)
+	config, err := req.Config.Unmarshal(r.stateType)
 	if err != nil {
 		resp.Diagnostics = []*tfprotov6.Diagnostic{{
 			Severity: tfprotov6.DiagnosticSeverityError,
@@ -82,7 +108,7 @@ func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSour
 		return resp, nil //nolint:nilerr // reported to the user as a diagnostic, not as an RPC failure
 	}
 
-	state, diags := readInstancesStatus(ctx, s.provider.configured.Load(), tfsdk.Config{Raw: config, Schema: s.schema})
+	state, diags := r.reader.ReadEncoded(ctx, s.provider.configured.Load(), tfsdk.Config{Raw: config, Schema: r.schema})
 	if !diags.HasError() {
 		resp.State = &tfprotov6.DynamicValue{MsgPack: state}
 	}

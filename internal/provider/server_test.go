@@ -1,11 +1,19 @@
 package provider
 
 import (
+	"context"
 	"regexp"
+	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
@@ -16,7 +24,7 @@ import (
 // state and the same diagnostics, attribute paths included, as the plugin
 // framework's server does with the data source's Read.
 func TestServerReadsAsTheFrameworkDoes(t *testing.T) {
-	isolateEnv(t)
+	t.Parallel()
 	e := emutest.Start(t, emulator.Config{
 		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
 		Regions: map[string][]emulator.Instance{
@@ -26,6 +34,7 @@ func TestServerReadsAsTheFrameworkDoes(t *testing.T) {
 	}, emutest.Options{})
 	good := map[string]any{"endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
 	wrongKey := map[string]any{"endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": "not-the-key"}
+	notAPI := map[string]any{"endpoint": e.URL + "/v3/", "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
 
 	cases := map[string]struct {
 		provider, data map[string]any
@@ -36,15 +45,20 @@ func TestServerReadsAsTheFrameworkDoes(t *testing.T) {
 		"empty list":               {good, map[string]any{"instance_ids": []string{}}, ""},
 		"region override":          {good, map[string]any{"region": "ap-shanghai"}, ""},
 		"timeouts and waiting":     {good, map[string]any{"instance_ids": []string{"ins-r8hr2upy"}, "wait_for_states": []string{"RUNNING"}, "timeouts": map[string]any{"read": "1m"}}, ""},
+		"waiting, steady":          {good, map[string]any{"instance_ids": []string{"ins-r8hr2upy"}, "wait_for_states": []string{"RUNNING", "STOPPED"}, "wait_stable_for": "0s"}, ""},
 		"cannot reach the state":   {good, map[string]any{"instance_ids": []string{"ins-0000abcd"}, "wait_for_states": []string{"RUNNING"}}, "read"},
 		"authentication failure":   {wrongKey, map[string]any{}, "read"},
+		"wrong region":             {good, map[string]any{"region": "xx-nowhere"}, "read"},
+		"endpoint not the API":     {notAPI, map[string]any{"instance_ids": []string{"ins-r8hr2upy"}}, "read"},
+		"duplicates warn at read":  {good, map[string]any{"instance_ids": []string{"ins-r8hr2upy", "ins-r8hr2upy"}}, ""},
 	}
 	// RequestIds differ between two reads; everything else must not.
 	requestID := regexp.MustCompile(`RequestId: [0-9a-f-]+`)
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			framework := runProtocolOn(t, providerserver.NewProtocol6WithError(newProvider("test")), tc.provider, tc.data)
-			ours := runProtocolOn(t, NewServer("test"), tc.provider, tc.data)
+			t.Parallel()
+			framework := runProtocolOn(t, providerserver.NewProtocol6WithError(newProvider("test", testEnv(t, nil))), tc.provider, tc.data)
+			ours := runProtocolOn(t, NewServer("test", testEnv(t, nil)), tc.provider, tc.data)
 			if framework.stage != tc.wantStage || ours.stage != tc.wantStage {
 				t.Fatalf("stopped at %q (framework) and %q (ours), want %q:%s%s", framework.stage, ours.stage, tc.wantStage, framework, ours)
 			}
@@ -53,6 +67,9 @@ func TestServerReadsAsTheFrameworkDoes(t *testing.T) {
 			}
 			if tc.wantStage == "" && ours.state.IsNull() {
 				t.Errorf("no state")
+			}
+			if strings.HasPrefix(name, "duplicates") && len(ours.diags) != 1 {
+				t.Errorf("want the duplicate warning:%s", ours)
 			}
 			if len(ours.diags) != len(framework.diags) {
 				t.Fatalf("diagnostics differ:\nframework%s\nours%s", framework, ours)
@@ -69,9 +86,80 @@ func TestServerReadsAsTheFrameworkDoes(t *testing.T) {
 	}
 }
 
-// Other data sources, were there any, and every other call go to the
-// framework: an unknown type name gets the framework's own answer.
+// Reads are routed by a table of the data sources that opt in with
+// ReadEncoded: any other is read by the framework, and an unknown type name
+// gets the framework's own answer.
+func TestServerRoutesByWhatADataSourceImplements(t *testing.T) {
+	t.Parallel()
+	var framework, encoded atomic.Int64
+	srv, err := NewServer("test", testEnv(t, nil), withDataSources(
+		func() datasource.DataSource { return &plainDataSource{name: "_plain", reads: &framework} },
+		func() datasource.DataSource {
+			return &encodingDataSource{plainDataSource{name: "_encoded", reads: &framework}, &encoded}
+		},
+	))()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := func() *tfprotov6.DynamicValue {
+		dv, err := tfprotov6.NewDynamicValue(plainType, tftypes.NewValue(plainType, map[string]tftypes.Value{"n": tftypes.NewValue(tftypes.String, "x")}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &dv
+	}
+	for _, typeName := range []string{"cvm_plain", "cvm_encoded"} {
+		resp, err := srv.ReadDataSource(t.Context(), &tfprotov6.ReadDataSourceRequest{TypeName: typeName, Config: cfg()})
+		if err != nil || len(resp.Diagnostics) != 0 {
+			t.Fatalf("%s: %v %+v", typeName, err, resp.Diagnostics)
+		}
+	}
+	if framework.Load() != 1 || encoded.Load() != 1 {
+		t.Fatalf("%d framework reads and %d encoded; want the plain data source read by the framework and the other by ReadEncoded", framework.Load(), encoded.Load())
+	}
+}
+
+var plainType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{"n": tftypes.String}}
+
+// plainDataSource is a data source that does not opt in.
+type plainDataSource struct {
+	name  string
+	reads *atomic.Int64
+}
+
+func (d *plainDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + d.name
+}
+
+func (d *plainDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = dsschema.Schema{Attributes: map[string]dsschema.Attribute{"n": dsschema.StringAttribute{Optional: true}}}
+}
+
+func (d *plainDataSource) Read(_ context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	d.reads.Add(1)
+	resp.State.Raw = req.Config.Raw
+}
+
+// encodingDataSource opts in.
+type encodingDataSource struct {
+	plainDataSource
+	encoded *atomic.Int64
+}
+
+func (d *encodingDataSource) ReadEncoded(_ context.Context, _ *providerData, config tfsdk.Config) ([]byte, diag.Diagnostics) {
+	d.encoded.Add(1)
+	dv, err := tfprotov6.NewDynamicValue(plainType, config.Raw)
+	var diags diag.Diagnostics
+	if err != nil {
+		diags.AddError("encoding", err.Error())
+	}
+	return dv.MsgPack, diags
+}
+
+// Every other call goes to the framework: an unknown type name gets the
+// framework's own answer.
 func TestServerPassesOtherTypesToTheFramework(t *testing.T) {
+	t.Parallel()
 	srv, err := NewServer("test")()
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -347,4 +348,32 @@ func quoteAll(list []string) []string {
 		out[i] = strconv.Quote(s)
 	}
 	return out
+}
+
+// endpointValidator refuses, at validate time, endpoints the client would
+// refuse.
+type endpointValidator struct{}
+
+func (endpointValidator) Description(context.Context) string {
+	return "must be an https URL, or an http URL to a loopback address"
+}
+
+func (v endpointValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (endpointValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := cvm.ParseEndpoint(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Endpoint", endpointProblem(err))
+	}
+}
+
+// endpointProblem is the client's reason for refusing an endpoint, with
+// what to do instead where it is not plain.
+func endpointProblem(err error) string {
+	if errors.Is(err, cvm.ErrEndpointUserinfo) {
+		return err.Error() + ": put keys in secret_id/secret_key or their environment variables."
+	}
+	return err.Error()
 }

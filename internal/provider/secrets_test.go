@@ -137,10 +137,12 @@ const (
 // token), revoked in the middle of a read: no log line, plan or state
 // holds a key, a token, a temporary secret, a signature or an
 // Authorization header. (The built binary under terraform, with its plan
-// and state files, is internal/e2e's TestSecretsStayOutOfLogsPlansAndState.)
+// and state files, is internal/e2e's TestAccSecretsStayOutOfLogsPlansAndState.)
+//
+// It cannot run in parallel: terraform-plugin-testing reads TF_LOG and
+// TF_ACC_LOG_PATH from the process environment.
 func TestAccSecretsWithAssumedRole(t *testing.T) {
 	needsEmulator(t)
-	isolateEnv(t)
 	var found secrets
 	found.add("the secret key", secretsBaseKey)
 	found.add("the security token", secretsBaseToken)
@@ -163,10 +165,7 @@ func TestAccSecretsWithAssumedRole(t *testing.T) {
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_LOG_PROVIDER", "TRACE")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
-	t.Setenv(EnvSecretID, secretsBaseID)
-	t.Setenv(EnvSecretKey, secretsBaseKey)
-	t.Setenv(EnvSecurityToken, secretsBaseToken)
-	t.Setenv(EnvEndpoint, e.URL)
+	env := testEnv(t, map[string]string{EnvSecretID: secretsBaseID, EnvSecretKey: secretsBaseKey, EnvSecurityToken: secretsBaseToken, EnvEndpoint: e.URL})
 
 	var mu sync.Mutex
 	var kept []string
@@ -191,7 +190,7 @@ data "cvm_instances_status" "one" {
 		}
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(WithSTSEndpoint(e.URL)),
+		ProtoV6ProviderFactories: factories(t, WithSTSEndpoint(e.URL), env),
 		Steps:                    []resource.TestStep{step(), step()},
 	})
 
@@ -217,7 +216,7 @@ data "cvm_instances_status" "one" {
 // Diagnostics of failed reads carry the service's codes and RequestIds but
 // no credential, whichever credential signed the request.
 func TestDiagnosticsCarryNoSecrets(t *testing.T) {
-	isolateEnv(t)
+	t.Parallel()
 	var found secrets
 	found.add("the secret key", secretsBaseKey)
 	found.add("the security token", secretsBaseToken)
@@ -272,6 +271,7 @@ func TestDiagnosticsCarryNoSecrets(t *testing.T) {
 // The provider's secrets are Sensitive, so that Terraform redacts them in
 // plans and output; the data source has none.
 func TestSecretAttributesAreSensitive(t *testing.T) {
+	t.Parallel()
 	var resp provider.SchemaResponse
 	New("test")().Schema(t.Context(), provider.SchemaRequest{}, &resp)
 	for name, a := range resp.Schema.Attributes {

@@ -1,0 +1,146 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+)
+
+// The state of cvm_instances_status, two ways from one result: setResult
+// fills the model for the framework's Read, encodeState writes the msgpack
+// Terraform receives from ReadEncoded. TestServerReadsAsTheFrameworkDoes and
+// TestEncodeStateMatchesTheLibrary hold them equal.
+
+// instanceModel is one element of instances.
+type instanceModel struct {
+	InstanceID types.String `tfsdk:"instance_id"`
+	State      types.String `tfsdk:"state"`
+}
+
+var instanceType = types.ObjectType{AttrTypes: map[string]attr.Type{"instance_id": types.StringType, "state": types.StringType}}
+
+// setResult fills the computed attributes of m from out.
+func (m *instancesStatusModel) setResult(ctx context.Context, out readResult) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.ID = types.StringValue(out.id)
+	m.Region = types.StringValue(out.region)
+	instances := make([]instanceModel, len(out.res.Instances))
+	states := make(map[string]string, len(out.res.Instances))
+	for i, s := range out.res.Instances {
+		instances[i] = instanceModel{InstanceID: types.StringValue(s.InstanceID), State: types.StringValue(s.State)}
+		states[s.InstanceID] = s.State
+	}
+	var d diag.Diagnostics
+	m.Instances, d = types.ListValueFrom(ctx, instanceType, instances)
+	diags.Append(d...)
+	m.States, d = types.MapValueFrom(ctx, types.StringType, states)
+	diags.Append(d...)
+	m.StateCounts, d = types.MapValueFrom(ctx, types.Int64Type, stateCounts(out.res.Instances))
+	diags.Append(d...)
+	m.MissingInstanceIDs, d = types.ListValueFrom(ctx, types.StringType, append([]string{}, out.res.Missing...))
+	diags.Append(d...)
+	return diags
+}
+
+// encodeState returns the state in the msgpack form Terraform exchanges: the
+// configuration as given, and the computed attributes written straight from
+// out. Building them as tftypes values first costs, for a region of 100,000
+// instances, a tree of 300,000 values and an attribute path per element,
+// most of the provider's memory (BENCHMARKS.md). Attribute names come from
+// stateType, so the encoding cannot drift from the schema.
+func encodeState(stateType tftypes.Object, config tftypes.Value, out readResult) ([]byte, error) {
+	var configured map[string]tftypes.Value
+	if err := config.As(&configured); err != nil {
+		return nil, err
+	}
+	names := slices.Sorted(maps.Keys(stateType.AttributeTypes)) // as Terraform's own encoder orders them
+	instances := out.res.Instances
+
+	// About 60 bytes an instance: its ID and state in the list (with the
+	// attribute names) and in the map.
+	buf := bytes.NewBuffer(make([]byte, 0, 512+64*len(instances)))
+	enc := stickyEncoder{enc: msgpack.NewEncoder(buf)}
+	enc.do(enc.enc.EncodeMapLen(len(names)))
+	for _, name := range names {
+		enc.str(name)
+		switch name {
+		case "id":
+			enc.str(out.id)
+		case "region":
+			enc.str(out.region)
+		case "instances":
+			enc.do(enc.enc.EncodeArrayLen(len(instances)))
+			for _, s := range instances {
+				enc.do(enc.enc.EncodeMapLen(2))
+				enc.str("instance_id")
+				enc.str(s.InstanceID)
+				enc.str("state")
+				enc.str(s.State)
+			}
+		case "states":
+			enc.do(enc.enc.EncodeMapLen(len(instances)))
+			for _, s := range instances {
+				enc.str(s.InstanceID)
+				enc.str(s.State)
+			}
+		case "state_counts":
+			counts := stateCounts(instances)
+			enc.do(enc.enc.EncodeMapLen(len(counts)))
+			for _, state := range slices.Sorted(maps.Keys(counts)) {
+				enc.str(state)
+				enc.do(enc.enc.EncodeInt(counts[state]))
+			}
+		case "missing_instance_ids":
+			enc.do(enc.enc.EncodeArrayLen(len(out.res.Missing)))
+			for _, id := range out.res.Missing {
+				enc.str(id)
+			}
+		default:
+			v, ok := configured[name]
+			if !ok {
+				return nil, fmt.Errorf("the configuration has no attribute %q", name)
+			}
+			dv, err := tfprotov6.NewDynamicValue(stateType.AttributeTypes[name], v)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			_, err = buf.Write(dv.MsgPack)
+			enc.do(err)
+		}
+	}
+	return buf.Bytes(), enc.err
+}
+
+// stickyEncoder keeps the first error of a run of writes, which into a
+// bytes.Buffer never fail.
+type stickyEncoder struct {
+	enc *msgpack.Encoder
+	err error
+}
+
+func (e *stickyEncoder) do(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
+func (e *stickyEncoder) str(s string) { e.do(e.enc.EncodeString(s)) }
+
+func stateCounts(instances []cvm.InstanceStatus) map[string]int64 {
+	counts := map[string]int64{}
+	for _, s := range instances {
+		counts[s.State]++
+	}
+	return counts
+}
