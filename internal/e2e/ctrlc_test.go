@@ -40,7 +40,7 @@ const e2eProviders = `terraform {
 // Ctrl-C during `terraform plan` on a large, slow listing: terraform exits
 // promptly, the provider stops sending requests within a second, and no
 // provider process is left behind.
-func TestCtrlCStopsThePlan(t *testing.T) {
+func TestAccCtrlCStopsThePlan(t *testing.T) {
 	needTerraform(t)
 	cases := []struct {
 		name  string

@@ -54,7 +54,7 @@ func tfFaultRows() []tfFaultRow {
 var errorSummaries = regexp.MustCompile(`Error: (Cannot Read Instance States|Instance List Kept Changing|Cannot Obtain Credentials)`)
 var errorCode = regexp.MustCompile(`Code: (\S+)`)
 
-func TestFaultSuiteTerraform(t *testing.T) {
+func TestAccFaultSuiteTerraform(t *testing.T) {
 	needTerraform(t)
 	plans := 2
 	if fullRun() {

@@ -33,7 +33,7 @@ func mustSucceed(t *testing.T, r result, what string) {
 // A read deferred to apply (its IDs come from a resource) fills region, and
 // a resource that uses region applies: region is computed as well as
 // optional, so its planned unknown may become the provider's region.
-func TestDeferredReadFillsRegion(t *testing.T) {
+func TestAccDeferredReadFillsRegion(t *testing.T) {
 	t.Parallel()
 	e := startE2E(t, emulator.Instance{InstanceId: "ins-web00001", InstanceState: "RUNNING"})
 	w := newWorkspace(t, e2eProviders+`
@@ -66,7 +66,7 @@ output "region" {
 // `terraform destroy` refreshes data sources: a wait on instances that are
 // terminating fails fast and says how to destroy without the read, and
 // -refresh=false destroys without a request.
-func TestDestroyWithAWaitOnTerminatingInstances(t *testing.T) {
+func TestAccDestroyWithAWaitOnTerminatingInstances(t *testing.T) {
 	t.Parallel()
 	e := startE2E(t, emulator.Instance{InstanceId: "ins-web00001", InstanceState: "RUNNING"})
 	w := newWorkspace(t, e2eProviders+`
@@ -104,7 +104,7 @@ resource "terraform_data" "release" {
 // Ctrl-C while a plan waits for instance states says the read was
 // cancelled, whether the signal lands between polls or during a request,
 // never that it timed out.
-func TestCtrlCDuringAWaitSaysCancelled(t *testing.T) {
+func TestAccCtrlCDuringAWaitSaysCancelled(t *testing.T) {
 	t.Parallel()
 	for _, during := range []string{"between polls", "during a request"} {
 		t.Run(during, func(t *testing.T) {
@@ -152,7 +152,7 @@ data "cvm_instances_status" "web" {
 
 // Terraform validates a configuration twice per plan; the duplicate-ID
 // warning is given once.
-func TestDuplicateIDWarningOncePerPlan(t *testing.T) {
+func TestAccDuplicateIDWarningOncePerPlan(t *testing.T) {
 	t.Parallel()
 	e := startE2E(t, emulator.Instance{InstanceId: "ins-web00001", InstanceState: "RUNNING"})
 	w := newWorkspace(t, e2eProviders+`
@@ -172,10 +172,11 @@ data "cvm_instances_status" "web" {
 // TF_LOG_PROVIDER=DEBUG shows each request and each poll of a wait on one
 // line whose fields are always in the same order, and the poll names the
 // instances it waits for.
-func TestDebugLogLinesReadInOrder(t *testing.T) {
+func TestAccDebugLogLinesReadInOrder(t *testing.T) {
 	t.Parallel()
-	e := startE2E(t,
-		emulator.Instance{InstanceId: "ins-web00001", InstanceState: "STOPPED", Transitions: []emulator.Transition{{After: emulator.Duration(time.Second), InstanceState: "RUNNING"}}})
+	// The instance stays STOPPED: the plan polls until timeouts.read ends it,
+	// whatever the machine's load.
+	e := startE2E(t, emulator.Instance{InstanceId: "ins-web00001", InstanceState: "STOPPED"})
 	env := e2eEnv(e)
 	env["TF_LOG_PROVIDER"] = "DEBUG"
 	w := newWorkspace(t, e2eProviders+`
@@ -184,10 +185,15 @@ provider "cvm" {}
 data "cvm_instances_status" "web" {
   instance_ids    = ["ins-web00001"]
   wait_for_states = ["RUNNING"]
+  timeouts {
+    read = "3s"
+  }
 }
 `, env)
 	plan := w.terraform("plan", "-no-color", "-lock=false")
-	mustSucceed(t, plan, "terraform plan")
+	if !strings.Contains(plan.output(), "Timed Out Waiting For Instance States") {
+		t.Fatalf("the plan did not wait until timeouts.read:\n%s", plan.output())
+	}
 	for _, re := range []string{
 		`CVM API request: action=DescribeInstancesStatus region=ap-guangzhou offset=0 limit=1 instance_id_count=1 attempt=1 latency_ms=\d+ code=Success request_id=[0-9a-f-]{36}`,
 		`waiting for instance states: region=ap-guangzhou wanted=\[RUNNING\] not_ready=1 instances=ins-web00001 \(STOPPED\) next_poll_ms=\d+`,

@@ -75,7 +75,7 @@ func (s *secretSet) find(t *testing.T, name string, artifact []byte) {
 // (Assumed-role credentials cannot be pointed at a local STS from the built
 // binary; internal/provider's TestAccSecretsWithAssumedRole covers them in
 // process.)
-func TestSecretsStayOutOfLogsPlansAndState(t *testing.T) {
+func TestAccSecretsStayOutOfLogsPlansAndState(t *testing.T) {
 	needTerraform(t)
 	const (
 		secretID  = "AKIDsecretsend2end00000000000000001"

@@ -12,7 +12,7 @@ import (
 
 // Ten thousand valid IDs in one data source: one `terraform plan` reads
 // them all with exactly 100 requests, within the service's 40 per second.
-func TestTenThousandIDsThroughTerraform(t *testing.T) {
+func TestAccTenThousandIDsThroughTerraform(t *testing.T) {
 	needTerraform(t)
 	instances := emulator.GenerateInstances(10000, 77)
 	e := emutest.Start(t, emulator.Config{
