@@ -67,9 +67,14 @@ func encodeState(stateType tftypes.Object, config tftypes.Value, out readResult)
 	names := slices.Sorted(maps.Keys(stateType.AttributeTypes)) // as Terraform's own encoder orders them
 	instances := out.res.Instances
 
-	// About 60 bytes an instance: its ID and state in the list (with the
-	// attribute names) and in the map.
-	buf := bytes.NewBuffer(make([]byte, 0, 512+64*len(instances)))
+	// Each instance's ID and state are written twice, in the list (with the
+	// attribute names, 18 bytes) and in the map, each string with a header
+	// of at most 5 bytes: allocate that once rather than grow by doubling.
+	size := 1024
+	for _, s := range instances {
+		size += 2*(len(s.InstanceID)+len(s.State)) + 1 + 18 + 4*5
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
 	enc := stickyEncoder{enc: msgpack.NewEncoder(buf)}
 	enc.do(enc.enc.EncodeMapLen(len(names)))
 	for _, name := range names {

@@ -158,3 +158,25 @@ func FuzzEncodeState(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkEncodeState encodes the state of a 100,000-instance listing.
+func BenchmarkEncodeState(b *testing.B) {
+	var schemaResp datasource.SchemaResponse
+	NewInstancesStatusDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &schemaResp)
+	stateType, _ := schemaResp.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
+	res := &cvm.Result{Instances: make([]cvm.InstanceStatus, 100_000)}
+	for i := range res.Instances {
+		res.Instances[i] = cvm.InstanceStatus{InstanceID: fmt.Sprintf("ins-%08x", i), State: cvm.States[i%len(cvm.States)]}
+	}
+	attrs := map[string]tftypes.Value{}
+	for name, typ := range stateType.AttributeTypes {
+		attrs[name] = tftypes.NewValue(typ, nil)
+	}
+	cfg := tftypes.NewValue(stateType, attrs)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := encodeState(stateType, cfg, readResult{region: "ap-guangzhou", id: "ap-guangzhou/all", res: res}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
