@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -36,11 +37,20 @@ func LoadDataFile(path string) (Config, error) {
 	if err := decodeDocument(data, &doc); err != nil {
 		return Config{}, fileError(path, err)
 	}
-	cfg := Config{Credentials: doc.Credentials}
-	if err := checkFileCredentials(doc.Credentials); err != nil {
-		return Config{}, fileError(path, placeError(data, &doc, err))
+	for i, p := range doc.Identity.OIDCProviders {
+		if p.PublicKeyFile != "" && !filepath.IsAbs(p.PublicKeyFile) {
+			doc.Identity.OIDCProviders[i].PublicKeyFile = filepath.Join(filepath.Dir(path), p.PublicKeyFile)
+		}
 	}
-	if cfg.Regions, err = doc.Regions.instances("regions"); err == nil {
+	cfg := Config{Credentials: doc.Credentials, Identity: doc.Identity}
+	err = checkFileCredentials(doc.Credentials)
+	if err == nil {
+		_, err = newAuthState(doc.Credentials, doc.Identity, "credentials", "identity")
+	}
+	if err == nil {
+		cfg.Regions, err = doc.Regions.instances("regions")
+	}
+	if err == nil {
 		err = validateRegions("regions", cfg.Regions, nil)
 	}
 	if err != nil {
@@ -53,6 +63,7 @@ func LoadDataFile(path string) (Config, error) {
 type dataFile struct {
 	Credentials []Credential `json:"credentials"`
 	Regions     fileRegions  `json:"regions"`
+	Identity    Identity     `json:"identity"`
 }
 
 // fileRegions is the data file's "regions", also the body of
