@@ -228,6 +228,7 @@
 //	  "slow": 0.1, "slow_delay": "5s", // answer delayed by slow_delay more
 //	  "appear": 0.1,              // listings: a new instance (PENDING, RUNNING 5s later) is created first
 //	  "disappear": 0.1,           // listings: a random instance is removed first
+//	  "churn_every": "1s",        // every region: one instance launched or terminated per interval
 //	  "actions": ["DescribeInstancesStatus"] // default: every API action
 //	}
 //
@@ -239,6 +240,17 @@
 // an injected error code is answered after authentication and rate limiting
 // as an ordinary API error. truncate, slow, jitter, appear and disappear are
 // drawn independently. "Listings" are requests without InstanceIds.
+//
+// churn_every is time-based churn, as under autoscaling: each time that
+// much of the emulator's clock has passed since the faults were set, every
+// region (in name order) gets one event, drawn 50/50: a new instance
+// launched (a fresh random ID, PENDING, RUNNING 5 s after its interval) or a
+// random instance terminated (removed; nothing when the region is empty).
+// The events are applied lazily, before any API request is served, all that
+// are due (at most 100,000 intervals at once; more are skipped). They draw
+// from their own source seeded from Config.Seed, so the same seed and the
+// same request timing give the same churn. It ignores "actions"; "0s" or
+// leaving it out turns it off, and intervals under 1ms are refused.
 // Durations are strings such as "1.5s". The random source is seeded from
 // Config.Seed and drawn in a fixed order, so the same sequence of requests
 // meets the same faults. Unknown fields and unknown action names are refused.

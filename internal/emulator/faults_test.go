@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -274,4 +276,82 @@ func waitNoServerGoroutines(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("goroutine left after Close:\n%s", leaked)
+}
+
+// churnCounter counts the churn fault's log lines by region.
+type churnCounter struct {
+	mu     sync.Mutex
+	events map[string]int
+}
+
+func (c *churnCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (c *churnCounter) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "region" && strings.HasPrefix(r.Message, "fault: instance ") {
+			c.mu.Lock()
+			c.events[a.Value.String()]++
+			c.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+func (c *churnCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c *churnCounter) WithGroup(string) slog.Handler      { return c }
+
+func TestFaultChurnEvery(t *testing.T) {
+	run := func(seed int64) (final string, events map[string]int) {
+		clock := newFakeClock()
+		counter := &churnCounter{events: map[string]int{}}
+		regions := map[string][]Instance{testRegion: GenerateInstances(10, 1), "ap-tokyo": GenerateInstances(10, 2)}
+		s := startServer(t, Config{Regions: regions, Now: clock.Now, Seed: seed, Logger: slog.New(counter)})
+		setFaults(t, s, Faults{ChurnEvery: Duration(time.Second)})
+		clock.Advance(900 * time.Millisecond)
+		if a := do(t, listing(t, s)); *a.Response.TotalCount != 10 || len(counter.events) != 0 {
+			t.Fatalf("before the first interval: %d instances, events %v", *a.Response.TotalCount, counter.events)
+		}
+		// 3.5 s after SetFaults, any request catches up on the three
+		// intervals due, in every region.
+		clock.Advance(2600 * time.Millisecond)
+		do(t, tc3Call{action: cvmAction, version: cvmVersion, region: "ap-tokyo", body: `{"InstanceIds":["ins-r8hr2upy"]}`}.request(t, s))
+		if counter.events[testRegion] != 3 || counter.events["ap-tokyo"] != 3 {
+			t.Fatalf("after 3.5 s: events %v, want 3 per region", counter.events)
+		}
+		a := do(t, listing(t, s))
+		original := map[string]bool{}
+		for _, in := range regions[testRegion] {
+			original[in.InstanceId] = true
+		}
+		for _, st := range a.Response.InstanceStatusSet {
+			if !original[st.InstanceId] && st.InstanceState != "PENDING" {
+				t.Errorf("launched %s is %s, want PENDING within 5 s", st.InstanceId, st.InstanceState)
+			}
+		}
+		// Turned off: nothing more happens, and the launched instances run
+		// 5 s after their interval.
+		setFaults(t, s, Faults{})
+		clock.Advance(5 * time.Second)
+		a = do(t, listing(t, s))
+		for _, st := range a.Response.InstanceStatusSet {
+			if !original[st.InstanceId] && st.InstanceState != "RUNNING" {
+				t.Errorf("launched %s is %s 5 s later, want RUNNING", st.InstanceId, st.InstanceState)
+			}
+		}
+		if counter.events[testRegion] != 3 {
+			t.Errorf("churn went on after the faults were cleared: %v", counter.events)
+		}
+		return strings.Join(a.ids(), ","), counter.events
+	}
+	a, _ := run(5)
+	b, _ := run(5)
+	c, _ := run(6)
+	if a != b {
+		t.Fatalf("same seed and timing, different churn:\n%s\n%s", a, b)
+	}
+	if a == c {
+		t.Fatalf("different seeds, same churn: %s", a)
+	}
+	if err := (&Server{}).SetFaults(Faults{ChurnEvery: Duration(time.Microsecond)}); err == nil || !strings.Contains(err.Error(), "churn_every") {
+		t.Errorf("churn_every 1µs: %v", err)
+	}
 }

@@ -41,10 +41,11 @@ type Server struct {
 	mu      sync.RWMutex // guards regions
 	regions map[string]*regionStore
 
-	faultMu    sync.Mutex // guards faults, faultCodes and rng
+	faultMu    sync.Mutex // guards faults, faultCodes, rng and churn
 	faults     Faults
 	faultCodes []string
 	rng        *rand.Rand
+	churn      churnClock
 
 	// Lifecycle. closing is closed by Close to abort delays; lifeMu guards
 	// closed and the in-flight count.
@@ -245,6 +246,27 @@ func (s *Server) SetClockOffset(d time.Duration) {
 	s.log.Info("clock offset set", "offset", d.String())
 }
 
+// Reload replaces the permanent credentials and the identity with cfg's, and
+// the instances of the regions cfg.Regions names (as SetInstances does,
+// transitions counting from now). When anything in cfg is invalid nothing
+// changes. Temporary credentials already issued stay valid; the other Config
+// fields are ignored.
+func (s *Server) Reload(cfg Config) error {
+	if len(cfg.Credentials) == 0 {
+		cfg.Credentials = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
+	}
+	auth, err := newAuthState(cfg.Credentials, cfg.Identity, "Credentials", "Identity")
+	if err != nil {
+		return err
+	}
+	if err := s.SetInstances(cfg.Regions); err != nil {
+		return err
+	}
+	s.auth.Store(auth)
+	s.log.Info("credentials and identity replaced", "credentials", len(cfg.Credentials))
+	return nil
+}
+
 // RevokeTemporaryCredentials makes every temporary credential issued so far
 // fail with AuthFailure.TokenFailure.
 func (s *Server) RevokeTemporaryCredentials() {
@@ -327,6 +349,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	requestID := newRequestID()
 
+	s.applyTimedChurn(now)
 	req, perr := parseRequest(r)
 	action := req.common["Action"]
 	def, known := actions[action]

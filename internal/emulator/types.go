@@ -115,7 +115,10 @@ type Faults struct {
 	SlowDelay Duration           `json:"slow_delay"`
 	Appear    float64            `json:"appear"`
 	Disappear float64            `json:"disappear"`
-	Actions   []string           `json:"actions,omitempty"`
+	// ChurnEvery launches or terminates one instance in every region each
+	// time this much of the emulator's clock has passed since SetFaults.
+	ChurnEvery Duration `json:"churn_every,omitempty"`
+	Actions    []string `json:"actions,omitempty"`
 }
 
 // DefaultAccountID is the account that owns every credential no

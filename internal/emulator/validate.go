@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // instanceStates are the states DescribeInstancesStatus documents, in the
@@ -157,6 +158,9 @@ func validateFaults(f Faults) error {
 		if d.d < 0 {
 			return fmt.Errorf("%s: negative duration %s", d.name, d.d)
 		}
+	}
+	if f.ChurnEvery != 0 && f.ChurnEvery < Duration(time.Millisecond) {
+		return fmt.Errorf("churn_every: %s is too short; use \"0s\" (off) or at least \"1ms\", such as \"1s\"", f.ChurnEvery)
 	}
 	if f.Slow > 0 && f.SlowDelay <= 0 {
 		return fmt.Errorf("slow_delay: must be positive when slow is set")
