@@ -299,7 +299,8 @@ func scanJSON(data []byte, t reflect.Type, visit func(jsonValue) bool) {
 				continue
 			}
 			if top.object && !top.hasKey {
-				top.key, top.hasKey = tok.(string), true
+				top.key, _ = tok.(string) // the decoder yields only string keys
+				top.hasKey = true
 				if _, known := childType(top.t, top.key); !known &&
 					!visit(jsonValue{path: childPath(top.path, top.t, true, top.key, 0), offset: start, unknownKey: top.key, in: top.t}) {
 					return

@@ -79,7 +79,8 @@ func assumeRoleRaw(t *testing.T, s *Server) tempKey {
 	if !ok {
 		t.Fatalf("AssumeRole: %v", r)
 	}
-	return tempKey{c["TmpSecretId"].(string), c["TmpSecretKey"].(string), c["Token"].(string)}
+	str := func(k string) string { v, _ := c[k].(string); return v }
+	return tempKey{str("TmpSecretId"), str("TmpSecretKey"), str("Token")}
 }
 
 // apiAnswer is any API answer, decoded loosely.

@@ -68,16 +68,22 @@ func newSTSWorld(t *testing.T) stsWorld {
 	return w
 }
 
+// str is m[key] if it is a string, else "".
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
 func code(resp map[string]any) string {
 	if e, ok := resp["Error"].(map[string]any); ok {
-		return e["Code"].(string)
+		return str(e, "Code")
 	}
 	return "Success"
 }
 
 func message(resp map[string]any) string {
 	if e, ok := resp["Error"].(map[string]any); ok {
-		return e["Message"].(string)
+		return str(e, "Message")
 	}
 	return ""
 }
@@ -90,11 +96,11 @@ func credentials(t *testing.T, resp map[string]any) emulator.Caller {
 		t.Fatalf("%s: %s", code(resp), message(resp))
 	}
 	c, _ := resp["Credentials"].(map[string]any)
-	exp, err := time.Parse(time.RFC3339, resp["Expiration"].(string))
-	if err != nil || float64(exp.Unix()) != resp["ExpiredTime"].(float64) || c["Token"] == "" {
+	exp, err := time.Parse(time.RFC3339, str(resp, "Expiration"))
+	if expired, _ := resp["ExpiredTime"].(float64); err != nil || float64(exp.Unix()) != expired || str(c, "Token") == "" {
 		t.Fatalf("answer %v", resp)
 	}
-	return emulator.Caller{SecretID: c["TmpSecretId"].(string), SecretKey: c["TmpSecretKey"].(string), Token: c["Token"].(string)}
+	return emulator.Caller{SecretID: str(c, "TmpSecretId"), SecretKey: str(c, "TmpSecretKey"), Token: str(c, "Token")}
 }
 
 func (w stsWorld) webIdentity(t *testing.T, params map[string]any) map[string]any {
@@ -287,7 +293,7 @@ func TestMFA(t *testing.T) {
 func TestEveryTemporaryCredential(t *testing.T) {
 	w := newSTSWorld(t)
 	now := w.clock.Now()
-	roleID := func(id map[string]any) string { r, _, _ := strings.Cut(id["UserId"].(string), ":"); return r }
+	roleID := func(id map[string]any) string { r, _, _ := strings.Cut(str(id, "UserId"), ":"); return r }
 	sources := []struct {
 		name        string
 		get         func() map[string]any
@@ -319,12 +325,12 @@ func TestEveryTemporaryCredential(t *testing.T) {
 		temps = append(temps, tmp)
 		id := emulator.CallForTest(t, w.s, tmp, "GetCallerIdentity", nil)
 		if code(id) != "Success" || id["Type"] != src.typ || id["AccountId"] != src.acct || id["PrincipalId"] != src.principalID ||
-			!strings.HasSuffix(id["UserId"].(string), src.userSuffix) || !strings.HasPrefix(id["Arn"].(string), src.arnPrefix) {
+			!strings.HasSuffix(str(id, "UserId"), src.userSuffix) || !strings.HasPrefix(str(id, "Arn"), src.arnPrefix) {
 			t.Errorf("%s: GetCallerIdentity %v", src.name, id)
 		}
 		if src.typ == "CAMRole" {
 			roleIDs = append(roleIDs, roleID(id))
-			if !strings.HasSuffix(id["Arn"].(string), "/"+roleID(id)) {
+			if !strings.HasSuffix(str(id, "Arn"), "/"+roleID(id)) {
 				t.Errorf("%s: Arn %s does not end with the role ID of UserId %s", src.name, id["Arn"], id["UserId"])
 			}
 		}
