@@ -2,19 +2,12 @@ module github.com/cvmkit/terraform-provider-cvm
 
 go 1.26.0
 
-// cvm v1.3.183 declares common v1.3.183, which the module proxy does not serve.
-// The cvm package only needs common's stable client API, so that one version is
-// pointed at the common release required below.
-replace github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.183 => github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.209
-
 require (
 	github.com/hashicorp/terraform-plugin-framework v1.19.0
 	github.com/hashicorp/terraform-plugin-framework-validators v0.19.0
 	github.com/hashicorp/terraform-plugin-go v0.31.0
 	github.com/hashicorp/terraform-plugin-log v0.10.0
 	github.com/hashicorp/terraform-plugin-testing v1.16.0
-	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.209
-	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm v1.3.183
 	go.uber.org/goleak v1.3.0
 	golang.org/x/sync v0.20.0
 	golang.org/x/time v0.16.0

@@ -13,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
-	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the command's logger and the test.
@@ -107,19 +105,12 @@ func readURL(t *testing.T, out <-chan string) string {
 
 func describeAll(t *testing.T, url, id, key string) int64 {
 	t.Helper()
-	cpf := profile.NewClientProfile()
-	cpf.HttpProfile.Endpoint = strings.TrimPrefix(url, "http://")
-	cpf.HttpProfile.Scheme = "http"
-	cpf.DisableRegionBreaker = true
-	c, err := cvm.NewClient(common.NewCredential(id, key), "ap-guangzhou", cpf)
-	if err != nil {
-		t.Fatal(err)
+	resp := emutest.Call(t, url, emutest.Key{SecretID: id, SecretKey: key}, "DescribeInstancesStatus", nil)
+	n, ok := resp["TotalCount"].(float64)
+	if !ok {
+		t.Fatalf("DescribeInstancesStatus: %v", resp)
 	}
-	resp, err := c.DescribeInstancesStatus(cvm.NewDescribeInstancesStatusRequest())
-	if err != nil {
-		t.Fatalf("DescribeInstancesStatus: %v", err)
-	}
-	return *resp.Response.TotalCount
+	return int64(n)
 }
 
 func TestRunServesUntilStopped(t *testing.T) {
@@ -175,9 +166,12 @@ func TestBinary(t *testing.T) {
 		t.Skip("go tool not found")
 	}
 	bin := filepath.Join(t.TempDir(), "cvm-emulator")
-	build := exec.Command(goTool, "build", "-o", bin, ".")
+	build := exec.Command(goTool, "build", "-o", bin, "-ldflags", "-X main.version=1.2.3 -X main.commit=abc1234", ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "--version").Output(); err != nil || string(out) != "cvm-emulator 1.2.3 (commit abc1234)\n" {
+		t.Errorf("--version: %q %v", out, err)
 	}
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--instances", "30", "--seed", "5", "--rate-limit", "0")
 	stdout, err := cmd.StdoutPipe()
@@ -217,5 +211,97 @@ drain:
 	}
 	if cmd.ProcessState.ExitCode() != 0 {
 		t.Fatalf("exit code %d", cmd.ProcessState.ExitCode())
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	var stdout, stderr syncBuffer
+	if code := run([]string{"--help"}, &stdout, &stderr, nil); code != 0 {
+		t.Fatalf("--help: exit %d", code)
+	}
+	help := stdout.String()
+	// The manual covers every flag, the data file (identity included), the
+	// admin API, the default credential and the fault body.
+	for _, want := range []string{
+		"-listen", "-data", "-instances", "-region", "-secret-id", "-secret-key", "-seed", "-latency", "-rate-limit", "-version",
+		`"credentials"`, `"regions"`, `"Transitions"`, `"identity"`, `"accounts"`, `"oidc_providers"`, `"saml_providers"`, `"mfa_devices"`,
+		"/_emulator/stats", "/_emulator/instances", "/_emulator/faults", "/_emulator/revoke", "/_emulator/clock",
+		"AKIDemulator", "emulator-secret", "100000000001", `"churn_every"`, `"http_502"`, "SIGHUP", "cvm-emulator listening on",
+	} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	if stderr.String() != "" {
+		t.Errorf("--help wrote to stderr: %q", stderr.String())
+	}
+	stdout = syncBuffer{}
+	if code := run([]string{"--version"}, &stdout, &stderr, nil); code != 0 || stdout.String() != "cvm-emulator dev\n" {
+		t.Errorf("--version: exit %d, %q", code, stdout.String())
+	}
+}
+
+// TestReload edits the data file and sends SIGHUP: the file's regions,
+// credentials and identity replace the old ones; a bad file keeps them.
+func TestReload(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "data.json")
+	write := func(content string) {
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`{"credentials": [{"secret_id": "AKIDold", "secret_key": "old-key"}],
+		"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING"}], "ap-tokyo": []}}`)
+	pr, pw := io.Pipe()
+	var stderr syncBuffer
+	signals := make(chan os.Signal)
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"--listen", "127.0.0.1:0", "--data", p, "--rate-limit", "0"}, pw, &stderr, signals)
+		_ = pw.Close()
+	}()
+	out := lines(pr)
+	url := readURL(t, out)
+	if !strings.Contains(stderr.String(), "loaded ap-guangzhou: 1 instances\nloaded ap-tokyo: 0 instances\n") {
+		t.Errorf("no region lines at start:\n%s", stderr.String())
+	}
+
+	write(`{"credentials": [{"secret_id": "AKIDnew", "secret_key": "new-key"}],
+		"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING"}, {"InstanceId": "ins-5d8a23rs", "InstanceState": "STOPPED"}]},
+		"identity": {"accounts": [{"AccountId": "200000000002", "SecretIds": ["AKIDnew"]}]}}`)
+	signals <- syscall.SIGHUP // unbuffered: the previous signal is being handled once this one is taken
+	signals <- syscall.SIGHUP
+	if n := describeAll(t, url, "AKIDnew", "new-key"); n != 2 {
+		t.Errorf("after reload: %d instances, want 2", n)
+	}
+	if id := emutest.Call(t, url, emutest.Key{SecretID: "AKIDnew", SecretKey: "new-key"}, "GetCallerIdentity", nil); id["AccountId"] != "200000000002" {
+		t.Errorf("the reloaded identity: %v", id)
+	}
+	if c := emutest.ErrorCode(emutest.Call(t, url, emutest.Key{SecretID: "AKIDold", SecretKey: "old-key"}, "GetCallerIdentity", nil)); c != "AuthFailure.SecretIdNotFound" {
+		t.Errorf("the removed credential: %q", c)
+	}
+	if n := describeAll(t, url, "AKIDemulator", "emulator-secret"); n != 2 {
+		t.Errorf("the --secret-id credential after reload: %d", n)
+	}
+	log := stderr.String()
+	if !strings.Contains(log, "reloaded "+p+"\nloaded ap-guangzhou: 2 instances\nloaded ap-tokyo: 0 instances\n") {
+		t.Errorf("reload lines:\n%s", log)
+	}
+
+	write(`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNING"}]}}`)
+	signals <- syscall.SIGHUP
+	signals <- syscall.SIGHUP
+	if n := describeAll(t, url, "AKIDnew", "new-key"); n != 2 {
+		t.Errorf("after a bad reload: %d instances, want the previous 2", n)
+	}
+	if log := stderr.String(); !strings.Contains(log, "reload of "+p+" failed, still serving the previous data") || !strings.Contains(log, `invalid state "RUNING"`) {
+		t.Errorf("the bad reload is not reported:\n%s", log)
+	}
+	signals <- syscall.SIGTERM
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if extra, ok := <-out; ok {
+		t.Errorf("more than one stdout line: %q", extra)
 	}
 }

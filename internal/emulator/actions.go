@@ -2,24 +2,27 @@ package emulator
 
 import (
 	"maps"
-	"regexp"
 	"slices"
 	"time"
 )
 
 // call is one authenticated API call on its way to its action.
 type call struct {
+	action   string
 	params   *boundParams
 	region   string
 	secretID string
 	now      time.Time
 	faults   *faultDraw
+	auth     *authState // the credentials and identities in force
+	caller   principal  // who signed; zero for unsigned actions
 }
 
 type actionDef struct {
 	service     string
 	version     string
 	needsRegion bool
+	unsigned    bool // sent with Authorization: SKIP, as AssumeRoleWithWebIdentity is
 	params      paramSpec
 	handle      func(s *Server, c *call) (answer, *apiError)
 }
@@ -35,12 +38,39 @@ func init() {
 			handle: (*Server).describeInstancesStatus,
 		},
 		"AssumeRole": {
-			service: "sts", version: "2018-08-13",
+			service: "sts", version: stsVersion,
 			params: paramSpec{
 				"RoleArn": kindString, "RoleSessionName": kindString, "DurationSeconds": kindInteger,
-				"Policy": kindString, "ExternalId": kindString,
+				"Policy": kindString, "ExternalId": kindString, "SourceIdentity": kindString,
+				"SerialNumber": kindString, "TokenCode": kindString,
 			},
 			handle: (*Server).assumeRole,
+		},
+		"AssumeRoleWithWebIdentity": {
+			service: "sts", version: stsVersion, unsigned: true,
+			params: paramSpec{
+				"ProviderId": kindString, "WebIdentityToken": kindString, "RoleArn": kindString,
+				"RoleSessionName": kindString, "DurationSeconds": kindInteger,
+			},
+			handle: (*Server).assumeRoleWithWebIdentity,
+		},
+		"AssumeRoleWithSAML": {
+			service: "sts", version: stsVersion, unsigned: true,
+			params: paramSpec{
+				"SAMLAssertion": kindString, "PrincipalArn": kindString, "RoleArn": kindString,
+				"RoleSessionName": kindString, "DurationSeconds": kindInteger,
+			},
+			handle: (*Server).assumeRoleWithSAML,
+		},
+		"GetSessionToken": {
+			service: "sts", version: stsVersion,
+			params: paramSpec{"SerialNumber": kindString, "TokenCode": kindString, "DurationSeconds": kindInteger},
+			handle: (*Server).getSessionToken,
+		},
+		"GetCallerIdentity": {
+			service: "sts", version: stsVersion,
+			params: paramSpec{},
+			handle: (*Server).getCallerIdentity,
 		},
 	}
 }
@@ -51,7 +81,8 @@ func actionNames() []string { return slices.Sorted(maps.Keys(actions)) }
 type answer interface{ setRequestID(string) }
 
 func (r *describeInstancesStatusResponse) setRequestID(id string) { r.RequestId = id }
-func (r *assumeRoleResponse) setRequestID(id string)              { r.RequestId = id }
+func (r *stsCredentialsResponse) setRequestID(id string)          { r.RequestId = id }
+func (r *callerIdentityResponse) setRequestID(id string)          { r.RequestId = id }
 
 // DescribeInstancesStatus limits.
 const (
@@ -146,62 +177,4 @@ func (s *Server) describeInstancesStatus(c *call) (answer, *apiError) {
 		}
 	}
 	return resp, nil
-}
-
-type stsCredentials struct {
-	Token        string `json:"Token"`
-	TmpSecretId  string `json:"TmpSecretId"`
-	TmpSecretKey string `json:"TmpSecretKey"`
-}
-
-type assumeRoleResponse struct {
-	Credentials stsCredentials `json:"Credentials"`
-	ExpiredTime int64          `json:"ExpiredTime"`
-	Expiration  string         `json:"Expiration"`
-	RequestId   string         `json:"RequestId"`
-}
-
-var (
-	roleArnPattern     = regexp.MustCompile(`^qcs::cam::uin/[0-9]+:roleName/[\w+=,.@-]+$`)
-	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,128}$`)
-)
-
-const (
-	defaultAssumeRoleSeconds = 7200
-	maxAssumeRoleSeconds     = 43200
-)
-
-func (s *Server) assumeRole(c *call) (answer, *apiError) {
-	arn, ok := c.params.strings["RoleArn"]
-	if !ok {
-		return nil, newError("MissingParameter", "The request is missing the required parameter `RoleArn`.")
-	}
-	if !roleArnPattern.MatchString(arn) {
-		return nil, newError("InvalidParameter", "The parameter `RoleArn` is invalid: %q; expected qcs::cam::uin/<account ID>:roleName/<role name>.", arn)
-	}
-	session, ok := c.params.strings["RoleSessionName"]
-	if !ok {
-		return nil, newError("MissingParameter", "The request is missing the required parameter `RoleSessionName`.")
-	}
-	if !sessionNamePattern.MatchString(session) {
-		return nil, newError("InvalidParameter", "The parameter `RoleSessionName` is invalid: %q; use 2 to 128 letters, digits or the characters +=,.@-_.", session)
-	}
-	seconds, ok := c.params.integer("DurationSeconds")
-	if !ok {
-		seconds = defaultAssumeRoleSeconds
-	}
-	if seconds <= 0 || seconds > maxAssumeRoleSeconds {
-		return nil, newError("InvalidParameterValue", "The value of parameter `DurationSeconds` is %d; it must be between 1 and %d.", seconds, maxAssumeRoleSeconds)
-	}
-	if p := c.params.strings["Policy"]; len(p) > 2048 {
-		return nil, newError("InvalidParameterValue", "The parameter `Policy` is %d characters long; at most 2048 are allowed.", len(p))
-	}
-	issued := s.temp.issue(c.now, time.Duration(seconds)*time.Second)
-	s.log.Info("role assumed", "role_arn", arn, "session", session, "by", c.secretID, "secret_id", issued.id,
-		"expires", issued.expires.UTC().Format(time.RFC3339))
-	return &assumeRoleResponse{
-		Credentials: stsCredentials{Token: issued.token, TmpSecretId: issued.id, TmpSecretKey: issued.key},
-		ExpiredTime: issued.expires.Unix(),
-		Expiration:  issued.expires.UTC().Format(time.RFC3339),
-	}, nil
 }

@@ -1,10 +1,6 @@
 package emulator
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -51,7 +47,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := s.setInstances("", regions); err != nil {
-			writeJSONError(w, http.StatusBadRequest, "%v", err)
+			writeJSONError(w, http.StatusBadRequest, "%v", placeError(body, (*fileRegions)(nil), err))
 			return
 		}
 		counts := make(map[string]int, len(regions))
@@ -125,25 +121,5 @@ func readAdminBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 }
 
 // decodeStrict decodes one JSON value, refusing unknown fields and trailing
-// data.
-func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &se):
-			// Decoder.Decode reports the offset after the offending character.
-			line, col := lineColumn(body, se.Offset-1)
-			return fmt.Errorf("line %d, column %d: syntax error: %v", line, col, err)
-		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-			line, col := lineColumn(body, int64(len(body)))
-			return fmt.Errorf("line %d, column %d: syntax error: unexpected end of the body", line, col)
-		}
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("unexpected data after the JSON value")
-	}
-	return nil
-}
+// data; errors name the line, column and JSON path.
+func decodeStrict(body []byte, v any) error { return decodeDocument(body, v) }

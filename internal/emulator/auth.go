@@ -18,6 +18,7 @@ type secret struct {
 	temporary bool
 	expires   time.Time // temporary only
 	revoked   bool      // temporary only
+	who       principal // temporary only
 }
 
 // tc3Authorization is a parsed TC3-HMAC-SHA256 Authorization header.
@@ -274,8 +275,38 @@ func errSignatureFailure() *apiError {
 
 // lookupSecret finds a permanent or temporary credential.
 func (s *Server) lookupSecret(id string) (secret, bool) {
-	if c, ok := s.creds[id]; ok {
+	if c, ok := s.auth.Load().creds[id]; ok {
 		return secret{key: c.SecretKey, token: c.Token}, true
 	}
 	return s.temp.lookup(id)
+}
+
+// callerOf is who signed with secretID, once authenticated.
+func (s *Server) callerOf(st *authState, secretID string) principal {
+	if sec, ok := s.temp.lookup(secretID); ok {
+		return sec.who
+	}
+	return accountPrincipal(st.account(secretID))
+}
+
+// checkUnsigned authenticates an action sent without a signature
+// (AssumeRoleWithWebIdentity, AssumeRoleWithSAML) as the official SDK sends
+// it: Authorization: SKIP, the common X-TC-* headers, no X-TC-Token.
+func checkUnsigned(req *apiRequest, now time.Time) *apiError {
+	action := req.common["Action"]
+	switch {
+	case req.authorization != "SKIP":
+		what := "no Authorization header"
+		if req.authorization != "" {
+			what = "the Authorization header " + strings.SplitN(req.authorization, " ", 2)[0] + " …"
+		}
+		return newError("AuthFailure.InvalidAuthorization", "%s is called without a signature: send the header `Authorization: SKIP` and no X-TC-Token, not %s.", action, what)
+	case req.common["Token"] != "":
+		return newError("AuthFailure.InvalidAuthorization", "%s is called without credentials: leave out X-TC-Token.", action)
+	}
+	ts, aerr := requestTimestamp(req, "X-TC-Timestamp")
+	if aerr != nil {
+		return aerr
+	}
+	return checkSkew(ts, now)
 }

@@ -19,6 +19,7 @@ type tempCredential struct {
 	id, key, token string
 	expires        time.Time
 	revoked        bool
+	who            principal // what GetCallerIdentity answers for it
 }
 
 // pruneAfter bounds the store: once it holds this many credentials, the ones
@@ -44,8 +45,9 @@ func randomString(alphabet string, n int) string {
 	return string(b)
 }
 
-func (t *tempStore) issue(now time.Time, ttl time.Duration) tempCredential {
+func (t *tempStore) issue(now time.Time, ttl time.Duration, who principal) tempCredential {
 	c := &tempCredential{
+		who:     who,
 		id:      "AKID" + randomString(alnum, 32),
 		key:     randomString(alnum, 32),
 		token:   randomString(alnum+"-_", 176),
@@ -71,7 +73,7 @@ func (t *tempStore) lookup(id string) (secret, bool) {
 	if !ok {
 		return secret{}, false
 	}
-	return secret{key: c.key, token: c.token, temporary: true, expires: c.expires, revoked: c.revoked}, true
+	return secret{key: c.key, token: c.token, temporary: true, expires: c.expires, revoked: c.revoked, who: c.who}, true
 }
 
 func (t *tempStore) revokeAll() int {
@@ -82,6 +84,10 @@ func (t *tempStore) revokeAll() int {
 	}
 	return len(t.creds)
 }
+
+// metadataSessionName is the session name of metadata credentials, as
+// GetCallerIdentity shows it (roleId:session).
+const metadataSessionName = "cvm-instance"
 
 // metadataPrefix is the path of the CVM metadata credential service.
 const metadataPrefix = "/latest/meta-data/cam/security-credentials"
@@ -114,7 +120,8 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte(s.cfg.CAMRoleName))
 	case role == s.cfg.CAMRoleName:
-		c := s.temp.issue(s.now(), s.cfg.TempCredentialTTL)
+		who := rolePrincipal(DefaultAccountID, "qcs::cam::uin/"+DefaultAccountID+":roleName/"+role, metadataSessionName, DefaultAccountID)
+		c := s.temp.issue(s.now(), s.cfg.TempCredentialTTL, who)
 		s.log.Info("metadata credential issued", "role", role, "secret_id", c.id, "expires", c.expires.UTC().Format(time.RFC3339))
 		writeJSON(w, http.StatusOK, metadataCredential{
 			TmpSecretId:  c.id,

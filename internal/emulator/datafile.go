@@ -7,429 +7,380 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 )
 
-// LoadDataFile reads a data file into a Config (Credentials and Regions):
+// LoadDataFile reads a data file into a Config (Credentials, Regions and
+// Identity):
 //
 //	{"credentials": [{"secret_id": "AKID…", "secret_key": "…", "token": "optional"}],
 //	 "regions": {"ap-guangzhou": [
 //	   {"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING"},
 //	   {"InstanceId": "ins-5d8a23rs", "InstanceState": "STARTING",
-//	    "Transitions": [{"After": "3s", "InstanceState": "RUNNING"}]}]}}
+//	    "Transitions": [{"After": "3s", "InstanceState": "RUNNING"}]}]},
+//	 "identity": {…}}
 //
 // Unknown fields are refused. An error names the file, the place (line and
-// column for syntax errors, a JSON path such as
-// regions["ap-guangzhou"][1].InstanceState otherwise) and the problem.
+// column, and a JSON path such as regions["ap-guangzhou"][1].InstanceState)
+// and the problem. Relative paths in the identity (PublicKeyFile) are
+// resolved against the data file's directory.
 func LoadDataFile(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("data file: %w", err)
 	}
-	p := newDocParser(data)
-	var cfg Config
-	err = p.document(&cfg)
-	if err != nil {
-		var pe *docError
-		if errors.As(err, &pe) && pe.syntax {
-			line, col := lineColumn(data, pe.offset)
-			return Config{}, fmt.Errorf("%s:%d:%d: syntax error: %s", path, line, col, pe.msg)
+	var doc dataFile
+	if err := decodeDocument(data, &doc); err != nil {
+		return Config{}, fileError(path, err)
+	}
+	for i, p := range doc.Identity.OIDCProviders {
+		if p.PublicKeyFile != "" && !filepath.IsAbs(p.PublicKeyFile) {
+			doc.Identity.OIDCProviders[i].PublicKeyFile = filepath.Join(filepath.Dir(path), p.PublicKeyFile)
 		}
-		return Config{}, fmt.Errorf("data file %s: %w", path, err)
+	}
+	cfg := Config{Credentials: doc.Credentials, Identity: doc.Identity}
+	err = checkFileCredentials(doc.Credentials)
+	if err == nil {
+		_, err = newAuthState(doc.Credentials, doc.Identity, "credentials", "identity")
+	}
+	if err == nil {
+		cfg.Regions, err = doc.Regions.instances("regions")
+	}
+	if err == nil {
+		err = validateRegions("regions", cfg.Regions, nil)
+	}
+	if err != nil {
+		return Config{}, fileError(path, placeError(data, &doc, err))
 	}
 	return cfg, nil
 }
 
-// parseRegionsDocument reads the body of PUT /_emulator/instances: an object
-// shaped like the data file's "regions".
-func parseRegionsDocument(data []byte) (map[string][]Instance, error) {
-	p := newDocParser(data)
-	regions, err := p.regions("")
-	if err == nil {
-		err = p.end()
-	}
-	if err != nil {
-		var pe *docError
-		if errors.As(err, &pe) && pe.syntax {
-			line, col := lineColumn(data, pe.offset)
-			return nil, fmt.Errorf("line %d, column %d: syntax error: %s", line, col, pe.msg)
+// dataFile is the data file as written.
+type dataFile struct {
+	Credentials []Credential `json:"credentials"`
+	Regions     fileRegions  `json:"regions"`
+	Identity    Identity     `json:"identity"`
+}
+
+// fileRegions is the data file's "regions", also the body of
+// PUT /_emulator/instances. Transition delays stay strings until they can be
+// checked with their JSON path.
+type fileRegions map[string][]struct {
+	InstanceId    string `json:"InstanceId"`
+	InstanceState string `json:"InstanceState"`
+	Transitions   []struct {
+		After         string `json:"After"`
+		InstanceState string `json:"InstanceState"`
+	} `json:"Transitions"`
+}
+
+func (fr fileRegions) instances(root string) (map[string][]Instance, error) {
+	out := make(map[string][]Instance, len(fr))
+	for region, list := range fr {
+		out[region] = make([]Instance, len(list))
+		for i, fi := range list {
+			in := Instance{InstanceId: fi.InstanceId, InstanceState: fi.InstanceState}
+			for j, ft := range fi.Transitions {
+				at := fmt.Sprintf("%s[%s][%d].Transitions[%d].After", root, strconv.Quote(region), i, j)
+				if ft.After == "" {
+					return nil, &pathError{at, "After is missing: write a delay such as \"3s\""}
+				}
+				d, err := time.ParseDuration(ft.After)
+				switch {
+				case err != nil:
+					return nil, &pathError{at, fmt.Sprintf("invalid duration %q: write a duration such as \"3s\" or \"1m30s\"", ft.After)}
+				case d < 0:
+					return nil, &pathError{at, fmt.Sprintf("negative delay %q", ft.After)}
+				}
+				in.Transitions = append(in.Transitions, Transition{After: Duration(d), InstanceState: ft.InstanceState})
+			}
+			out[region][i] = in
 		}
+	}
+	return out, nil
+}
+
+func checkFileCredentials(creds []Credential) error {
+	seen := map[string]string{}
+	for i, c := range creds {
+		at := fmt.Sprintf("credentials[%d]", i)
+		switch {
+		case c.SecretID == "":
+			return &pathError{at + ".secret_id", "secret_id is missing or empty"}
+		case c.SecretKey == "":
+			return &pathError{at + ".secret_key", "secret_key is missing or empty"}
+		}
+		if first, dup := seen[c.SecretID]; dup {
+			return &pathError{at + ".secret_id", fmt.Sprintf("duplicate secret_id %q (first at %s)", c.SecretID, first)}
+		}
+		seen[c.SecretID] = at
+	}
+	return nil
+}
+
+// parseRegionsDocument reads the body of PUT /_emulator/instances: an object
+// shaped like the data file's "regions". Region names and instances are
+// checked by SetInstances; the errors name the JSON path from the body's top.
+func parseRegionsDocument(data []byte) (map[string][]Instance, error) {
+	var fr fileRegions
+	if err := decodeDocument(data, &fr); err != nil {
 		return nil, err
+	}
+	regions, err := fr.instances("")
+	if err != nil {
+		return nil, placeError(data, &fr, err)
 	}
 	return regions, nil
 }
 
-// docError is a problem at a place in a JSON document.
+// pathError is a problem with the value at a JSON path.
+type pathError struct{ path, msg string }
+
+func (e *pathError) Error() string { return e.path + ": " + e.msg }
+
+// docError is a problem at a line and column of a JSON document: a syntax
+// error (no path) or a problem with the value at path.
 type docError struct {
-	path   string
-	line   int
-	col    int
-	offset int64
-	msg    string
-	syntax bool
+	path      string
+	line, col int
+	msg       string
 }
 
 func (e *docError) Error() string {
-	if e.syntax {
+	if e.path == "" {
 		return fmt.Sprintf("line %d, column %d: syntax error: %s", e.line, e.col, e.msg)
 	}
-	path := e.path
-	if path == "" {
-		path = "top level"
+	return fmt.Sprintf("%s (line %d, column %d): %s", e.path, e.line, e.col, e.msg)
+}
+
+func newDocError(data []byte, offset int64, path, msg string) *docError {
+	line, col := lineColumn(data, offset)
+	return &docError{path: path, line: line, col: col, msg: msg}
+}
+
+func fileError(path string, err error) error {
+	var de *docError
+	if errors.As(err, &de) && de.path == "" {
+		return fmt.Errorf("%s:%d:%d: syntax error: %s", path, de.line, de.col, de.msg)
 	}
-	return fmt.Sprintf("%s (line %d, column %d): %s", path, e.line, e.col, e.msg)
+	return fmt.Errorf("data file %s: %w", path, err)
 }
 
-// docParser walks a document token by token so that every problem can be
-// reported with its JSON path and position.
-type docParser struct {
-	data []byte
-	dec  *json.Decoder
-	ids  map[string]string // instance ID -> path of its first occurrence
+// placeError gives a *pathError the line and column of its value (or of the
+// nearest enclosing value, for a missing field) in the document that decoded
+// into v.
+func placeError(data []byte, v any, err error) error {
+	var pe *pathError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	offset, best := int64(0), -1
+	scanJSON(data, reflect.TypeOf(v), func(jv jsonValue) bool {
+		rest, prefix := strings.CutPrefix(pe.path, jv.path)
+		if prefix && (rest == "" || rest[0] == '.' || rest[0] == '[') && len(jv.path) > best {
+			offset, best = jv.offset, len(jv.path)
+		}
+		return rest != ""
+	})
+	return newDocError(data, offset, pe.path, pe.msg)
 }
 
-func newDocParser(data []byte) *docParser {
+// decodeDocument decodes one JSON value into v (a pointer), refusing unknown
+// fields and trailing data. Its errors are *docError: the line and column,
+// and the JSON path of the value at fault.
+func decodeDocument(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return &docParser{data: data, dec: dec, ids: map[string]string{}}
-}
-
-// peekOffset is the offset where the next token starts: past the
-// whitespace and separators the decoder has not consumed yet.
-func (p *docParser) peekOffset() int64 {
-	start := p.dec.InputOffset()
-	for start < int64(len(p.data)) {
-		switch p.data[start] {
-		case ' ', '\t', '\r', '\n', ',', ':':
-			start++
-			continue
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var (
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
+	)
+	switch {
+	case err == nil:
+		start := nextTokenOffset(data, dec.InputOffset())
+		if _, err := dec.Token(); err != io.EOF {
+			return newDocError(data, start, "", "unexpected data after the top-level value")
 		}
-		break
-	}
-	return start
-}
-
-// next returns the next token and the offset where it starts.
-func (p *docParser) next() (json.Token, int64, error) {
-	start := p.peekOffset()
-	tok, err := p.dec.Token()
-	if err != nil {
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &se):
-			// Decoder.Token reports the offset of the offending character.
-			return nil, start, p.syntaxErr(se.Offset, se.Error())
-		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, start, p.syntaxErr(int64(len(p.data)), "unexpected end of the document")
-		}
-		return nil, start, p.syntaxErr(start, err.Error())
-	}
-	return tok, start, nil
-}
-
-func (p *docParser) syntaxErr(offset int64, msg string) error {
-	line, col := lineColumn(p.data, offset)
-	return &docError{offset: offset, line: line, col: col, msg: msg, syntax: true}
-}
-
-func (p *docParser) errAt(path string, offset int64, format string, args ...any) error {
-	line, col := lineColumn(p.data, offset)
-	return &docError{path: path, offset: offset, line: line, col: col, msg: fmt.Sprintf(format, args...)}
-}
-
-// end checks that nothing follows the top-level value.
-func (p *docParser) end() error {
-	start := p.peekOffset()
-	tok, err := p.dec.Token()
-	if err == io.EOF {
 		return nil
+	case errors.As(err, &se): // the offset is just past the offending character
+		return newDocError(data, se.Offset-1, "", se.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return newDocError(data, int64(len(data)), "", "unexpected end of the document")
+	case errors.As(err, &te): // the offset is just past the value at fault
+		found := jsonValue{path: "top level"}
+		scanJSON(data, reflect.TypeOf(v), func(jv jsonValue) bool {
+			if jv.offset < te.Offset && jv.unknownKey == "" {
+				found = jv
+			}
+			return jv.offset < te.Offset
+		})
+		kind, _, _ := strings.Cut(te.Value, " ")
+		return newDocError(data, found.offset, found.path, fmt.Sprintf("expected %s, found %s", expectedKind(te.Type), jsonKinds[kind]))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		var found *docError
+		scanJSON(data, reflect.TypeOf(v), func(jv jsonValue) bool {
+			if jv.unknownKey != "" {
+				found = newDocError(data, jv.offset, jv.path, fmt.Sprintf("unknown field %q; the fields here are %s", jv.unknownKey, fieldList(jv.in)))
+			}
+			return found == nil
+		})
+		if found != nil {
+			return found
+		}
 	}
-	if err != nil {
-		return p.syntaxErr(start, err.Error())
-	}
-	return p.syntaxErr(start, fmt.Sprintf("unexpected %v after the top-level value", tok))
+	return err
 }
 
-func tokenKind(tok json.Token) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '{' {
-			return "an object"
-		}
-		if t == '[' {
-			return "an array"
-		}
-		return "'" + t.String() + "'"
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "a number"
-	case string:
+var jsonKinds = map[string]string{"string": "a string", "number": "a number", "bool": "a boolean", "array": "an array", "object": "an object"}
+
+func expectedKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
 		return "a string"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
 	}
-	return "a value"
+	return t.String()
 }
 
-// object reads an object (or null, when nullable) and calls field for each
-// key with the offset of the key. It refuses duplicate keys.
-func (p *docParser) object(path string, nullable bool, field func(key string, at int64) error) error {
-	tok, at, err := p.next()
-	if err != nil {
-		return err
+// fieldList names the JSON fields of a struct type.
+func fieldList(t reflect.Type) string {
+	var names []string
+	for i := range t.NumField() {
+		names = append(names, strconv.Quote(jsonName(t.Field(i))))
 	}
-	if tok == nil && nullable {
-		return nil
+	if len(names) < 2 {
+		return strings.Join(names, "")
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return p.errAt(path, at, "expected an object, found %s", tokenKind(tok))
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// jsonValue is a value, or an unknown object key, that scanJSON met.
+type jsonValue struct {
+	path       string // such as regions["ap-guangzhou"][1].InstanceState
+	offset     int64  // where the value (or the unknown key) starts
+	unknownKey string // a key that the struct type in has no field for
+	in         reflect.Type
+}
+
+// scanJSON walks a well-formed prefix of data, which decodes into a value of
+// type t, and calls visit with every value in document order, and with every
+// object key that t has no field for. It stops when visit returns false or
+// at the first syntax error.
+func scanJSON(data []byte, t reflect.Type, visit func(jsonValue) bool) {
+	type level struct {
+		path   string
+		t      reflect.Type // of the container; nil when unknown
+		object bool
+		n      int    // arrays: index of the next element
+		key    string // objects: the key of the next value
+		hasKey bool
 	}
-	seen := map[string]bool{}
-	for p.dec.More() {
-		tok, at, err := p.next()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var stack []*level
+	for {
+		start := nextTokenOffset(data, dec.InputOffset())
+		tok, err := dec.Token()
 		if err != nil {
-			return err
+			return
 		}
-		key, ok := tok.(string)
-		if !ok { // the decoder only yields string keys; be safe anyway
-			return p.errAt(path, at, "expected a field name, found %s", tokenKind(tok))
-		}
-		if seen[key] {
-			return p.errAt(joinPath(path, key), at, "field %q appears twice", key)
-		}
-		seen[key] = true
-		if err := field(key, at); err != nil {
-			return err
-		}
-	}
-	_, _, err = p.next() // '}'
-	return err
-}
-
-// array reads an array (or null) and calls elem for each element.
-func (p *docParser) array(path string, elem func(i int) error) error {
-	tok, at, err := p.next()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		return nil
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return p.errAt(path, at, "expected an array, found %s", tokenKind(tok))
-	}
-	for i := 0; p.dec.More(); i++ {
-		if err := elem(i); err != nil {
-			return err
-		}
-	}
-	_, _, err = p.next() // ']'
-	return err
-}
-
-// str reads a string; null reads as "" when nullable.
-func (p *docParser) str(path string, nullable bool) (string, int64, error) {
-	tok, at, err := p.next()
-	if err != nil {
-		return "", at, err
-	}
-	if tok == nil && nullable {
-		return "", at, nil
-	}
-	s, ok := tok.(string)
-	if !ok {
-		return "", at, p.errAt(path, at, "expected a string, found %s", tokenKind(tok))
-	}
-	return s, at, nil
-}
-
-func joinPath(path, field string) string {
-	if path == "" {
-		return field
-	}
-	return path + "." + field
-}
-
-func unknownField(p *docParser, path string, at int64, key string, known string) error {
-	return p.errAt(joinPath(path, key), at, "unknown field %q; the fields here are %s", key, known)
-}
-
-// document reads a whole data file.
-func (p *docParser) document(cfg *Config) error {
-	err := p.object("", false, func(key string, at int64) error {
-		switch key {
-		case "credentials":
-			creds, err := p.credentials("credentials")
-			cfg.Credentials = creds
-			return err
-		case "regions":
-			regions, err := p.regions("regions")
-			cfg.Regions = regions
-			return err
-		}
-		return unknownField(p, "", at, key, `"credentials" and "regions"`)
-	})
-	if err != nil {
-		return err
-	}
-	return p.end()
-}
-
-func (p *docParser) credentials(path string) ([]Credential, error) {
-	var out []Credential
-	seen := map[string]string{}
-	err := p.array(path, func(i int) error {
-		at := fmt.Sprintf("%s[%d]", path, i)
-		var c Credential
-		start := p.peekOffset()
-		err := p.object(at, false, func(key string, keyAt int64) error {
-			var err error
-			switch key {
-			case "secret_id":
-				c.SecretID, _, err = p.str(joinPath(at, key), false)
-			case "secret_key":
-				c.SecretKey, _, err = p.str(joinPath(at, key), false)
-			case "token":
-				c.Token, _, err = p.str(joinPath(at, key), true)
-			default:
-				err = unknownField(p, at, keyAt, key, `"secret_id", "secret_key" and "token"`)
+		path, vt := "", deref(t)
+		if len(stack) > 0 {
+			top := stack[len(stack)-1]
+			if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+				stack = stack[:len(stack)-1]
+				continue
 			}
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		switch {
-		case c.SecretID == "":
-			return p.errAt(at, start, "secret_id is missing or empty")
-		case c.SecretKey == "":
-			return p.errAt(at, start, "secret_key is missing or empty")
-		}
-		if first, dup := seen[c.SecretID]; dup {
-			return p.errAt(at+".secret_id", start, "duplicate secret_id %q (first at %s)", c.SecretID, first)
-		}
-		seen[c.SecretID] = at
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-func (p *docParser) regions(path string) (map[string][]Instance, error) {
-	out := map[string][]Instance{}
-	err := p.object(path, true, func(region string, at int64) error {
-		rpath := fmt.Sprintf("%s[%s]", path, strconv.Quote(region))
-		if !validRegionName(region) {
-			return p.errAt(rpath, at, "invalid region name %q: use lowercase letters, digits and dashes, such as ap-guangzhou", region)
-		}
-		list := []Instance{}
-		err := p.array(rpath, func(i int) error {
-			in, err := p.instance(fmt.Sprintf("%s[%d]", rpath, i))
-			list = append(list, in)
-			return err
-		})
-		out[region] = list
-		return err
-	})
-	return out, err
-}
-
-func (p *docParser) instance(path string) (Instance, error) {
-	var in Instance
-	start := p.peekOffset()
-	pos := map[string]int64{}
-	err := p.object(path, false, func(key string, keyAt int64) error {
-		var err error
-		switch key {
-		case "InstanceId":
-			in.InstanceId, pos[key], err = p.str(joinPath(path, key), false)
-		case "InstanceState":
-			in.InstanceState, pos[key], err = p.str(joinPath(path, key), false)
-		case "Transitions":
-			err = p.array(joinPath(path, key), func(i int) error {
-				t, tpos, err := p.transition(fmt.Sprintf("%s.Transitions[%d]", path, i))
-				for k, v := range tpos {
-					pos[fmt.Sprintf("Transitions[%d].%s", i, k)] = v
+			if top.object && !top.hasKey {
+				top.key, _ = tok.(string) // the decoder yields only string keys
+				top.hasKey = true
+				if _, known := childType(top.t, top.key); !known &&
+					!visit(jsonValue{path: childPath(top.path, top.t, true, top.key, 0), offset: start, unknownKey: top.key, in: top.t}) {
+					return
 				}
-				in.Transitions = append(in.Transitions, t)
-				return err
-			})
-		default:
-			err = unknownField(p, path, keyAt, key, `"InstanceId", "InstanceState" and "Transitions"`)
+				continue
+			}
+			vt, _ = childType(top.t, top.key)
+			path = childPath(top.path, top.t, top.object, top.key, top.n)
+			if top.object {
+				top.hasKey = false
+			} else {
+				top.n++
+			}
 		}
-		return err
-	})
-	if err != nil {
-		return in, err
+		if !visit(jsonValue{path: path, offset: start}) {
+			return
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, &level{path: path, t: vt, object: d == '{'})
+		}
 	}
-	if _, ok := pos["InstanceId"]; !ok {
-		return in, p.errAt(path, start, "InstanceId is missing")
-	}
-	if _, ok := pos["InstanceState"]; !ok {
-		return in, p.errAt(path, start, "InstanceState is missing")
-	}
-	if field, problem, ok := instanceProblem(in); !ok {
-		return in, p.errAt(path+"."+field, pos[field], "%s", problem)
-	}
-	if first, dup := p.ids[in.InstanceId]; dup {
-		return in, p.errAt(path+".InstanceId", pos["InstanceId"], "duplicate instance ID %q (first at %s)", in.InstanceId, first)
-	}
-	p.ids[in.InstanceId] = path
-	return in, nil
 }
 
-func (p *docParser) transition(path string) (Transition, map[string]int64, error) {
-	var t Transition
-	pos := map[string]int64{}
-	start := p.peekOffset()
-	err := p.object(path, false, func(key string, keyAt int64) error {
-		switch key {
-		case "After":
-			s, at, err := p.str(joinPath(path, key), false)
-			pos[key] = at
-			if err != nil {
-				return err
+func deref(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// childType is the type of a container's element or field (matched as
+// encoding/json does, case-insensitively); known is false for a key that a
+// struct has no field for.
+func childType(t reflect.Type, key string) (child reflect.Type, known bool) {
+	switch {
+	case t == nil:
+		return nil, true
+	case t.Kind() == reflect.Map || t.Kind() == reflect.Slice:
+		return deref(t.Elem()), true
+	case t.Kind() == reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); strings.EqualFold(jsonName(f), key) {
+				return deref(f.Type), true
 			}
-			d, perr := time.ParseDuration(s)
-			if perr != nil {
-				return p.errAt(joinPath(path, key), at, "invalid duration %q: write a duration such as \"3s\" or \"1m30s\"", s)
-			}
-			if d < 0 {
-				return p.errAt(joinPath(path, key), at, "negative delay %q", s)
-			}
-			t.After = Duration(d)
-			return nil
-		case "InstanceState":
-			var err error
-			t.InstanceState, pos[key], err = p.str(joinPath(path, key), false)
-			return err
 		}
-		return unknownField(p, path, keyAt, key, `"After" and "InstanceState"`)
-	})
-	if err != nil {
-		return t, pos, err
+		return nil, false
 	}
-	if _, ok := pos["After"]; !ok {
-		return t, pos, p.errAt(path, start, "After is missing")
+	return nil, true
+}
+
+func childPath(path string, t reflect.Type, object bool, key string, index int) string {
+	switch {
+	case !object:
+		return fmt.Sprintf("%s[%d]", path, index)
+	case t != nil && t.Kind() == reflect.Map:
+		return path + "[" + strconv.Quote(key) + "]"
+	case path == "":
+		return key
 	}
-	if _, ok := pos["InstanceState"]; !ok {
-		return t, pos, p.errAt(path, start, "InstanceState is missing")
+	return path + "." + key
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "" {
+		return f.Name
 	}
-	return t, pos, nil
+	return name
+}
+
+// nextTokenOffset is the offset where the next token starts: past the
+// whitespace and separators the decoder has not consumed yet.
+func nextTokenOffset(data []byte, from int64) int64 {
+	return int64(len(data) - len(bytes.TrimLeft(data[from:], " \t\r\n,:")))
 }
 
 // lineColumn converts a byte offset to a 1-based line and column.
 func lineColumn(data []byte, offset int64) (int, int) {
 	offset = min(max(offset, 0), int64(len(data)))
-	line, col := 1, 1
-	for _, b := range data[:offset] {
-		if b == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return line, col
+	before := data[:offset]
+	line := 1 + bytes.Count(before, []byte{'\n'})
+	return line, int(offset) - (bytes.LastIndexByte(before, '\n') + 1) + 1
 }

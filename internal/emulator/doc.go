@@ -1,7 +1,9 @@
 // Package emulator is a local, faithful emulator of the Tencent Cloud CVM API
-// 3.0 action DescribeInstancesStatus (version 2017-03-12), of STS AssumeRole
-// (2018-08-13) and of the CVM metadata credential endpoint. The official SDKs
-// cannot tell it from the real endpoint; tests and the demo run against it.
+// 3.0 action DescribeInstancesStatus (version 2017-03-12), of STS (2018-08-13:
+// AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML, GetSessionToken,
+// GetCallerIdentity) and of the CVM metadata credential endpoint. The
+// official SDKs cannot tell it from the real endpoint; tests and the demo run
+// against it.
 //
 // It shares no code with the project's client: its signature checks are an
 // independent implementation, tested against the official known answers.
@@ -68,13 +70,20 @@
 //     a missing or wrong token for a credential that has one, a token on a
 //     credential that has none, a revoked or expired temporary credential →
 //     AuthFailure.TokenFailure.
+//     AssumeRoleWithWebIdentity and AssumeRoleWithSAML are sent unsigned, as
+//     the official SDK sends them: header Authorization: SKIP, the common
+//     X-TC-* headers, a JSON body. Any other Authorization (a TC3 signature,
+//     "skip", none: signature v1) or an X-TC-Token → the emulator's choice,
+//     AuthFailure.InvalidAuthorization; the timestamp is still required
+//     (MissingParameter) and checked (AuthFailure.SignatureExpire).
+//     Authorization: SKIP on any other action → AuthFailure.InvalidAuthorization.
 //     Official SDKs disagree on what to sign on a non-default port: the Host
 //     header's host:port or the bare host name. Both are accepted, for TC3
 //     and v1. TC3 canonical header values are accepted as sent and
 //     lowercased (the documentation lowercases them), and
 //     X-TC-Content-SHA256: UNSIGNED-PAYLOAD is honoured.
 //  5. Rate limit (Config.RateLimit > 0): a token bucket per (SecretId,
-//     action) refilled at RateLimit per second, holding at most one second's
+//     action; the unsigned actions share one per action) refilled at RateLimit per second, holding at most one second's
 //     worth (RateLimit tokens, at least 1), full at first use. A request takes
 //     a token when it arrives, after authentication and before any latency;
 //     with none left it gets RequestLimitExceeded with the service's message
@@ -108,23 +117,85 @@
 //     computed when asked; a region is kept as a slice sorted by ID plus an
 //     index by ID, so a page costs O(page) whatever the region's size.
 //
-// # AssumeRole (sts, 2018-08-13)
+// # STS (service sts, version 2018-08-13)
 //
-// Signed by any known credential, permanent or temporary, with service sts in
-// the TC3 scope. RoleArn (required, qcs::cam::uin/<digits>:roleName/<name>,
-// else InvalidParameter), RoleSessionName (required, 2–128 of [\w+=,.@-],
-// else InvalidParameter), DurationSeconds (optional, default 7200, 1–43200,
-// else InvalidParameterValue), Policy and ExternalId (optional strings).
-// A missing required parameter → MissingParameter. The answer carries fresh
-// random Credentials {Token, TmpSecretId, TmpSecretKey}, ExpiredTime (Unix)
-// and Expiration (RFC 3339, UTC). The credential works until it expires or
-// RevokeTemporaryCredentials; then AuthFailure.TokenFailure.
+// Identities. Every permanent credential belongs to an account:
+// Config.Identity.Accounts (data file: identity.accounts) lists the
+// SecretIds of each; an unlisted one, the default credential included,
+// belongs to DefaultAccountID (100000000001). A role ARN is
+// qcs::cam::uin/<account>:roleName/<name> or qcs::cam::uin/<account>:role/<ID>;
+// a malformed one → InvalidParameter (AssumeRole) or
+// InvalidParameter.ParamError (the others). With accounts configured, a
+// role of an account that is neither listed nor DefaultAccountID →
+// ResourceNotFound.RoleNotFound; with none, any account's role exists.
+// RoleSessionName is 2–128 of [\w+=,.@-]. A missing required parameter →
+// MissingParameter. Every credential answer is {Credentials{Token,
+// TmpSecretId, TmpSecretKey}, ExpiredTime (Unix), Expiration (RFC 3339 UTC)};
+// the credential works for every action until it expires or
+// RevokeTemporaryCredentials, then AuthFailure.TokenFailure.
+//
+//   - AssumeRole (signed by any credential, permanent or temporary):
+//     RoleArn, RoleSessionName, DurationSeconds (default 7200, 1–43200, else
+//     InvalidParameterValue), Policy (≤ 2048 characters, else
+//     InvalidParameterValue), ExternalId, SourceIdentity (1–128 characters,
+//     else InvalidParameter.ParamError), SerialNumber + TokenCode (MFA,
+//     checked as for GetSessionToken when either is given; one without the
+//     other → MissingParameter).
+//   - AssumeRoleWithWebIdentity (unsigned): ProviderId, WebIdentityToken,
+//     RoleArn, RoleSessionName, DurationSeconds (default 7200, 1–43200, else
+//     InvalidParameter.ParamError). ProviderId names an OIDC provider
+//     (identity.oidc_providers); the token must be an RS256 JWT whose
+//     signature verifies with the provider's public key, whose iss is the
+//     provider's Issuer, whose aud (a string or an array) holds one of its
+//     Audiences, whose exp is after the emulator's clock and whose nbf, if
+//     present, is not after it. An unknown provider or any failed check →
+//     InvalidParameter.WebIdentityTokenError, the message saying which check
+//     failed. No clock leeway is allowed.
+//   - AssumeRoleWithSAML (unsigned): SAMLAssertion, PrincipalArn, RoleArn,
+//     RoleSessionName, DurationSeconds (default 7200, 1–43200, else
+//     InvalidParameter.OverTimeError). PrincipalArn names a SAML provider
+//     (identity.saml_providers). The assertion is a base64 SAML 2.0
+//     <samlp:Response>: its status (if any) Success, an <Assertion> whose
+//     Issuer (or the response's) is the provider's, Conditions NotOnOrAfter
+//     after the emulator's clock (required) and NotBefore (optional) not
+//     after it. Otherwise, or an unknown PrincipalArn →
+//     InvalidParameter.ParamError. The attribute
+//     https://cloud.tencent.com/SAML/Attributes/Role must hold a value
+//     "RoleArn,PrincipalArn" (either order) naming the requested role, else
+//     UnauthorizedOperation. The XML signature is NOT verified: that needs
+//     XML-DSig and canonicalization, which the standard library lacks; any
+//     well-formed assertion from a configured issuer is trusted.
+//   - GetSessionToken (signed by a permanent key; a temporary one →
+//     FailedOperation.TempKeyNotAllowed): SerialNumber and TokenCode
+//     (required), DurationSeconds (default 1800, 1–129600, else
+//     InvalidParameter.OverTimeError; the service's lower cap for root
+//     accounts is not modelled). The credential keeps the caller's identity.
+//   - GetCallerIdentity (signed, no parameters): Arn, AccountId, UserId,
+//     PrincipalId, Type. A permanent key: Type CAMUser, its account as
+//     AccountId, UserId and PrincipalId, Arn qcs::cam::uin/<account>:uin/<account>.
+//     A role session (AssumeRole, web identity, SAML, the metadata role):
+//     Type CAMRole, AccountId the role's account, UserId
+//     <roleId>:<RoleSessionName>, Arn qcs::sts:<account>:assumed-role/<roleId>,
+//     PrincipalId the account that asked (AssumeRole: the caller's; web
+//     identity: the role's; SAML: the provider's; metadata: DefaultAccountID).
+//     roleId is the ID of a :role/<ID> ARN, else a stable 19-digit number
+//     derived from the ARN. A GetSessionToken credential answers as its
+//     permanent key. The metadata credential is a session "cvm-instance" of
+//     qcs::cam::uin/100000000001:roleName/<CAMRoleName>.
+//
+// MFA. SerialNumber names a device of identity.mfa_devices, written
+// qcs::cam:uin/<account>::mfa/softToken; TokenCode is its TOTP code (RFC
+// 6238: HMAC-SHA1, 6 digits, 30-second steps, base32 secret) at the
+// emulator's clock, the step before and after accepted. Another device type
+// than softToken in such a serial number → FailedOperation.MFATypeNotSupported;
+// an unknown device, a device of another account than the caller's, or a
+// wrong code → FailedOperation.CheckMFAError.
 //
 // # Clock
 //
 // Config.Now (default time.Now) shifted by SetClockOffset is the emulator's
-// clock for signature expiry, transitions, rate limiting and temporary
-// credential expiry. Shifting it also moves instances through their
+// clock for signature expiry, transitions, rate limiting, temporary
+// credential expiry, OIDC token and SAML assertion validity and TOTP codes. Shifting it also moves instances through their
 // transitions.
 //
 // # Admin API (unsigned)
@@ -157,6 +228,7 @@
 //	  "slow": 0.1, "slow_delay": "5s", // answer delayed by slow_delay more
 //	  "appear": 0.1,              // listings: a new instance (PENDING, RUNNING 5s later) is created first
 //	  "disappear": 0.1,           // listings: a random instance is removed first
+//	  "churn_every": "1s",        // every region: one instance launched or terminated per interval
 //	  "actions": ["DescribeInstancesStatus"] // default: every API action
 //	}
 //
@@ -168,6 +240,17 @@
 // an injected error code is answered after authentication and rate limiting
 // as an ordinary API error. truncate, slow, jitter, appear and disappear are
 // drawn independently. "Listings" are requests without InstanceIds.
+//
+// churn_every is time-based churn, as under autoscaling: each time that
+// much of the emulator's clock has passed since the faults were set, every
+// region (in name order) gets one event, drawn 50/50: a new instance
+// launched (a fresh random ID, PENDING, RUNNING 5 s after its interval) or a
+// random instance terminated (removed; nothing when the region is empty).
+// The events are applied lazily, before any API request is served, all that
+// are due (at most 100,000 intervals at once; more are skipped). They draw
+// from their own source seeded from Config.Seed, so the same seed and the
+// same request timing give the same churn. It ignores "actions"; "0s" or
+// leaving it out turns it off, and intervals under 1ms are refused.
 // Durations are strings such as "1.5s". The random source is seeded from
 // Config.Seed and drawn in a fixed order, so the same sequence of requests
 // meets the same faults. Unknown fields and unknown action names are refused.

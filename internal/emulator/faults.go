@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
@@ -102,6 +103,10 @@ func (s *Server) SetFaults(f Faults) error {
 	defer s.faultMu.Unlock()
 	s.faults = f
 	s.faultCodes = slices.Sorted(maps.Keys(f.Errors))
+	s.churn = churnClock{
+		start: s.now(),
+		rng:   rand.New(rand.NewPCG(uint64(s.cfg.Seed), 0x6368_7572_6e21)),
+	}
 	s.log.Info("faults set", "faults", faultSummary(f))
 	return nil
 }
@@ -138,6 +143,9 @@ func faultSummary(f Faults) string {
 	add("slow", f.Slow)
 	add("appear", f.Appear)
 	add("disappear", f.Disappear)
+	if f.ChurnEvery > 0 {
+		parts = append(parts, "churn_every="+f.ChurnEvery.String())
+	}
 	if len(f.Actions) > 0 {
 		parts = append(parts, "actions="+strings.Join(f.Actions, ","))
 	}
@@ -199,14 +207,75 @@ func (s *Server) applyChurn(region string, d *faultDraw) {
 	}
 }
 
+// churnClock is the progress of the churn_every fault.
+type churnClock struct {
+	start time.Time  // when the faults were set
+	done  int64      // intervals applied so far
+	rng   *rand.Rand // its own source, so that other faults' draws do not shift it
+}
+
+// maxChurnCatchUp bounds the intervals applied before one request, so that
+// a clock moved far ahead cannot stall the emulator.
+const maxChurnCatchUp = 100_000
+
+// applyTimedChurn applies every churn_every interval due by now: for each,
+// in every region (by name), one instance is launched (PENDING, RUNNING 5 s
+// later, counted from the interval's end) or a random one terminated, 50/50.
+func (s *Server) applyTimedChurn(now time.Time) {
+	s.faultMu.Lock()
+	every := time.Duration(s.faults.ChurnEvery)
+	due := int64(0)
+	if every > 0 {
+		due = int64(now.Sub(s.churn.start)/every) - s.churn.done
+	}
+	s.faultMu.Unlock()
+	if due <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	if time.Duration(s.faults.ChurnEvery) != every { // the faults changed meanwhile
+		return
+	}
+	due = min(int64(now.Sub(s.churn.start)/every)-s.churn.done, maxChurnCatchUp)
+	names := slices.Sorted(maps.Keys(s.regions))
+	for range due {
+		s.churn.done++
+		at := s.churn.start.Add(time.Duration(s.churn.done) * every)
+		for _, region := range names {
+			rs := s.regions[region]
+			if s.churn.rng.IntN(2) == 0 {
+				id := s.unusedIDWith(s.churn.rng)
+				rs.insert(newRecord(Instance{
+					InstanceId: id, InstanceState: "PENDING",
+					Transitions: []Transition{{After: Duration(5 * time.Second), InstanceState: "RUNNING"}},
+				}, at))
+				s.log.Info("fault: instance appeared", "region", region, "instance_id", id, "fault", "churn_every")
+			} else if len(rs.sorted) > 0 {
+				i := s.churn.rng.IntN(len(rs.sorted))
+				id := rs.sorted[i].id
+				rs.removeAt(i)
+				s.log.Info("fault: instance disappeared", "region", region, "instance_id", id, "fault", "churn_every")
+			}
+		}
+	}
+	// Intervals beyond the catch-up bound are skipped, not owed.
+	s.churn.done = int64(now.Sub(s.churn.start) / every)
+}
+
 // unusedIDLocked draws a new instance ID no region uses. It needs s.mu and
 // s.faultMu held.
-func (s *Server) unusedIDLocked() string {
+func (s *Server) unusedIDLocked() string { return s.unusedIDWith(s.rng) }
+
+// unusedIDWith is unusedIDLocked drawing from rng.
+func (s *Server) unusedIDWith(rng *rand.Rand) string {
 	const chars = "abcdefghijklmnopqrstuvwxyz0123456789"
 	for {
 		b := []byte("ins-00000000")
 		for i := 4; i < len(b); i++ {
-			b[i] = chars[s.rng.IntN(len(chars))]
+			b[i] = chars[rng.IntN(len(chars))]
 		}
 		id := string(b)
 		used := false

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -49,12 +51,8 @@ func TestFaultGatewayErrors(t *testing.T) {
 		if json.Valid(body) {
 			t.Errorf("%s: body is JSON: %s", tc.key, body)
 		}
-		// The SDK reports a client-side error, not an API code.
-		if _, err := describe(sdkClient(t, s, defaultCred()), nil, nil, nil); err == nil || !strings.HasPrefix(sdkCode(err), "ClientError") {
-			t.Errorf("%s via SDK: %v", tc.key, err)
-		}
-		if n := s.Stats().ByCode[tc.key]; n != 2 {
-			t.Errorf("ByCode[%s] = %d, want 2", tc.key, n)
+		if n := s.Stats().ByCode[tc.key]; n != 1 {
+			t.Errorf("ByCode[%s] = %d, want 1", tc.key, n)
 		}
 	}
 }
@@ -67,10 +65,7 @@ func TestFaultReset(t *testing.T) {
 		closeQuietly(resp.Body)
 		t.Fatalf("got HTTP %d, want a dropped connection", resp.StatusCode)
 	}
-	if _, err := describe(sdkClient(t, s, defaultCred()), nil, nil, nil); sdkCode(err) != "ClientError.NetworkError" {
-		t.Errorf("SDK: %v, want ClientError.NetworkError", err)
-	}
-	if st := s.Stats(); st.ByCode["ConnectionReset"] < 2 {
+	if st := s.Stats(); st.ByCode["ConnectionReset"] != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -104,48 +99,33 @@ func TestFaultTruncate(t *testing.T) {
 
 func TestFaultErrorsAtRateOne(t *testing.T) {
 	s := startServer(t, Config{Regions: seedInstances()})
-	c := sdkClient(t, s, defaultCred())
 	setFaults(t, s, Faults{Errors: map[string]float64{"InternalError": 1}})
 	for range 3 {
-		if _, err := describe(c, nil, nil, nil); sdkCode(err) != "InternalError" {
-			t.Fatalf("%v, want InternalError", err)
-		}
+		wantCode(t, do(t, listing(t, s)), "InternalError")
 	}
 	setFaults(t, s, Faults{Errors: map[string]float64{"RequestLimitExceeded": 1}})
-	if _, err := describe(c, nil, nil, nil); sdkCode(err) != "RequestLimitExceeded" {
-		t.Fatalf("%v, want RequestLimitExceeded", err)
-	}
+	wantCode(t, do(t, listing(t, s)), "RequestLimitExceeded")
 	// Authentication still comes first.
-	if _, err := describe(sdkClient(t, s, defaultCredWrongKey()), nil, nil, nil); sdkCode(err) != "AuthFailure.SignatureFailure" {
-		t.Fatalf("%v, want AuthFailure.SignatureFailure", err)
-	}
+	wrongKey := tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, secretKey: "wrong", body: `{}`}
+	wantCode(t, do(t, wrongKey.request(t, s)), "AuthFailure.SignatureFailure")
 	st := s.Stats()
 	if st.ByCode["InternalError"] != 3 || st.Throttled != 1 {
 		t.Errorf("stats %+v", st)
 	}
 	// Limited to AssumeRole: DescribeInstancesStatus is spared.
 	setFaults(t, s, Faults{Errors: map[string]float64{"InternalError": 1}, Actions: []string{"AssumeRole"}})
-	if _, err := describe(c, nil, nil, nil); err != nil {
-		t.Fatalf("faults limited to AssumeRole hit DescribeInstancesStatus: %v", err)
-	}
-	if _, err := assumeRole(t, s, defaultCred(), 0); sdkCode(err) != "InternalError" {
-		t.Fatalf("AssumeRole: %v, want InternalError", err)
-	}
+	wantCode(t, do(t, listing(t, s)), "Success")
+	wantCode(t, do(t, assumeRoleCall(DefaultSecretID, DefaultSecretKey, "").request(t, s)), "InternalError")
 	setFaults(t, s, Faults{})
-	if _, err := describe(c, nil, nil, nil); err != nil {
-		t.Fatalf("after clearing faults: %v", err)
-	}
+	wantCode(t, do(t, listing(t, s)), "Success")
 }
 
 func TestFaultAppearDisappear(t *testing.T) {
 	s := startServer(t, Config{Regions: seedInstances()})
-	c := sdkClient(t, s, defaultCred())
-	total := func() int64 {
-		got, err := describe(c, nil, nil, i64(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return *got.TotalCount
+	total := func() int {
+		a := do(t, listing(t, s))
+		wantCode(t, a, "Success")
+		return *a.Response.TotalCount
 	}
 	setFaults(t, s, Faults{Appear: 1})
 	if n := total(); n != 3 {
@@ -155,11 +135,12 @@ func TestFaultAppearDisappear(t *testing.T) {
 		t.Fatalf("after two: %d, want 4", n)
 	}
 	// Requests by ID do not churn.
-	if got, err := describe(c, []string{"ins-r8hr2upy"}, nil, nil); err != nil || *got.TotalCount != 1 {
-		t.Fatalf("by ID: %v", err)
+	byID := tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{"InstanceIds":["ins-r8hr2upy"]}`}
+	if a := do(t, byID.request(t, s)); *a.Response.TotalCount != 1 || total() != 5 {
+		t.Fatalf("by ID: %+v", a.Response)
 	}
 	setFaults(t, s, Faults{Disappear: 1})
-	for want := int64(3); want >= 0; want-- {
+	for want := 4; want >= 0; want-- {
 		if n := total(); n != want {
 			t.Fatalf("disappearing: %d, want %d", n, want)
 		}
@@ -274,4 +255,80 @@ func waitNoServerGoroutines(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("goroutine left after Close:\n%s", leaked)
+}
+
+// churnCounter counts the churn fault's log lines by region.
+type churnCounter struct {
+	mu     sync.Mutex
+	events map[string]int
+}
+
+func (c *churnCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (c *churnCounter) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "region" && strings.HasPrefix(r.Message, "fault: instance ") {
+			c.mu.Lock()
+			c.events[a.Value.String()]++
+			c.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+func (c *churnCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c *churnCounter) WithGroup(string) slog.Handler      { return c }
+
+func TestFaultChurnEvery(t *testing.T) {
+	run := func(seed int64) (final string) {
+		clock := newFakeClock()
+		counter := &churnCounter{events: map[string]int{}}
+		regions := map[string][]Instance{testRegion: GenerateInstances(10, 1), "ap-tokyo": GenerateInstances(10, 2)}
+		s := startServer(t, Config{Regions: regions, Now: clock.Now, Seed: seed, Logger: slog.New(counter)})
+		setFaults(t, s, Faults{ChurnEvery: Duration(time.Second)})
+		clock.Advance(900 * time.Millisecond)
+		if a := do(t, listing(t, s)); *a.Response.TotalCount != 10 || len(counter.events) != 0 {
+			t.Fatalf("before the first interval: %d instances, events %v", *a.Response.TotalCount, counter.events)
+		}
+		// 3.5 s after SetFaults, any request catches up on the three
+		// intervals due, in every region.
+		clock.Advance(2600 * time.Millisecond)
+		do(t, tc3Call{action: cvmAction, version: cvmVersion, region: "ap-tokyo", body: `{"InstanceIds":["ins-r8hr2upy"]}`}.request(t, s))
+		if counter.events[testRegion] != 3 || counter.events["ap-tokyo"] != 3 {
+			t.Fatalf("after 3.5 s: events %v, want 3 per region", counter.events)
+		}
+		a := do(t, listing(t, s))
+		original := map[string]bool{}
+		for _, in := range regions[testRegion] {
+			original[in.InstanceId] = true
+		}
+		for _, st := range a.Response.InstanceStatusSet {
+			if !original[st.InstanceId] && st.InstanceState != "PENDING" {
+				t.Errorf("launched %s is %s, want PENDING within 5 s", st.InstanceId, st.InstanceState)
+			}
+		}
+		// Turned off: nothing more happens, and the launched instances run
+		// 5 s after their interval.
+		setFaults(t, s, Faults{})
+		clock.Advance(5 * time.Second)
+		a = do(t, listing(t, s))
+		for _, st := range a.Response.InstanceStatusSet {
+			if !original[st.InstanceId] && st.InstanceState != "RUNNING" {
+				t.Errorf("launched %s is %s 5 s later, want RUNNING", st.InstanceId, st.InstanceState)
+			}
+		}
+		if counter.events[testRegion] != 3 {
+			t.Errorf("churn went on after the faults were cleared: %v", counter.events)
+		}
+		return strings.Join(a.ids(), ",")
+	}
+	a, b, c := run(5), run(5), run(6)
+	if a != b {
+		t.Fatalf("same seed and timing, different churn:\n%s\n%s", a, b)
+	}
+	if a == c {
+		t.Fatalf("different seeds, same churn: %s", a)
+	}
+	if err := (&Server{}).SetFaults(Faults{ChurnEvery: Duration(time.Microsecond)}); err == nil || !strings.Contains(err.Error(), "churn_every") {
+		t.Errorf("churn_every 1µs: %v", err)
+	}
 }

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,11 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
-	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
 )
 
 const testRegion = "ap-guangzhou"
@@ -57,62 +51,36 @@ func startServer(t testing.TB, cfg Config) *Server {
 
 func hostOf(s *Server) string { return strings.TrimPrefix(s.URL(), "http://") }
 
-// newProfile is the SDK profile that talks to the emulator.
-func newProfile(s *Server, opts ...func(*profile.ClientProfile)) *profile.ClientProfile {
-	cpf := profile.NewClientProfile()
-	cpf.HttpProfile.Endpoint = hostOf(s)
-	cpf.HttpProfile.Scheme = "http"
-	cpf.HttpProfile.ReqTimeout = 10
-	cpf.DisableRegionBreaker = true
-	for _, o := range opts {
-		o(cpf)
-	}
-	return cpf
+func seedInstances() map[string][]Instance {
+	return map[string][]Instance{testRegion: {
+		{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"},
+		{InstanceId: "ins-5d8a23rs", InstanceState: "STOPPED"},
+	}}
 }
 
-func sdkClient(t testing.TB, s *Server, cred common.CredentialIface, opts ...func(*profile.ClientProfile)) *cvm.Client {
+// assumeRoleCall is a signed AssumeRole request.
+func assumeRoleCall(secretID, secretKey, token string) tc3Call {
+	return tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", secretID: secretID, secretKey: secretKey, token: token,
+		body: `{"RoleArn": "qcs::cam::uin/100000000001:roleName/terraform", "RoleSessionName": "emulator-test"}`}
+}
+
+// tempKey is a temporary credential.
+type tempKey struct{ id, key, token string }
+
+func (k tempKey) listing() tc3Call {
+	return tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{}`, secretID: k.id, secretKey: k.key, token: k.token}
+}
+
+// assumeRoleRaw assumes a role with the default credential.
+func assumeRoleRaw(t *testing.T, s *Server) tempKey {
 	t.Helper()
-	c, err := cvm.NewClient(cred, testRegion, newProfile(s, opts...))
-	if err != nil {
-		t.Fatalf("cvm.NewClient: %v", err)
+	r := decodeResponse(t, assumeRoleCall(DefaultSecretID, DefaultSecretKey, "").request(t, s))
+	c, ok := r["Credentials"].(map[string]any)
+	if !ok {
+		t.Fatalf("AssumeRole: %v", r)
 	}
-	return c
-}
-
-func defaultCred() *common.Credential { return common.NewCredential(DefaultSecretID, DefaultSecretKey) }
-
-func describe(c *cvm.Client, ids []string, offset, limit *int64) (*cvm.DescribeInstancesStatusResponseParams, error) {
-	req := cvm.NewDescribeInstancesStatusRequest()
-	for _, id := range ids {
-		req.InstanceIds = append(req.InstanceIds, common.StringPtr(id))
-	}
-	req.Offset, req.Limit = offset, limit
-	resp, err := c.DescribeInstancesStatus(req)
-	if err != nil {
-		return nil, err
-	}
-	return resp.Response, nil
-}
-
-func i64(v int64) *int64 { return &v }
-
-func sdkCode(err error) string {
-	var e *tcerr.TencentCloudSDKError
-	if errors.As(err, &e) {
-		return e.GetCode()
-	}
-	if err == nil {
-		return ""
-	}
-	return "non-SDK error: " + err.Error()
-}
-
-func statusPairs(p *cvm.DescribeInstancesStatusResponseParams) []string {
-	var out []string
-	for _, st := range p.InstanceStatusSet {
-		out = append(out, *st.InstanceId+"="+*st.InstanceState)
-	}
-	return out
+	str := func(k string) string { v, _ := c[k].(string); return v }
+	return tempKey{str("TmpSecretId"), str("TmpSecretKey"), str("Token")}
 }
 
 // apiAnswer is any API answer, decoded loosely.
@@ -332,5 +300,3 @@ func wantCode(t testing.TB, a apiAnswer, code string) {
 
 // closeQuietly closes a response body whose close error cannot matter.
 func closeQuietly(c io.Closer) { _ = c.Close() }
-
-func defaultCredWrongKey() *common.Credential { return common.NewCredential(DefaultSecretID, "wrong") }

@@ -32,7 +32,7 @@ const (
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	creds   map[string]Credential
+	auth    atomic.Pointer[authState]
 	limiter *rateLimiter
 	temp    *tempStore
 	stats   statsCollector
@@ -41,10 +41,11 @@ type Server struct {
 	mu      sync.RWMutex // guards regions
 	regions map[string]*regionStore
 
-	faultMu    sync.Mutex // guards faults, faultCodes and rng
+	faultMu    sync.Mutex // guards faults, faultCodes, rng and churn
 	faults     Faults
 	faultCodes []string
 	rng        *rand.Rand
+	churn      churnClock
 
 	// Lifecycle. closing is closed by Close to abort delays; lifeMu guards
 	// closed and the in-flight count.
@@ -68,18 +69,9 @@ func New(cfg Config) (*Server, error) {
 	if len(cfg.Credentials) == 0 {
 		cfg.Credentials = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
 	}
-	creds := make(map[string]Credential, len(cfg.Credentials))
-	for i, c := range cfg.Credentials {
-		switch {
-		case c.SecretID == "":
-			return nil, fmt.Errorf("Credentials[%d].SecretID: empty", i)
-		case c.SecretKey == "":
-			return nil, fmt.Errorf("Credentials[%d].SecretKey: empty", i)
-		}
-		if _, dup := creds[c.SecretID]; dup {
-			return nil, fmt.Errorf("Credentials[%d].SecretID: duplicate SecretId %q", i, c.SecretID)
-		}
-		creds[c.SecretID] = c
+	auth, err := newAuthState(cfg.Credentials, cfg.Identity, "Credentials", "Identity")
+	if err != nil {
+		return nil, err
 	}
 	if err := validateRegions("Regions", cfg.Regions, nil); err != nil {
 		return nil, err
@@ -110,7 +102,6 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		creds:    creds,
 		limiter:  newRateLimiter(cfg.RateLimit),
 		temp:     newTempStore(),
 		regions:  make(map[string]*regionStore),
@@ -118,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 		closing:  make(chan struct{}),
 		newConns: make(map[net.Conn]struct{}),
 	}
+	s.auth.Store(auth)
 	s.stats.reset()
 	now := s.now()
 	for region, list := range cfg.Regions {
@@ -254,6 +246,27 @@ func (s *Server) SetClockOffset(d time.Duration) {
 	s.log.Info("clock offset set", "offset", d.String())
 }
 
+// Reload replaces the permanent credentials and the identity with cfg's, and
+// the instances of the regions cfg.Regions names (as SetInstances does,
+// transitions counting from now). When anything in cfg is invalid nothing
+// changes. Temporary credentials already issued stay valid; the other Config
+// fields are ignored.
+func (s *Server) Reload(cfg Config) error {
+	if len(cfg.Credentials) == 0 {
+		cfg.Credentials = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
+	}
+	auth, err := newAuthState(cfg.Credentials, cfg.Identity, "Credentials", "Identity")
+	if err != nil {
+		return err
+	}
+	if err := s.SetInstances(cfg.Regions); err != nil {
+		return err
+	}
+	s.auth.Store(auth)
+	s.log.Info("credentials and identity replaced", "credentials", len(cfg.Credentials))
+	return nil
+}
+
 // RevokeTemporaryCredentials makes every temporary credential issued so far
 // fail with AuthFailure.TokenFailure.
 func (s *Server) RevokeTemporaryCredentials() {
@@ -336,6 +349,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	requestID := newRequestID()
 
+	s.applyTimedChurn(now)
 	req, perr := parseRequest(r)
 	action := req.common["Action"]
 	def, known := actions[action]
@@ -441,11 +455,19 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	if region != "" && !s.regionSupported(region) {
 		return nil, "", newError("UnsupportedRegion", "The region `%s` is not supported by %s.", region, action)
 	}
-	secretID, aerr := s.authenticate(req, def.service, now)
+	auth := s.auth.Load()
+	var secretID string
+	var aerr *apiError
+	if def.unsigned {
+		aerr = checkUnsigned(req, now)
+	} else {
+		secretID, aerr = s.authenticate(req, def.service, now)
+	}
 	if aerr != nil {
 		return nil, secretID, aerr
 	}
 	if s.limiter != nil {
+		// Unsigned actions share one bucket per action (SecretId "").
 		if ok, seen := s.limiter.allow(secretID, action, now); !ok {
 			return nil, secretID, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
 		}
@@ -457,7 +479,11 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	if aerr != nil {
 		return nil, secretID, aerr
 	}
-	result, aerr := def.handle(s, &call{params: params, region: region, secretID: secretID, now: now, faults: fx})
+	c := &call{action: action, params: params, region: region, secretID: secretID, now: now, faults: fx, auth: auth}
+	if !def.unsigned {
+		c.caller = s.callerOf(auth, secretID)
+	}
+	result, aerr := def.handle(s, c)
 	return result, secretID, aerr
 }
 

@@ -86,6 +86,9 @@ type Config struct {
 	// TempCredentialTTL is the lifetime of credentials issued by the metadata
 	// endpoint (AssumeRole uses DurationSeconds, default 7200 s); default 2h.
 	TempCredentialTTL time.Duration
+	// Identity assigns credentials to accounts and configures the identity
+	// providers and MFA devices of STS.
+	Identity Identity
 }
 
 // Stats counts the API requests the emulator received since start or the last
@@ -112,5 +115,64 @@ type Faults struct {
 	SlowDelay Duration           `json:"slow_delay"`
 	Appear    float64            `json:"appear"`
 	Disappear float64            `json:"disappear"`
-	Actions   []string           `json:"actions,omitempty"`
+	// ChurnEvery launches or terminates one instance in every region each
+	// time this much of the emulator's clock has passed since SetFaults.
+	ChurnEvery Duration `json:"churn_every,omitempty"`
+	Actions    []string `json:"actions,omitempty"`
+}
+
+// DefaultAccountID is the account that owns every credential no
+// Identity.Accounts entry lists, the default credential included.
+const DefaultAccountID = "100000000001"
+
+// Identity describes who the credentials are and which identity providers
+// STS trusts; it is also the data file's "identity" object. The zero value
+// puts every credential in DefaultAccountID and trusts no provider.
+type Identity struct {
+	// Accounts map SecretIds to accounts. With at least one, a role ARN
+	// must name one of these accounts or DefaultAccountID; with none, any
+	// account's role can be assumed.
+	Accounts []Account `json:"accounts,omitempty"`
+	// OIDCProviders verify AssumeRoleWithWebIdentity tokens.
+	OIDCProviders []OIDCProvider `json:"oidc_providers,omitempty"`
+	// SAMLProviders accept AssumeRoleWithSAML assertions.
+	SAMLProviders []SAMLProvider `json:"saml_providers,omitempty"`
+	// MFADevices check the TokenCode of GetSessionToken and AssumeRole.
+	MFADevices []MFADevice `json:"mfa_devices,omitempty"`
+}
+
+// Account is a Tencent Cloud account (its UIN, digits) and the SecretIds
+// that belong to it.
+type Account struct {
+	AccountId string   `json:"AccountId"`
+	SecretIds []string `json:"SecretIds"`
+}
+
+// OIDCProvider is an OpenID Connect identity provider: tokens must be RS256
+// JWTs signed by the key in PublicKeyFile (a PEM RSA public key or a
+// certificate), issued by Issuer (the "iss" claim) for one of Audiences.
+// In a data file, a relative PublicKeyFile is relative to the file's
+// directory; in a Config, to the working directory.
+type OIDCProvider struct {
+	ProviderId    string   `json:"ProviderId"`
+	Issuer        string   `json:"Issuer"`
+	Audiences     []string `json:"Audiences"`
+	PublicKeyFile string   `json:"PublicKeyFile"`
+}
+
+// SAMLProvider is a SAML 2.0 identity provider, named in requests by its
+// PrincipalArn (qcs::cam::uin/<account>:saml-provider/<name>); assertions
+// must come from Issuer. Their XML signature is not verified.
+type SAMLProvider struct {
+	PrincipalArn string `json:"PrincipalArn"`
+	Issuer       string `json:"Issuer"`
+}
+
+// MFADevice is a software MFA token: TOTP (RFC 6238, HMAC-SHA1, 6 digits,
+// 30-second steps) over the base32 TOTPSecret. SerialNumber is written as
+// the service does, qcs::cam:uin/<account>::mfa/softToken; the account then
+// must be the caller's.
+type MFADevice struct {
+	SerialNumber string `json:"SerialNumber"`
+	TOTPSecret   string `json:"TOTPSecret"`
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // instanceStates are the states DescribeInstancesStatus documents, in the
@@ -65,13 +66,17 @@ func validRegionName(r string) bool {
 	return true
 }
 
-// instanceProblem checks one instance and returns the offending field (""
-// for the instance as a whole) and the problem, or ok.
+// instanceProblem checks one instance and returns the offending field and
+// the problem, or ok.
 func instanceProblem(in Instance) (field, problem string, ok bool) {
-	if !validInstanceID(in.InstanceId) {
+	switch {
+	case in.InstanceId == "":
+		return "InstanceId", "InstanceId is missing: an ID is \"ins-\" followed by 8 lowercase letters or digits", false
+	case !validInstanceID(in.InstanceId):
 		return "InstanceId", malformedIDMessage(in.InstanceId), false
-	}
-	if !validState(in.InstanceState) {
+	case in.InstanceState == "":
+		return "InstanceState", "InstanceState is missing; valid states are " + strings.Join(instanceStates, ", "), false
+	case !validState(in.InstanceState):
 		return "InstanceState", invalidStateMessage(in.InstanceState), false
 	}
 	for i, t := range in.Transitions {
@@ -85,25 +90,26 @@ func instanceProblem(in Instance) (field, problem string, ok bool) {
 	return "", "", true
 }
 
-// validateRegions checks region names, instances and ID uniqueness. root
-// prefixes the paths in error messages (e.g. "Regions"). taken holds IDs
-// already present elsewhere (region name by ID); it may be nil.
+// validateRegions checks region names, instances and ID uniqueness; a
+// problem is a *pathError. root prefixes the paths (e.g. "Regions"). taken
+// holds IDs already present elsewhere (region name by ID); it may be nil.
 func validateRegions(root string, regions map[string][]Instance, taken map[string]string) error {
 	seen := make(map[string]string)
 	for _, region := range slices.Sorted(maps.Keys(regions)) {
+		rpath := fmt.Sprintf("%s[%s]", root, strconv.Quote(region))
 		if !validRegionName(region) {
-			return fmt.Errorf("%s[%s]: invalid region name %q: use lowercase letters, digits and dashes, such as ap-guangzhou", root, strconv.Quote(region), region)
+			return &pathError{rpath, fmt.Sprintf("invalid region name %q: use lowercase letters, digits and dashes, such as ap-guangzhou", region)}
 		}
 		for i, in := range regions[region] {
-			at := fmt.Sprintf("%s[%s][%d]", root, strconv.Quote(region), i)
+			at := fmt.Sprintf("%s[%d]", rpath, i)
 			if field, problem, ok := instanceProblem(in); !ok {
-				return fmt.Errorf("%s.%s: %s", at, field, problem)
+				return &pathError{at + "." + field, problem}
 			}
 			if first, dup := seen[in.InstanceId]; dup {
-				return fmt.Errorf("%s.InstanceId: duplicate instance ID %q (first at %s)", at, in.InstanceId, first)
+				return &pathError{at + ".InstanceId", fmt.Sprintf("duplicate instance ID %q (first at %s)", in.InstanceId, first)}
 			}
 			if other, dup := taken[in.InstanceId]; dup {
-				return fmt.Errorf("%s.InstanceId: duplicate instance ID %q (already in region %s)", at, in.InstanceId, other)
+				return &pathError{at + ".InstanceId", fmt.Sprintf("duplicate instance ID %q (already in region %s)", in.InstanceId, other)}
 			}
 			seen[in.InstanceId] = at
 		}
@@ -152,6 +158,9 @@ func validateFaults(f Faults) error {
 		if d.d < 0 {
 			return fmt.Errorf("%s: negative duration %s", d.name, d.d)
 		}
+	}
+	if f.ChurnEvery != 0 && f.ChurnEvery < Duration(time.Millisecond) {
+		return fmt.Errorf("churn_every: %s is too short; use \"0s\" (off) or at least \"1ms\", such as \"1s\"", f.ChurnEvery)
 	}
 	if f.Slow > 0 && f.SlowDelay <= 0 {
 		return fmt.Errorf("slow_delay: must be positive when slow is set")

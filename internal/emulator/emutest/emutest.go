@@ -3,6 +3,13 @@
 // it), every answer's body when asked for, and the history of the inventory
 // while fault injection makes instances appear and disappear.
 //
+// It also drives the emulator's STS credential sources end to end: an OIDC
+// issuer that signs web identity tokens (NewOIDCIssuer), a SAML identity
+// provider and response builder (NewSAMLIdP, SAMLResponse), TOTP codes for
+// MFA devices (TOTPCode, MFASerial), and Call, which sends one signed (or
+// unsigned) API request so that a test can see what a credential is
+// (GetCallerIdentity) without the project's client.
+//
 // It is test support only: nothing outside _test.go files imports it.
 package emutest
 

@@ -1,4 +1,4 @@
-package emulator
+package sdkcheck
 
 import (
 	"encoding/json"
@@ -13,17 +13,19 @@ import (
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
-func seedInstances() map[string][]Instance {
-	return map[string][]Instance{testRegion: {
+func seedInstances() map[string][]emulator.Instance {
+	return map[string][]emulator.Instance{testRegion: {
 		{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"},
 		{InstanceId: "ins-5d8a23rs", InstanceState: "STOPPED"},
 	}}
 }
 
 func TestSDKDescribeByIDs(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := startServer(t, emulator.Config{Regions: seedInstances()})
 	c := sdkClient(t, s, defaultCred())
 	got, err := describe(c, []string{"ins-r8hr2upy", "ins-5d8a23rs", "ins-00000000", "ins-r8hr2upy"}, i64(0), i64(10))
 	if err != nil {
@@ -46,8 +48,8 @@ func TestSDKDescribeByIDs(t *testing.T) {
 }
 
 func TestSDKPaging250(t *testing.T) {
-	gen := GenerateInstances(250, 7)
-	s := startServer(t, Config{Regions: map[string][]Instance{testRegion: gen}})
+	gen := emulator.GenerateInstances(250, 7)
+	s := startServer(t, emulator.Config{Regions: map[string][]emulator.Instance{testRegion: gen}})
 	c := sdkClient(t, s, defaultCred())
 	var ids []string
 	for offset := int64(0); ; offset += 100 {
@@ -85,8 +87,8 @@ func TestSDKPaging250(t *testing.T) {
 }
 
 func TestSDKDefaultLimitAppliesToIDs(t *testing.T) {
-	gen := GenerateInstances(60, 3)
-	s := startServer(t, Config{Regions: map[string][]Instance{testRegion: gen}})
+	gen := emulator.GenerateInstances(60, 3)
+	s := startServer(t, emulator.Config{Regions: map[string][]emulator.Instance{testRegion: gen}})
 	c := sdkClient(t, s, defaultCred())
 	var ids []string
 	for i := 59; i >= 10; i-- { // 50 IDs, in reverse order
@@ -111,10 +113,10 @@ func TestSDKDefaultLimitAppliesToIDs(t *testing.T) {
 }
 
 func TestSDKParameterErrors(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := startServer(t, emulator.Config{Regions: seedInstances()})
 	c := sdkClient(t, s, defaultCred())
 	var many []string
-	for _, in := range GenerateInstances(101, 1) {
+	for _, in := range emulator.GenerateInstances(101, 1) {
 		many = append(many, in.InstanceId)
 	}
 	for _, tc := range []struct {
@@ -147,20 +149,20 @@ func TestSDKParameterErrors(t *testing.T) {
 		t.Errorf("unknown region: %s, want UnsupportedRegion", got)
 	}
 	// A region the data names is supported even though the page lists it not.
-	s2 := startServer(t, Config{Regions: map[string][]Instance{"xx-test-1": nil}})
+	s2 := startServer(t, emulator.Config{Regions: map[string][]emulator.Instance{"xx-test-1": nil}})
 	c2, _ := cvmClientInRegion(t, s2, "xx-test-1")
 	if _, err := describe(c2, nil, nil, nil); err != nil {
 		t.Errorf("data region: %v", err)
 	}
 }
 
-func cvmClientInRegion(t *testing.T, s *Server, region string) (*cvm.Client, error) {
+func cvmClientInRegion(t *testing.T, s *emulator.Server, region string) (*cvm.Client, error) {
 	t.Helper()
 	return cvm.NewClient(defaultCred(), region, newProfile(s))
 }
 
 func TestSDKAuthFailures(t *testing.T) {
-	s := startServer(t, Config{Credentials: []Credential{
+	s := startServer(t, emulator.Config{Credentials: []emulator.Credential{
 		{SecretID: "AKIDplain", SecretKey: "plain-key"},
 		{SecretID: "AKIDtoken", SecretKey: "token-key", Token: "the-token"},
 	}, Regions: seedInstances()})
@@ -209,7 +211,7 @@ func TestSDKAuthFailures(t *testing.T) {
 
 func TestSDKThrottling(t *testing.T) {
 	clock := newFakeClock() // frozen: the bucket never refills
-	s := startServer(t, Config{Regions: seedInstances(), RateLimit: 5, Now: clock.Now})
+	s := startServer(t, emulator.Config{Regions: seedInstances(), RateLimit: 5, Now: clock.Now})
 	c := sdkClient(t, s, defaultCred())
 	ok, throttled := 0, 0
 	for range 12 {
@@ -251,7 +253,7 @@ func TestSDKThrottling(t *testing.T) {
 }
 
 func TestSDKSignatureMethodsAndGET(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := startServer(t, emulator.Config{Regions: seedInstances()})
 	for _, method := range []string{"TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256"} {
 		for _, verb := range []string{"POST", "GET"} {
 			c := sdkClient(t, s, defaultCred(), func(p *profile.ClientProfile) {
@@ -272,10 +274,10 @@ func TestSDKSignatureMethodsAndGET(t *testing.T) {
 
 func TestSDKTransitions(t *testing.T) {
 	clock := newFakeClock()
-	s := startServer(t, Config{Now: clock.Now, Regions: map[string][]Instance{testRegion: {
-		{InstanceId: "ins-5d8a23rs", InstanceState: "STARTING", Transitions: []Transition{
-			{After: Duration(3 * time.Second), InstanceState: "RUNNING"},
-			{After: Duration(10 * time.Second), InstanceState: "STOPPING"},
+	s := startServer(t, emulator.Config{Now: clock.Now, Regions: map[string][]emulator.Instance{testRegion: {
+		{InstanceId: "ins-5d8a23rs", InstanceState: "STARTING", Transitions: []emulator.Transition{
+			{After: emulator.Duration(3 * time.Second), InstanceState: "RUNNING"},
+			{After: emulator.Duration(10 * time.Second), InstanceState: "STOPPING"},
 		}},
 	}}})
 	c := sdkClient(t, s, defaultCred())
@@ -298,8 +300,8 @@ func TestSDKTransitions(t *testing.T) {
 		t.Fatalf("after 10s: %s", st)
 	}
 	// SetInstances restarts the transitions from now.
-	if err := s.SetInstances(map[string][]Instance{testRegion: {
-		{InstanceId: "ins-5d8a23rs", InstanceState: "STOPPING", Transitions: []Transition{{After: Duration(time.Second), InstanceState: "STOPPED"}}},
+	if err := s.SetInstances(map[string][]emulator.Instance{testRegion: {
+		{InstanceId: "ins-5d8a23rs", InstanceState: "STOPPING", Transitions: []emulator.Transition{{After: emulator.Duration(time.Second), InstanceState: "STOPPED"}}},
 	}}); err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +315,7 @@ func TestSDKTransitions(t *testing.T) {
 }
 
 // assumeRole calls STS AssumeRole through the SDK's common client.
-func assumeRole(t *testing.T, s *Server, cred common.CredentialIface, seconds int64) (*common.Credential, error) {
+func assumeRole(t *testing.T, s *emulator.Server, cred common.CredentialIface, seconds int64) (*common.Credential, error) {
 	t.Helper()
 	client := common.NewCommonClient(cred, testRegion, newProfile(s))
 	req := tchttp.NewCommonRequest("sts", "2018-08-13", "AssumeRole")
@@ -351,7 +353,7 @@ func assumeRole(t *testing.T, s *Server, cred common.CredentialIface, seconds in
 
 func TestSDKAssumeRoleThenCVM(t *testing.T) {
 	clock := newFakeClock()
-	s := startServer(t, Config{Regions: seedInstances(), Now: clock.Now})
+	s := startServer(t, emulator.Config{Regions: seedInstances(), Now: clock.Now})
 	tmp, err := assumeRole(t, s, defaultCred(), 60)
 	if err != nil {
 		t.Fatal(err)
@@ -393,7 +395,7 @@ func TestSDKAssumeRoleThenCVM(t *testing.T) {
 }
 
 func TestSDKAssumeRoleErrors(t *testing.T) {
-	s := startServer(t, Config{})
+	s := startServer(t, emulator.Config{})
 	send := func(service, version, action string, params map[string]any) error {
 		client := common.NewCommonClient(defaultCred(), testRegion, newProfile(s))
 		req := tchttp.NewCommonRequest(service, version, action)
@@ -446,7 +448,7 @@ func TestSDKAssumeRoleErrors(t *testing.T) {
 
 func TestMetadataCredentials(t *testing.T) {
 	clock := newFakeClock()
-	s := startServer(t, Config{Regions: seedInstances(), CAMRoleName: "ops-role", TempCredentialTTL: time.Hour, Now: clock.Now})
+	s := startServer(t, emulator.Config{Regions: seedInstances(), CAMRoleName: "ops-role", TempCredentialTTL: time.Hour, Now: clock.Now})
 	get := func(path string) (int, string) {
 		resp, err := http.Get(s.URL() + path)
 		if err != nil {
