@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 )
 
@@ -35,9 +36,22 @@ const (
 // Config configures a Client. Zero fields take the defaults above.
 type Config struct {
 	Endpoint    string // CVM API URL
-	STSEndpoint string // STS API URL, for AssumeRole
+	STSEndpoint string // STS API URL, for every STS call
+	// STSRegion is sent as X-TC-Region with STS calls ("" sends none; a
+	// TKE pod's identity names its region).
+	STSRegion string
+	// Credentials is the base credential. AssumeRole and SessionToken are
+	// made with it; WebIdentity and SAML need none (it may then be nil).
 	Credentials CredentialSource
-	AssumeRole  *AssumeRole // applied on top of Credentials when set
+	// At most one of these turns the base into the credential that signs
+	// the reads.
+	AssumeRole   *AssumeRole
+	WebIdentity  *WebIdentity
+	SAML         *SAML
+	SessionToken *SessionToken
+	// AccountGuard, when set, is checked with GetCallerIdentity before the
+	// first read; a credential of another account reads nothing.
+	AccountGuard *AccountGuard
 
 	RateLimit   float64 // DescribeInstancesStatus requests per second, for all reads together
 	MaxRetries  int     // retries after the first attempt of a request; 0 takes the default, -1 means none
@@ -71,11 +85,17 @@ type Client struct {
 	creds    CredentialSource
 	caller   *caller
 	limiter  *RateLimiter
+	sts      *stsClient
+
+	accountMu      sync.Mutex
+	accountChecked bool  // the guard passed
+	accountErr     error // the guard refused, for good
 }
 
 // New checks cfg and returns a Client. It makes no request.
 func New(cfg Config) (*Client, error) {
-	if cfg.Credentials == nil {
+	federated := cfg.WebIdentity != nil || cfg.SAML != nil
+	if cfg.Credentials == nil && !federated {
 		return nil, ErrNoCredentials
 	}
 	setDefault(&cfg.Endpoint, DefaultEndpoint)
@@ -121,17 +141,76 @@ func New(cfg Config) (*Client, error) {
 			userAgent:  cfg.UserAgent,
 		},
 	}
-	if cfg.AssumeRole != nil {
+	sts, err := ParseEndpoint(cfg.STSEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("STS endpoint: %w", err)
+	}
+	c.sts = &stsClient{endpoint: sts, caller: c.caller, region: cfg.STSRegion}
+	set := 0
+	for _, on := range []bool{cfg.AssumeRole != nil, cfg.WebIdentity != nil, cfg.SAML != nil, cfg.SessionToken != nil} {
+		if on {
+			set++
+		}
+	}
+	if set > 1 {
+		return nil, errors.New("at most one of AssumeRole, WebIdentity, SAML and SessionToken may be set")
+	}
+	switch {
+	case cfg.AssumeRole != nil:
 		if cfg.AssumeRole.RoleARN == "" {
 			return nil, errors.New("AssumeRole needs a RoleARN")
 		}
-		sts, err := ParseEndpoint(cfg.STSEndpoint)
-		if err != nil {
-			return nil, fmt.Errorf("STS endpoint: %w", err)
+		c.creds = c.sts.assumeRole(cfg.Credentials, *cfg.AssumeRole)
+	case cfg.WebIdentity != nil:
+		if cfg.WebIdentity.RoleARN == "" || cfg.WebIdentity.Token == nil {
+			return nil, errors.New("WebIdentity needs a RoleARN and a Token")
 		}
-		c.creds = assumeRoleCredentials(cfg.Credentials, *cfg.AssumeRole, sts, "", c.caller)
+		c.creds = c.sts.webIdentity(*cfg.WebIdentity)
+	case cfg.SAML != nil:
+		c.creds = c.sts.saml(*cfg.SAML)
+	case cfg.SessionToken != nil:
+		c.creds = c.sts.sessionToken(cfg.Credentials, *cfg.SessionToken)
 	}
 	return c, nil
+}
+
+// CallerIdentity asks STS who the credential that signs the reads is.
+func (c *Client) CallerIdentity(ctx context.Context) (CallerIdentity, error) {
+	cred, err := c.creds.Credential(ctx)
+	if err != nil {
+		return CallerIdentity{}, &CredentialError{Source: c.creds.Name(), Err: err}
+	}
+	return c.sts.callerIdentity(ctx, cred)
+}
+
+// checkAccount runs the AccountGuard once, before the first read. A refusal
+// is final; a failure to ask is retried like any request, and asked again
+// by the next read when it persists.
+func (c *Client) checkAccount(ctx context.Context) error {
+	if c.cfg.AccountGuard == nil {
+		return nil
+	}
+	c.accountMu.Lock()
+	defer c.accountMu.Unlock()
+	if c.accountChecked || c.accountErr != nil {
+		return c.accountErr
+	}
+	for attempt := 1; ; attempt++ {
+		id, err := c.CallerIdentity(ctx)
+		if err == nil {
+			if c.accountErr = c.cfg.AccountGuard.check(id); c.accountErr == nil {
+				c.accountChecked = true
+			}
+			return c.accountErr
+		}
+		var apiErr *APIError
+		if ctx.Err() != nil || !errors.As(err, &apiErr) || !apiErr.Retryable() || attempt > c.cfg.MaxRetries {
+			return fmt.Errorf("checking the account of the credential: %w", err)
+		}
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return err
+		}
+	}
 }
 
 // apiHTTPClient is hc (or a client with a transport of its own) that does
@@ -170,6 +249,9 @@ func (c *Client) CredentialSourceName() string { return c.creds.Name() }
 // send makes one API request with retries. Each attempt waits for the rate
 // limiter, takes the current credential and is signed afresh.
 func (c *Client) send(ctx context.Context, region, action string, payload []byte, out answer, logAttrs ...slog.Attr) error {
+	if err := c.checkAccount(ctx); err != nil {
+		return err
+	}
 	var rejected *Credential // the last temporary credential the service refused
 	for attempt := 1; ; attempt++ {
 		if err := c.limiter.Wait(ctx); err != nil {

@@ -125,6 +125,8 @@ const metadataTimeout = 5 * time.Second
 
 // CAMRoleCredentials reads the temporary credentials of the CAM role bound to
 // the CVM instance this runs on from the metadata service at metadataURL.
+// With roleName "", the role is the one the metadata service names (the
+// instance's only role), asked for at each renewal.
 func CAMRoleCredentials(roleName, metadataURL string, hc *http.Client, now func() time.Time) CredentialSource {
 	if now == nil {
 		now = time.Now
@@ -137,29 +139,31 @@ func CAMRoleCredentials(roleName, metadataURL string, hc *http.Client, now func(
 		// address does not answer at all.
 		hc = &http.Client{Timeout: metadataTimeout}
 	}
-	src := &refreshingSource{name: fmt.Sprintf("CAM role %q from the instance metadata service", roleName), now: now}
+	name := fmt.Sprintf("CAM role %q from the instance metadata service", roleName)
+	if roleName == "" {
+		name = "the CAM role of this CVM instance, from the instance metadata service"
+	}
+	src := &refreshingSource{name: name, now: now}
+	base := strings.TrimSuffix(metadataURL, "/") + "/latest/meta-data/cam/security-credentials/"
 	src.fetch = func(ctx context.Context) (Credential, error) {
-		u := strings.TrimSuffix(metadataURL, "/") + "/latest/meta-data/cam/security-credentials/" + url.PathEscape(roleName)
 		ctx, cancel := context.WithTimeout(ctx, metadataTimeout)
 		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		role := roleName
+		if role == "" {
+			body, err := metadataGet(ctx, hc, base)
+			if err != nil {
+				return Credential{}, err
+			}
+			if role = strings.TrimSpace(strings.SplitN(string(body), "\n", 2)[0]); role == "" {
+				return Credential{}, errors.New("the metadata service names no CAM role: bind one to this instance")
+			}
+		}
+		body, err := metadataGet(ctx, hc, base+url.PathEscape(role))
+		if errors.Is(err, errMetadataNotFound) {
+			return Credential{}, fmt.Errorf("no role named %q is bound to this instance (metadata answered 404)", role)
+		}
 		if err != nil {
 			return Credential{}, err
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return Credential{}, fmt.Errorf("the metadata service did not answer (%v); it answers only on a CVM instance, for a CAM role bound to it", err)
-		}
-		defer func() { _ = resp.Body.Close() }()
-		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if err != nil {
-			return Credential{}, fmt.Errorf("reading the metadata answer: %w", err)
-		}
-		if resp.StatusCode == http.StatusNotFound {
-			return Credential{}, fmt.Errorf("no role named %q is bound to this instance (metadata answered 404)", roleName)
-		}
-		if resp.StatusCode != http.StatusOK {
-			return Credential{}, fmt.Errorf("the metadata service answered HTTP %s", resp.Status)
 		}
 		var r struct {
 			TmpSecretID  string `json:"TmpSecretId"`
@@ -179,65 +183,56 @@ func CAMRoleCredentials(roleName, metadataURL string, hc *http.Client, now func(
 	return src
 }
 
-// AssumeRole is the STS AssumeRole request made on top of a base credential.
-type AssumeRole struct {
-	RoleARN         string
-	SessionName     string
-	DurationSeconds int64 // 0: the service default (7200)
-	Policy          string
-	ExternalID      string
-}
+var errMetadataNotFound = errors.New("not found")
 
-// assumeRoleCredentials calls STS AssumeRole (2018-08-13) with the base
-// credential and refreshes the result before it expires.
-func assumeRoleCredentials(base CredentialSource, ar AssumeRole, stsEndpoint *url.URL, region string, c *caller) CredentialSource {
-	src := &refreshingSource{name: fmt.Sprintf("role %s assumed with %s", ar.RoleARN, base.Name()), now: c.now}
-	src.fetch = func(ctx context.Context) (Credential, error) {
-		baseCred, err := base.Credential(ctx)
-		if err != nil {
-			return Credential{}, fmt.Errorf("the credential to assume the role with (%s): %w", base.Name(), err)
-		}
-		params := map[string]any{"RoleArn": ar.RoleARN, "RoleSessionName": ar.SessionName}
-		if ar.DurationSeconds > 0 {
-			params["DurationSeconds"] = ar.DurationSeconds
-		}
-		if ar.Policy != "" {
-			params["Policy"] = ar.Policy
-		}
-		if ar.ExternalID != "" {
-			params["ExternalId"] = ar.ExternalID
-		}
-		payload, err := json.Marshal(params)
-		if err != nil {
-			return Credential{}, err
-		}
-		var out assumeRoleAnswer
-		if apiErr := c.call(ctx, stsEndpoint, "sts", "AssumeRole", "2018-08-13", region, baseCred, payload, &out); apiErr != nil {
-			if ctx.Err() != nil {
-				return Credential{}, ctx.Err()
-			}
-			return Credential{}, apiErr
-		}
-		r := out.Response
-		if r.Credentials.TmpSecretID == "" || r.Credentials.TmpSecretKey == "" || r.Credentials.Token == "" || r.ExpiredTime == 0 {
-			return Credential{}, errors.New("STS AssumeRole answered without a complete credential")
-		}
-		return Credential{SecretID: r.Credentials.TmpSecretID, SecretKey: r.Credentials.TmpSecretKey, Token: r.Credentials.Token, Expiration: time.Unix(r.ExpiredTime, 0)}, nil
+// metadataGet reads one metadata path.
+func metadataGet(ctx context.Context, hc *http.Client, u string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
 	}
-	return src
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("the metadata service did not answer (%v); it answers only on a CVM instance, for a CAM role bound to it", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("reading the metadata answer: %w", err)
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, errMetadataNotFound
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("the metadata service answered HTTP %s", resp.Status)
+	}
+	return body, nil
 }
 
-type assumeRoleAnswer struct {
-	Response struct {
-		responseHeader
-		Credentials struct {
-			Token        string `json:"Token"`
-			TmpSecretID  string `json:"TmpSecretId"`
-			TmpSecretKey string `json:"TmpSecretKey"`
-		} `json:"Credentials"`
-		ExpiredTime int64 `json:"ExpiredTime"`
-	} `json:"Response"`
+// ExpiringCredentials is a temporary credential that someone else renews
+// (a tccli login): usable until c.Expiration, then an error that says so
+// and how to renew it (renew).
+func ExpiringCredentials(name string, c Credential, renew string, now func() time.Time) CredentialSource {
+	if now == nil {
+		now = time.Now
+	}
+	return expiringSource{name: name, cred: c, renew: renew, now: now}
 }
 
-func (a *assumeRoleAnswer) header() *responseHeader { return &a.Response.responseHeader }
-func (a *assumeRoleAnswer) reset()                  { *a = assumeRoleAnswer{} }
+type expiringSource struct {
+	name, renew string
+	cred        Credential
+	now         func() time.Time
+}
+
+func (s expiringSource) Name() string { return s.name }
+
+func (s expiringSource) Credential(context.Context) (Credential, error) {
+	if !s.now().Before(s.cred.Expiration) {
+		return Credential{}, fmt.Errorf("%w at %s: %s", ErrLoginExpired, s.cred.Expiration.UTC().Format(time.RFC3339), s.renew)
+	}
+	return s.cred, nil
+}
+
+// ErrLoginExpired is wrapped by the error of a login-based credential whose
+// time is up.
+var ErrLoginExpired = errors.New("the login expired")

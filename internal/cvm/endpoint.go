@@ -42,14 +42,8 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("%q: %w; credentials never belong in an endpoint URL", redactUserinfo(u), ErrEndpointUserinfo)
 	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !IsLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("%q uses plain http to %s, which is not a loopback address: credentials and the security token would cross the network unencrypted. Use https, or http only for a local emulator on 127.0.0.1, [::1] or localhost", raw, u.Hostname())
-		}
-	default:
-		return nil, fmt.Errorf("%q uses the unsupported scheme %q: use https (or http for a local emulator on a loopback address)", raw, u.Scheme)
+	if err := secureScheme(u, raw); err != nil {
+		return nil, err
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("%q has a query or fragment; give only the scheme, host, optional port and path", raw)
@@ -88,4 +82,18 @@ func redactRawUserinfo(raw string) string {
 		start = i + len("://")
 	}
 	return raw[:start] + "REDACTED" + raw[at:]
+}
+
+// secureScheme accepts https, and plain http only to a loopback host.
+func secureScheme(u *url.URL, raw string) error {
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopback(u.Hostname()) {
+			return fmt.Errorf("%q uses plain http to %s, which is not a loopback address: credentials and the security token would cross the network unencrypted. Use https, or http only for a local emulator on 127.0.0.1, [::1] or localhost", raw, u.Hostname())
+		}
+	default:
+		return fmt.Errorf("%q uses the unsupported scheme %q: use https (or http for a local emulator on a loopback address)", raw, u.Scheme)
+	}
+	return nil
 }

@@ -78,17 +78,22 @@ func (c *caller) call(ctx context.Context, endpoint *url.URL, service, action, v
 	if c.userAgent != "" {
 		req.Header.Set("User-Agent", c.userAgent)
 	}
-	if cred.Token != "" {
-		req.Header.Set("X-TC-Token", cred.Token)
+	if cred.SecretID == "" {
+		// The federated STS actions are sent unsigned, and say so.
+		req.Header.Set("Authorization", "SKIP")
+	} else {
+		if cred.Token != "" {
+			req.Header.Set("X-TC-Token", cred.Token)
+		}
+		req.Header.Set("Authorization", tc3Request{
+			Method:      http.MethodPost,
+			Host:        endpoint.Host,
+			ContentType: contentType,
+			Payload:     payload,
+			Service:     service,
+			Timestamp:   ts,
+		}.authorization(cred.SecretID, cred.SecretKey))
 	}
-	req.Header.Set("Authorization", tc3Request{
-		Method:      http.MethodPost,
-		Host:        endpoint.Host,
-		ContentType: contentType,
-		Payload:     payload,
-		Service:     service,
-		Timestamp:   ts,
-	}.authorization(cred.SecretID, cred.SecretKey))
 
 	resp, err := c.httpClient.Do(req)
 	if err != nil {

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -167,7 +168,7 @@ func badInputs() []badInput {
 		{name: "empty cam_role_name", provider: map[string]any{"cam_role_name": ""}, stage: "validate", attr: "cam_role_name", want: []string{"must not be empty"}},
 
 		// assume_role.
-		{name: "assume_role without a role ARN", terraform: true, provider: map[string]any{"assume_role": map[string]any{"session_name": "ci"}}, stage: "validate",
+		{name: "assume_role without a role ARN", terraform: true, provider: map[string]any{"assume_role": map[string]any{"session_name": "ci"}}, stage: "configure",
 			attr: "assume_role.role_arn", want: []string{"Missing Role ARN", "qcs::cam::uin/100000000001:roleName/deployer"}},
 		{name: "role ARN of another cloud", provider: map[string]any{"assume_role": map[string]any{"role_arn": "arn:aws:iam::123456789012:role/x"}}, stage: "validate",
 			attr: "assume_role.role_arn", want: []string{"qcs::cam::uin/100000000001:roleName/deployer"}},
@@ -183,6 +184,76 @@ func badInputs() []badInput {
 			stage: "configure", attr: "assume_role", want: []string{EnvAssumeRoleSession, `"my session"`, "2 to 128"}},
 		{name: "role ARN known only after apply", provider: map[string]any{"assume_role": map[string]any{"role_arn": unknown}}, stage: "configure",
 			attr: "assume_role.role_arn", want: []string{"Unknown Provider Attribute Value"}},
+
+		// Signing in: web identity, SAML, MFA, profiles, account guards.
+		{name: "web identity token file missing", terraform: true, provider: webIdentity(map[string]any{"web_identity_token_file": "$DIR/no-such-token"}),
+			stage: "configure", want: []string{"no-such-token", "assume_role_with_web_identity.web_identity_token_file", "cannot be read"}},
+		{name: "web identity token file unreadable", provider: webIdentity(map[string]any{"web_identity_token_file": "$DIR/token"}), files: map[string]string{"token": "<dir>"},
+			stage: "configure", want: []string{"token", "cannot be read", "is a directory"}},
+		{name: "web identity token file empty", provider: webIdentity(map[string]any{"web_identity_token_file": "$DIR/token"}), files: map[string]string{"token": "  \n"},
+			stage: "configure", want: []string{"is empty"}},
+		{name: "web identity token JSON without the token", provider: webIdentity(map[string]any{"web_identity_token_file": "$DIR/token"}), files: map[string]string{"token": `{"token": "x"}`},
+			stage: "configure", want: []string{`"web_identity_token"`}},
+		{name: "expired web identity token", terraform: true, provider: webIdentity(map[string]any{"web_identity_token": expiredJWT}),
+			stage: "configure", want: []string{"expired at", "fresh token"}, absent: []string{expiredJWT}},
+		{name: "web identity token that is not a JWT", provider: webIdentity(map[string]any{"web_identity_token": "hunter2-not-a-jwt"}),
+			stage: "configure", want: []string{"is not a JWT"}, absent: []string{"hunter2-not-a-jwt"}},
+		{name: "web identity without any token", provider: webIdentity(nil), stage: "configure",
+			want: []string{"has no token", EnvAssumeRoleWebIdentityTokenFile, "TFC_WORKLOAD_IDENTITY_TOKEN", "id-token: write"}},
+		{name: "web identity role file missing", provider: webIdentity(map[string]any{"role_arn": nil, "role_arn_file": "$DIR/role", "web_identity_token": liveJWT}),
+			stage: "configure", want: []string{"role ARN file", "cannot be read"}},
+		{name: "web identity with a role and a role file", provider: webIdentity(map[string]any{"role_arn_file": "$DIR/role"}), stage: "validate",
+			attr: "assume_role_with_web_identity.role_arn_file", want: []string{"Conflicting Credential Sources", "two roles"}},
+		{name: "web identity with a token and a token file", provider: webIdentity(map[string]any{"web_identity_token": liveJWT, "web_identity_token_file": "$DIR/t"}), stage: "validate",
+			attr: "assume_role_with_web_identity.web_identity_token_file", want: []string{"two tokens"}},
+		{name: "assume_role and assume_role_with_web_identity", terraform: true,
+			provider: map[string]any{"assume_role": map[string]any{"role_arn": accRole}, "assume_role_with_web_identity": map[string]any{"role_arn": accRole, "web_identity_token": liveJWT}},
+			stage:    "validate", attr: "assume_role_with_web_identity", want: []string{"Conflicting Credential Sources", "assume_role and assume_role_with_web_identity", "keep one"}},
+		{name: "pod identity without TKE's variables", provider: map[string]any{"enable_pod_oidc": true}, env: map[string]string{EnvTKERegion: "ap-guangzhou"},
+			stage: "configure", attr: "enable_pod_oidc", want: []string{EnvTKEProviderID, EnvTKERoleARN, EnvTKEWebIdentityTokenFile, "are not set"}},
+		{name: "web identity token and SAML assertion in the environment", env: map[string]string{EnvAssumeRoleARN: accRole, EnvAssumeRoleWebIdentityToken: liveJWT, EnvAssumeRoleSAMLAssertion: "PHNhbWw+"},
+			stage: "configure", attr: "assume_role", want: []string{"Both a web identity token", "SAML assertion", "unset one"}},
+		{name: "web identity token in the environment without a role", env: map[string]string{EnvAssumeRoleWebIdentityToken: liveJWT},
+			stage: "configure", attr: "assume_role.role_arn", want: []string{"needs a role", EnvAssumeRoleARN}},
+		{name: "SAML without a principal", provider: map[string]any{"assume_role_with_saml": map[string]any{"saml_assertion": "PHNhbWw+", "role_arn": accRole}},
+			stage: "configure", attr: "assume_role_with_saml.principal_arn", want: []string{"principal_arn", EnvAssumeRolePrincipalARN}},
+		{name: "MFA serial without a code", provider: map[string]any{"mfa_certification": map[string]any{"serial_number": "qcs::cam:uin/1::mfa/softToken"}},
+			stage: "configure", attr: "mfa_certification", want: []string{"both serial_number and token_code", EnvMFATokenCode}},
+		{name: "MFA session with an assumed role", provider: map[string]any{"mfa_certification": map[string]any{"serial_number": "s", "token_code": "123456"}, "assume_role": map[string]any{"role_arn": accRole}},
+			stage: "validate", attr: "mfa_certification", want: []string{"cannot be combined with assume_role", "serial_number and token_code in assume_role"}},
+		{name: "assume_role MFA code without a serial", provider: map[string]any{"assume_role": map[string]any{"role_arn": accRole, "token_code": "123456"}},
+			stage: "configure", attr: "assume_role", want: []string{"both serial_number and token_code", EnvAssumeRoleSerialNumber}, absent: []string{"123456"}},
+		{name: "allowed and forbidden accounts", provider: map[string]any{"allowed_account_ids": []string{"1"}, "forbidden_account_ids": []string{"2"}},
+			stage: "validate", attr: "forbidden_account_ids", want: []string{"cannot both be set"}},
+		{name: "account guard with SAML", provider: map[string]any{"allowed_account_ids": []string{"1"}, "assume_role_with_saml": map[string]any{"role_arn": accRole}},
+			stage: "validate", attr: "allowed_account_ids", want: []string{"not supported with assume_role_with_saml"}},
+		{name: "account ID that is not one", provider: map[string]any{"allowed_account_ids": []string{"prod"}}, stage: "validate",
+			attr: "allowed_account_ids", want: []string{`"prod" is not an account ID`}},
+		{name: "account guard mismatch", terraform: true, provider: map[string]any{"allowed_account_ids": []string{"100000000002"}}, stage: "read", requests: 1,
+			want: []string{"Wrong Tencent Cloud Account", "account 100000000001", "100000000002"}},
+		{name: "CAM role and keys at once", provider: map[string]any{"cam_role_name": "deployer"}, stage: "validate", attr: "cam_role_name",
+			want: []string{"two base credentials", "keep one"}},
+		{name: "STS endpoint over plain http to a remote host", provider: map[string]any{"sts_endpoint": "http://sts.example.com"}, stage: "validate",
+			attr: "sts_endpoint", want: []string{"plain http", "not a loopback address"}},
+		{name: "expired oauth profile", terraform: true, provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "me", "shared_credentials_dir": "$DIR"},
+			files: map[string]string{"me.credential": `{"expiresAt": 1700000000, "oauth": {}, "secretId": "AKIDx", "secretKey": "k", "token": "t", "type": "oauth"}`},
+			stage: "configure", want: []string{`profile "me"`, "oauth login that expired at 2023-11-14", "tccli auth login --profile me"}},
+		{name: "expired sso profile", provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "me", "shared_credentials_dir": "$DIR"},
+			files: map[string]string{"me.credential": `{"expiresAt": 1700000000, "sso": {}, "secretId": "AKIDx", "secretKey": "k", "token": "t", "type": "sso"}`},
+			stage: "configure", want: []string{"sso login that expired", "tccli sso login --profile me"}},
+		{name: "profile of an unknown type", terraform: true, provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "me", "shared_credentials_dir": "$DIR"},
+			files: map[string]string{"me.credential": `{"secretId": "AKIDx", "secretKey": "k", "type": "federated"}`},
+			stage: "configure", want: []string{`type "federated"`, "refused rather than guessed"}},
+		{name: "profile with a key that may change identity", provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "me", "shared_credentials_dir": "$DIR"},
+			files: map[string]string{"me.credential": `{"secretId": "AKIDx", "secretKey": "k", "source-profile": "admin"}`},
+			stage: "configure", want: []string{`"source-profile"`, "half-read"}},
+		{name: "profile role that is not a role ARN", provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "me", "shared_credentials_dir": "$DIR"},
+			files: map[string]string{"me.credential": `{"secretId": "AKIDx", "secretKey": "k", "role-arn": "deployer"}`},
+			stage: "configure", want: []string{`role-arn "deployer" is not a role ARN`}},
+		{name: "profile role with an MFA session", provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "me", "shared_credentials_dir": "$DIR",
+			"mfa_certification": map[string]any{"serial_number": "s", "token_code": "123456"}},
+			files: map[string]string{"me.credential": `{"secretId": "AKIDx", "secretKey": "k", "role-arn": "` + accRole + `"}`},
+			stage: "configure", want: []string{"cannot be combined with the role-arn of profile"}},
 
 		// Values known only after apply cannot configure the provider.
 		{name: "region known only after apply", terraform: true, provider: map[string]any{"region": unknown}, stage: "configure", attr: "region", want: []string{"Unknown Provider Attribute Value", "known only after apply"}},
@@ -201,6 +272,30 @@ func badInputs() []badInput {
 		{name: "zero timeout", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "0s"}}, stage: "validate",
 			attr: "timeouts.read", want: []string{`"0s" is not a duration between`}},
 	}
+}
+
+const accRole = "qcs::cam::uin/100000000001:roleName/reader"
+
+// jwt is an unsigned JWT with the given claims, enough for what the
+// provider checks itself.
+func jwt(claims string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"RS256"}`)) + "." + enc([]byte(claims)) + "." + enc([]byte("signature"))
+}
+
+var (
+	expiredJWT = jwt(`{"iss":"https://oidc.example","exp":1700000000}`)
+	liveJWT    = jwt(`{"iss":"https://oidc.example","exp":4102444800}`)
+)
+
+// webIdentity is a provider block signing in with a web identity, with the
+// given attributes changed (nil removes one).
+func webIdentity(with map[string]any) map[string]any {
+	block := map[string]any{"provider_id": "ci", "role_arn": accRole}
+	for k, v := range with {
+		block[k] = v
+	}
+	return map[string]any{"assume_role_with_web_identity": block}
 }
 
 func thousandUpper() []string {
@@ -234,12 +329,9 @@ func (tc badInput) setUp(t *testing.T) (e *emutest.Emulator, provider, data map[
 	for k, v := range tc.env {
 		vars[k] = strings.ReplaceAll(v, "$DIR", dir)
 	}
-	provider = map[string]any{"endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
+	provider = map[string]any{"endpoint": e.URL, "sts_endpoint": e.URL, "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
 	for k, v := range tc.provider {
-		if s, isString := v.(string); isString {
-			v = strings.ReplaceAll(s, "$DIR", dir)
-		}
-		provider[k] = v
+		provider[k] = withDir(v, dir)
 	}
 	data = tc.data
 	if data == nil {
@@ -247,6 +339,21 @@ func (tc badInput) setUp(t *testing.T) (e *emutest.Emulator, provider, data map[
 	}
 
 	return e, provider, data, testEnv(t, vars)
+}
+
+// withDir puts dir for "$DIR" in v's strings, nested blocks included.
+func withDir(v any, dir string) any {
+	switch v := v.(type) {
+	case string:
+		return strings.ReplaceAll(v, "$DIR", dir)
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = withDir(e, dir)
+		}
+		return out
+	}
+	return v
 }
 
 // Everything a user can get wrong is refused with a message that names the

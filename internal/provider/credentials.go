@@ -1,12 +1,40 @@
 package provider
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
+
+// Where credentials come from, in order of precedence. The documentation
+// (templates/index.md.tmpl) has this as a table.
+//
+// The base credential, the first found:
+//  1. secret_id / secret_key (configuration, then TENCENTCLOUD_SECRET_ID /
+//     TENCENTCLOUD_SECRET_KEY), with security_token;
+//  2. the tccli profile: its keys, its type "cvm-role" (the instance's CAM
+//     role) or "oauth" / "sso" (a tccli login's temporary keys, until they
+//     expire);
+//  3. cam_role_name: the CAM role of the CVM instance.
+//
+// Then at most one layer that changes who acts:
+//   - assume_role_with_web_identity, assume_role_with_saml or
+//     enable_pod_oidc, which need no base at all;
+//   - assume_role, signed with the base;
+//   - without any of these blocks, the same from the environment
+//     (TENCENTCLOUD_ASSUME_ROLE_ARN with a web identity token, a SAML
+//     assertion, or alone);
+//   - without any of these, the profile's role-arn, signed with its key;
+//   - mfa_certification, an MFA session of the base itself.
 
 // credentialSources says, in order of precedence, where a credential can come
 // from; the error for "none found" lists it.
@@ -14,13 +42,101 @@ const credentialSources = `Provide them in one of these ways, in this order of p
   - secret_id and secret_key (and security_token for temporary keys) in the provider block;
   - the environment variables TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (and TENCENTCLOUD_SECURITY_TOKEN);
   - a tccli profile: %s (profile / TENCENTCLOUD_PROFILE, shared_credentials_dir / TENCENTCLOUD_SHARED_CREDENTIALS_DIR);
-  - cam_role_name / TENCENTCLOUD_CAM_ROLE_NAME, on a CVM instance with that CAM role bound.
-assume_role (TENCENTCLOUD_ASSUME_ROLE_ARN) then applies on top of whichever credential was found`
+  - cam_role_name / TENCENTCLOUD_CAM_ROLE_NAME, on a CVM instance with that CAM role bound;
+  - or, with no key at all, assume_role_with_web_identity, assume_role_with_saml or enable_pod_oidc.
+assume_role (TENCENTCLOUD_ASSUME_ROLE_ARN) or mfa_certification then applies on top of the key found`
 
-// baseCredential picks the credential in the documented order: keys
-// (configuration, then environment), then the shared tccli profile, then
-// the CAM role of the instance. It returns the profile it read, if any, so
-// that its region can be used.
+var errNoCredentials = errors.New("no Tencent Cloud credentials")
+
+// identity is what the client's configuration takes to sign as the
+// configured identity.
+type identity struct {
+	base      cvm.CredentialSource
+	profile   *cvm.Profile // the profile read, if any: its region is used
+	assume    *cvm.AssumeRole
+	web       *cvm.WebIdentity
+	saml      *cvm.SAML
+	session   *cvm.SessionToken
+	stsRegion string
+	guard     *cvm.AccountGuard
+	// secrets are the values of this configuration that no log line may
+	// show: keys, tokens, assertions, codes.
+	secrets []string
+}
+
+// resolveIdentity turns the merged settings into the credential chain,
+// reading the files it names (profiles, token and role files) once now, so
+// that a missing or unreadable file is an error of the configuration rather
+// than of the first read.
+func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
+	id := identity{guard: s.identity.guard}
+	add := func(values ...string) {
+		for _, v := range values {
+			if v != "" {
+				id.secrets = append(id.secrets, v)
+			}
+		}
+	}
+	add(s.creds.secretKey, s.creds.securityToken)
+
+	switch {
+	case s.identity.webIdentity != nil:
+		web, err := p.webIdentity(*s.identity.webIdentity)
+		if err != nil {
+			return id, err
+		}
+		id.web, id.stsRegion = web, s.identity.webIdentity.stsRegion
+		add(s.identity.webIdentity.token)
+		return id, nil
+	case s.identity.saml != nil:
+		id.saml = s.identity.saml
+		add(id.saml.Assertion)
+		return id, nil
+	}
+
+	base, profile, err := baseCredential(s.creds, p.opts.metadataURL, p.opts.httpClient)
+	if err != nil {
+		return id, err
+	}
+	id.base, id.profile = base, profile
+	if profile != nil {
+		add(profile.SecretKey, profile.Token)
+	}
+	switch {
+	case s.identity.assumeRole != nil:
+		id.assume = s.identity.assumeRole
+		add(id.assume.TokenCode)
+	case profile != nil && profile.RoleARN != "":
+		// tccli configure set role-arn …: the profile acts as the role.
+		if s.identity.mfa != nil {
+			return id, fmt.Errorf("mfa_certification (an MFA session of the base key) cannot be combined with the role-arn of profile %q (%s): "+
+				"for a role that requires MFA, set serial_number and token_code in an assume_role block", profile.Name, profile.CredentialFile)
+		}
+		if msg := roleARNRule.problem(profile.RoleARN); msg != "" {
+			return id, fmt.Errorf("profile %q (%s): its role-arn %s", profile.Name, profile.CredentialFile, msg)
+		}
+		id.assume = &cvm.AssumeRole{RoleARN: profile.RoleARN, SessionName: cmpOr(profile.RoleSessionName, DefaultSessionName), DurationSeconds: DefaultSessionDuration}
+		if msg := sessionNameRule.problem(id.assume.SessionName); msg != "" {
+			return id, fmt.Errorf("profile %q (%s): its role-session-name %s", profile.Name, profile.CredentialFile, msg)
+		}
+	}
+	if s.identity.mfa != nil {
+		id.session = s.identity.mfa
+		add(id.session.TokenCode)
+	}
+	return id, nil
+}
+
+func cmpOr(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// baseCredential picks the base credential: keys (configuration, then
+// environment), then the shared tccli profile, then the CAM role of the
+// instance. It returns the profile it read, if any.
 func baseCredential(cs credentialSettings, metadataURL string, hc *http.Client) (cvm.CredentialSource, *cvm.Profile, error) {
 	switch {
 	case cs.secretID != "" && cs.secretKey != "":
@@ -36,8 +152,8 @@ func baseCredential(cs credentialSettings, metadataURL string, hc *http.Client) 
 		return nil, nil, fmt.Errorf("profile %q: %w", cs.profile, err)
 	}
 	if found {
-		return cvm.StaticCredentials(fmt.Sprintf("profile %q (%s)", cs.profile, p.CredentialFile),
-			cvm.Credential{SecretID: p.SecretID, SecretKey: p.SecretKey, Token: p.Token}), &p, nil
+		src, err := profileCredential(p, cs, metadataURL, hc)
+		return src, &p, err
 	}
 	if cs.profileExplicit && cs.camRoleName == "" {
 		return nil, nil, fmt.Errorf("profile %q was asked for, but %s does not exist", cs.profile, p.CredentialFile)
@@ -49,4 +165,146 @@ func baseCredential(cs credentialSettings, metadataURL string, hc *http.Client) 
 	return nil, nil, fmt.Errorf("%w found. "+credentialSources, errNoCredentials, p.CredentialFile)
 }
 
-var errNoCredentials = errors.New("no Tencent Cloud credentials")
+// profileCredential is the credential a profile holds, by its type.
+func profileCredential(p cvm.Profile, cs credentialSettings, metadataURL string, hc *http.Client) (cvm.CredentialSource, error) {
+	name := fmt.Sprintf("profile %q (%s)", p.Name, p.CredentialFile)
+	switch p.Type {
+	case cvm.ProfileCVMRole:
+		// --use-cvm-role true: the instance's role; cam_role_name names it,
+		// else the metadata service does.
+		return cvm.CAMRoleCredentials(cs.camRoleName, metadataURL, hc, nil), nil
+	case cvm.ProfileOAuth, cvm.ProfileSSO:
+		renew := fmt.Sprintf("run `tccli auth login --profile %s` to sign in again (tccli itself renews the keys of an oauth login at its next command while the login lasts)", p.Name)
+		if p.Type == cvm.ProfileSSO {
+			renew = fmt.Sprintf("run `tccli sso login --profile %s` to sign in again", p.Name)
+		}
+		renew += "; this provider never writes to tccli's files"
+		if !time.Now().Before(p.ExpiresAt) {
+			return nil, fmt.Errorf("%s is a tccli %s login that expired at %s: %s", name, p.Type, p.ExpiresAt.UTC().Format(time.RFC3339), renew)
+		}
+		return cvm.ExpiringCredentials(name+", a tccli "+p.Type+" login", cvm.Credential{SecretID: p.SecretID, SecretKey: p.SecretKey, Token: p.Token, Expiration: p.ExpiresAt}, renew, nil), nil
+	}
+	return cvm.StaticCredentials(name, cvm.Credential{SecretID: p.SecretID, SecretKey: p.SecretKey, Token: p.Token}), nil
+}
+
+// webIdentity reads the role file and checks the token source now; the
+// token itself is read again at every renewal.
+func (p *CVMProvider) webIdentity(w webIdentitySettings) (*cvm.WebIdentity, error) {
+	roleARN := w.roleARN
+	if roleARN == "" {
+		raw, err := os.ReadFile(w.roleARNFile)
+		if err != nil {
+			return nil, fmt.Errorf("the role ARN file %s (from %s) cannot be read: %w", w.roleARNFile, w.arnFrom, unwrapPathError(err))
+		}
+		roleARN = strings.TrimSpace(string(raw))
+		if msg := roleARNRule.problem(roleARN); msg != "" {
+			return nil, fmt.Errorf("the role ARN file %s (from %s) holds %s", w.roleARNFile, w.arnFrom, msg)
+		}
+	}
+	token, err := p.tokenSource(w)
+	if err != nil {
+		return nil, err
+	}
+	return &cvm.WebIdentity{ProviderID: w.providerID, Token: token, RoleARN: roleARN, SessionName: w.sessionName, DurationSeconds: w.duration}, nil
+}
+
+// tokenSource chooses where the web identity token comes from: the token
+// given, the token file (read now to check it, and again at each renewal),
+// HCP Terraform's workload identity token, or GitHub Actions.
+func (p *CVMProvider) tokenSource(w webIdentitySettings) (func(context.Context) (string, error), error) {
+	fixed := func(what, token string) (func(context.Context) (string, error), error) {
+		if err := tokenUsable(token); err != nil {
+			return nil, fmt.Errorf("the web identity token from %s %w", what, err)
+		}
+		return func(context.Context) (string, error) { return token, nil }, nil
+	}
+	switch {
+	case w.token != "":
+		return fixed(w.tokenFrom, w.token)
+	case w.tokenFile != "":
+		read := func(context.Context) (string, error) {
+			token, err := readTokenFile(w.tokenFile)
+			if err != nil {
+				return "", fmt.Errorf("the web identity token file %s (from %s): %w", w.tokenFile, w.fileFrom, err)
+			}
+			return token, nil
+		}
+		token, err := read(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		if err := tokenUsable(token); err != nil {
+			return nil, fmt.Errorf("the web identity token in %s (from %s) %w", w.tokenFile, w.fileFrom, err)
+		}
+		return read, nil
+	case !w.ci:
+	case p.envValue(EnvTFCWorkloadIdentityToken) != "":
+		return fixed(EnvTFCWorkloadIdentityToken+" (HCP Terraform's workload identity)", p.envValue(EnvTFCWorkloadIdentityToken))
+	case p.envValue(EnvGitHubTokenRequestURL) != "" && p.envValue(EnvGitHubTokenRequestToken) != "":
+		return cvm.GitHubActionsToken(p.envValue(EnvGitHubTokenRequestURL), p.envValue(EnvGitHubTokenRequestToken), w.audience, p.opts.httpClient)
+	}
+	return nil, fmt.Errorf("assume_role_with_web_identity has no token: set web_identity_token (%s) or web_identity_token_file (%s), "+
+		"or run in HCP Terraform with workload identity (%s) or in a GitHub Actions job with `permissions: id-token: write` (%s, %s)",
+		EnvAssumeRoleWebIdentityToken, EnvAssumeRoleWebIdentityTokenFile, EnvTFCWorkloadIdentityToken, EnvGitHubTokenRequestURL, EnvGitHubTokenRequestToken)
+}
+
+func (p *CVMProvider) envValue(name string) string {
+	v, _ := p.opts.env(name)
+	return v
+}
+
+// readTokenFile reads a token file: the JWT itself, as Kubernetes projects
+// service account tokens, or JSON {"web_identity_token": "…"}, as the
+// official provider reads its web_identity_token_file.
+func readTokenFile(file string) (string, error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("cannot be read: %w", unwrapPathError(err))
+	}
+	text := strings.TrimSpace(string(raw))
+	if strings.HasPrefix(text, "{") {
+		var v struct {
+			Token string `json:"web_identity_token"`
+		}
+		if err := json.Unmarshal([]byte(text), &v); err != nil || v.Token == "" {
+			return "", errors.New(`is JSON without a "web_identity_token": it must hold the token, or {"web_identity_token": "…"}`)
+		}
+		text = strings.TrimSpace(v.Token)
+	}
+	if text == "" {
+		return "", errors.New("is empty")
+	}
+	return text, nil
+}
+
+// tokenUsable says what is wrong with a token that is plainly unusable: not
+// a JWT, or a JWT whose exp has passed. The signature is STS's to check.
+func tokenUsable(token string) error {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return errors.New("is not a JWT (three base64url parts separated by dots)")
+	}
+	var claims struct {
+		Exp *float64 `json:"exp"`
+	}
+	payload, err := decodeSegment(parts[1])
+	if err != nil || json.Unmarshal(payload, &claims) != nil {
+		return errors.New("is not a JWT: its claims do not decode")
+	}
+	if claims.Exp != nil && time.Unix(int64(*claims.Exp), 0).Before(time.Now()) {
+		return fmt.Errorf("expired at %s: get a fresh token from the identity provider", time.Unix(int64(*claims.Exp), 0).UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func decodeSegment(seg string) ([]byte, error) {
+	return base64.RawURLEncoding.DecodeString(strings.TrimRight(seg, "="))
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

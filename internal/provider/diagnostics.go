@@ -29,9 +29,10 @@ const destroyHint = "If this read is part of `terraform destroy`, instances that
 // addReadError turns a client error into a diagnostic a user can act on.
 func addReadError(diags *diag.Diagnostics, rc readContext, err error) {
 	var (
-		apiErr  *cvm.APIError
-		waitErr *cvm.WaitError
-		credErr *cvm.CredentialError
+		apiErr     *cvm.APIError
+		waitErr    *cvm.WaitError
+		credErr    *cvm.CredentialError
+		accountErr *cvm.AccountError
 	)
 	switch {
 	// First: an interrupted run is reported as such, whatever it was doing.
@@ -55,12 +56,19 @@ func addReadError(diags *diag.Diagnostics, rc readContext, err error) {
 		diags.AddError("Timed Out Waiting For Instance States",
 			fmt.Sprintf("After %s (timeouts.read) in %s, %s.\n\nRaise timeouts.read if the instances need longer, or check why they do not get there.",
 				rc.timeout, rc.region, waitErr))
+	case errors.As(err, &accountErr):
+		diags.AddError("Wrong Tencent Cloud Account",
+			fmt.Sprintf("Nothing was read: %s.\n\nThe provider asked STS GetCallerIdentity who the credential is before the first read. "+
+				"Check which credential the provider finds (the precedence is in the provider's documentation), or the account lists.", accountErr))
 	case errors.As(err, &credErr):
 		detail := fmt.Sprintf("Credentials from %s could not be obtained: %s", credErr.Source, credErr.Err)
-		if errors.As(err, &apiErr) {
+		switch {
+		case errors.As(err, &apiErr):
 			if hint := apiErrorHint(apiErr, rc); hint != "" {
 				detail += "\n\n" + hint
 			}
+		case errors.Is(err, cvm.ErrSessionCannotBeRenewed):
+			detail += "\n\nA run longer than the session needs a new code or assertion; the session's length is session_duration (or duration_seconds)."
 		}
 		diags.AddError("Cannot Obtain Credentials", detail)
 	case errors.As(err, &apiErr):
@@ -132,6 +140,18 @@ func apiErrorHint(e *cvm.APIError, rc readContext) string {
 		return "Every answer was cut short or was not an API answer. A proxy may be truncating or rewriting answers; check proxies (HTTPS_PROXY, NO_PROXY) and retry."
 	}
 	switch c := e.Code; {
+	case c == "InvalidParameter.WebIdentityTokenError":
+		return "STS refused the web identity token: check that provider_id names the OIDC identity provider in CAM, that the token's issuer and audience are the ones configured there (the audience is its client ID), and that the token has not expired."
+	case c == "FailedOperation.CheckMFAError":
+		return "STS refused the MFA code: check serial_number, and give the code the device shows now (codes change every 30 seconds and are used once)."
+	case c == "FailedOperation.MFATypeNotSupported":
+		return "This MFA device type cannot sign in through STS: use a software token (qcs::cam:uin/<account>::mfa/softToken)."
+	case c == "FailedOperation.TempKeyNotAllowed":
+		return "GetSessionToken needs a permanent key: mfa_certification cannot start from temporary credentials (a profile's oauth login, a CAM role, a security token)."
+	case c == "ResourceNotFound.RoleNotFound":
+		return "The role does not exist: check role_arn (its account ID and role name)."
+	case strings.HasPrefix(c, "InvalidParameter") && e.Action != "DescribeInstancesStatus":
+		return fmt.Sprintf("STS refused the parameters of %s: check role_arn, session_name, session_duration and the other attributes of the block.", e.Action)
 	case c == "AuthFailure.SignatureFailure":
 		return "The secret key does not match the secret ID. Check secret_key / TENCENTCLOUD_SECRET_KEY (or the profile's secretKey)."
 	case c == "AuthFailure.SecretIdNotFound", c == "AuthFailure.InvalidSecretId":

@@ -225,15 +225,22 @@ func toValue(t *testing.T, typ tftypes.Type, v any) tftypes.Value {
 		}
 		return toValue(t, typ, elems)
 	case []any:
-		lt, ok := typ.(tftypes.List)
-		if !ok {
+		var elem tftypes.Type
+		switch ct := typ.(type) {
+		case tftypes.List:
+			elem = ct.ElementType
+		case tftypes.Set:
+			elem = ct.ElementType
+		default:
 			t.Fatalf("a list given for %s", typ)
 		}
 		elems := make([]tftypes.Value, len(v))
 		for i, e := range v {
-			elems[i] = toValue(t, lt.ElementType, e)
+			elems[i] = toValue(t, elem, e)
 		}
 		return tftypes.NewValue(typ, elems)
+	case bool:
+		return tftypes.NewValue(typ, v)
 	case map[string]any:
 		ot, ok := typ.(tftypes.Object)
 		if !ok {

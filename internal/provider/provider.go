@@ -22,14 +22,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
@@ -122,20 +120,27 @@ func newProvider(version string, opts ...Option) *CVMProvider {
 
 // providerModel is the provider block.
 type providerModel struct {
-	Region               types.String     `tfsdk:"region"`
-	SecretID             types.String     `tfsdk:"secret_id"`
-	SecretKey            types.String     `tfsdk:"secret_key"`
-	SecurityToken        types.String     `tfsdk:"security_token"`
-	Profile              types.String     `tfsdk:"profile"`
-	SharedCredentialsDir types.String     `tfsdk:"shared_credentials_dir"`
-	CAMRoleName          types.String     `tfsdk:"cam_role_name"`
-	AssumeRole           *assumeRoleModel `tfsdk:"assume_role"`
-	Domain               types.String     `tfsdk:"domain"`
-	Protocol             types.String     `tfsdk:"protocol"`
-	Endpoint             types.String     `tfsdk:"endpoint"`
-	RateLimit            types.Float64    `tfsdk:"rate_limit"`
-	MaxRetries           types.Int64      `tfsdk:"max_retries"`
-	RequestTimeout       types.String     `tfsdk:"request_timeout"`
+	Region               types.String      `tfsdk:"region"`
+	SecretID             types.String      `tfsdk:"secret_id"`
+	SecretKey            types.String      `tfsdk:"secret_key"`
+	SecurityToken        types.String      `tfsdk:"security_token"`
+	Profile              types.String      `tfsdk:"profile"`
+	SharedCredentialsDir types.String      `tfsdk:"shared_credentials_dir"`
+	CAMRoleName          types.String      `tfsdk:"cam_role_name"`
+	AssumeRole           *assumeRoleModel  `tfsdk:"assume_role"`
+	Domain               types.String      `tfsdk:"domain"`
+	Protocol             types.String      `tfsdk:"protocol"`
+	Endpoint             types.String      `tfsdk:"endpoint"`
+	RateLimit            types.Float64     `tfsdk:"rate_limit"`
+	MaxRetries           types.Int64       `tfsdk:"max_retries"`
+	RequestTimeout       types.String      `tfsdk:"request_timeout"`
+	STSEndpoint          types.String      `tfsdk:"sts_endpoint"`
+	EnablePodOIDC        types.Bool        `tfsdk:"enable_pod_oidc"`
+	AllowedAccountIDs    types.Set         `tfsdk:"allowed_account_ids"`
+	ForbiddenAccountIDs  types.Set         `tfsdk:"forbidden_account_ids"`
+	WebIdentity          *webIdentityModel `tfsdk:"assume_role_with_web_identity"`
+	SAML                 *samlModel        `tfsdk:"assume_role_with_saml"`
+	MFA                  *mfaModel         `tfsdk:"mfa_certification"`
 }
 
 type assumeRoleModel struct {
@@ -144,6 +149,34 @@ type assumeRoleModel struct {
 	SessionDuration types.Int64  `tfsdk:"session_duration"`
 	Policy          types.String `tfsdk:"policy"`
 	ExternalID      types.String `tfsdk:"external_id"`
+	SourceIdentity  types.String `tfsdk:"source_identity"`
+	SerialNumber    types.String `tfsdk:"serial_number"`
+	TokenCode       types.String `tfsdk:"token_code"`
+}
+
+type webIdentityModel struct {
+	ProviderID           types.String `tfsdk:"provider_id"`
+	WebIdentityToken     types.String `tfsdk:"web_identity_token"`
+	WebIdentityTokenFile types.String `tfsdk:"web_identity_token_file"`
+	RoleARN              types.String `tfsdk:"role_arn"`
+	RoleARNFile          types.String `tfsdk:"role_arn_file"`
+	SessionName          types.String `tfsdk:"session_name"`
+	SessionDuration      types.Int64  `tfsdk:"session_duration"`
+	Audience             types.String `tfsdk:"audience"`
+}
+
+type samlModel struct {
+	SAMLAssertion   types.String `tfsdk:"saml_assertion"`
+	PrincipalARN    types.String `tfsdk:"principal_arn"`
+	RoleARN         types.String `tfsdk:"role_arn"`
+	SessionName     types.String `tfsdk:"session_name"`
+	SessionDuration types.Int64  `tfsdk:"session_duration"`
+}
+
+type mfaModel struct {
+	SerialNumber    types.String `tfsdk:"serial_number"`
+	TokenCode       types.String `tfsdk:"token_code"`
+	DurationSeconds types.Int64  `tfsdk:"duration_seconds"`
 }
 
 func (p *CVMProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -151,133 +184,82 @@ func (p *CVMProvider) Metadata(_ context.Context, _ provider.MetadataRequest, re
 	resp.Version = p.version
 }
 
-func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: "The cvm provider reads the states of Tencent Cloud CVM instances " +
-			"(API 3.0 `DescribeInstancesStatus`) so that configurations can show them, gate deploys on them " +
-			"in preconditions and watch them in `check` blocks. It accepts the credentials, profiles and " +
-			"environment variables of the official `tencentcloudstack/tencentcloud` provider.",
-		Attributes: map[string]schema.Attribute{
-			"region": schema.StringAttribute{
-				MarkdownDescription: "Region whose instances are read, unless a data source names its own. " +
-					"Falls back to `TENCENTCLOUD_REGION`, then the region of the shared profile, then `ap-guangzhou`.",
-				Optional:   true,
-				Validators: []validator.String{regionRule},
-			},
-			"secret_id": schema.StringAttribute{
-				MarkdownDescription: "API secret ID (`AKID…`). Falls back to `TENCENTCLOUD_SECRET_ID`. Set together with `secret_key`.",
-				Optional:            true,
-			},
-			"secret_key": schema.StringAttribute{
-				MarkdownDescription: "API secret key. Falls back to `TENCENTCLOUD_SECRET_KEY`. Prefer the environment variable or a profile over a literal in configuration.",
-				Optional:            true,
-				Sensitive:           true,
-			},
-			"security_token": schema.StringAttribute{
-				MarkdownDescription: "Security token of temporary credentials, sent with every request. Falls back to `TENCENTCLOUD_SECURITY_TOKEN`.",
-				Optional:            true,
-				Sensitive:           true,
-			},
-			"profile": schema.StringAttribute{
-				MarkdownDescription: "tccli profile to read credentials (and the region) from when no keys are given. Falls back to `TENCENTCLOUD_PROFILE`, then `default`.",
-				Optional:            true,
-				Validators:          []validator.String{notEmpty{}},
-			},
-			"shared_credentials_dir": schema.StringAttribute{
-				MarkdownDescription: "Directory of the tccli profiles: `<profile>.credential` (JSON `secretId`, `secretKey`, optional `token`) and `<profile>.configure` (region). " +
-					"Falls back to `TENCENTCLOUD_SHARED_CREDENTIALS_DIR`, then `~/.tccli`.",
-				Optional:   true,
-				Validators: []validator.String{notEmpty{}},
-			},
-			"cam_role_name": schema.StringAttribute{
-				MarkdownDescription: "CAM role bound to the CVM instance Terraform runs on: its temporary credentials are read from the instance metadata service and refreshed before they expire. " +
-					"Used when no keys and no profile are found. Falls back to `TENCENTCLOUD_CAM_ROLE_NAME`.",
-				Optional:   true,
-				Validators: []validator.String{notEmpty{}},
-			},
-			"domain": schema.StringAttribute{
-				MarkdownDescription: "Root domain of the API, as in the official provider (default `tencentcloudapi.com`): the CVM endpoint becomes `cvm.<domain>` and STS `sts.<domain>`. Falls back to `TENCENTCLOUD_DOMAIN`. `endpoint` takes precedence for CVM.",
-				Optional:            true,
-				Validators:          []validator.String{domainRule},
-			},
-			"protocol": schema.StringAttribute{
-				MarkdownDescription: "`HTTPS` (default) or `HTTP`, for endpoints built from `domain`. Plain HTTP is refused unless the host is a loopback address. Falls back to `TENCENTCLOUD_PROTOCOL`.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive("HTTPS", "HTTP")},
-			},
-			"endpoint": schema.StringAttribute{
-				MarkdownDescription: "Full URL of the CVM API, for example `http://127.0.0.1:9100` for the local `cvm-emulator`. " +
-					"Plain `http` is accepted only for loopback hosts, because credentials and tokens travel in the request. Falls back to `TENCENTCLOUD_CVM_ENDPOINT`.",
-				Optional:   true,
-				Validators: []validator.String{endpointValidator{}},
-			},
-			"rate_limit": schema.Float64Attribute{
-				MarkdownDescription: fmt.Sprintf("The most `DescribeInstancesStatus` requests per second this provider sends, %s, default %d. "+
-					"It is a ceiling shared by every read of this provider configuration in one run, whatever their regions. "+
-					"Each provider configuration (each alias) is a process of its own with its own ceiling, and other runs and tools using the same account have theirs: "+
-					"the service allows 40 per second per account, so keep the sum of what may run at once within that. Falls back to `%s`.",
-					rateLimitRange, cvm.DefaultRateLimit, EnvRateLimit),
-				Optional:   true,
-				Validators: []validator.Float64{rateLimitRange},
-			},
-			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How often one request is retried after throttling, service errors, timeouts or network failures, with exponential backoff and jitter: %s, default %d; "+
-					"0 sends each request once. Answers that no retry can change (a wrong key, a wrong endpoint path, an untrusted certificate) fail at once. Falls back to `%s`.",
-					maxRetriesRange, cvm.DefaultMaxRetries, EnvMaxRetries),
-				Optional:   true,
-				Validators: []validator.Int64{maxRetriesRange},
-			},
-			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("How long one attempt of a request may wait for a complete answer before it is abandoned and retried, as %s. Default `\"%s\"`. "+
-					"A whole read, every attempt and wait included, is bounded by the data source's `timeouts.read`. Falls back to `%s`.",
-					requestTimeoutRange, short(cvm.DefaultRequestTimeout), EnvRequestTimeout),
-				Optional:   true,
-				Validators: []validator.String{requestTimeoutRange},
-			},
-		},
-		Blocks: map[string]schema.Block{
-			"assume_role": schema.SingleNestedBlock{
-				MarkdownDescription: "Assume a CAM role with STS `AssumeRole` on top of whichever base credential was found; the role's temporary credentials are refreshed before they expire. " +
-					"Without this block, `TENCENTCLOUD_ASSUME_ROLE_ARN` (with `TENCENTCLOUD_ASSUME_ROLE_SESSION_NAME` and `TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION`) has the same effect.",
-				Attributes: map[string]schema.Attribute{
-					"role_arn": schema.StringAttribute{
-						MarkdownDescription: "ARN of the role, `qcs::cam::uin/<account>:roleName/<name>`. Required in the block.",
-						Optional:            true,
-						Validators:          []validator.String{roleARNRule},
-					},
-					"session_name": schema.StringAttribute{
-						MarkdownDescription: "Name of the role session, shown in CloudAudit. Default `" + DefaultSessionName + "`.",
-						Optional:            true,
-						Validators:          []validator.String{sessionNameRule},
-					},
-					"session_duration": schema.Int64Attribute{
-						MarkdownDescription: "Lifetime of the temporary credentials in seconds, at most 43200. Default 7200.",
-						Optional:            true,
-						Validators:          []validator.Int64{sessionDurationRange},
-					},
-					"policy": schema.StringAttribute{
-						MarkdownDescription: "A CAM policy (JSON) that further restricts the role's permissions for this session.",
-						Optional:            true,
-					},
-					"external_id": schema.StringAttribute{
-						MarkdownDescription: "External ID required by the role's trust policy, if any.",
-						Optional:            true,
-					},
-				},
-			},
-		},
+// ValidateConfig refuses what no single attribute's validator can see:
+// credential sources that conflict, as `terraform validate` would be the
+// first to say. Values from the environment are checked at Configure.
+func (p *CVMProvider) ValidateConfig(_ context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	// Read as raw values: an attribute that does not convert (max_retries =
+	// 2.5) is its own validator's to report, once.
+	top := objectAttrs(req.Config.Raw)
+	set := func(attrs map[string]tftypes.Value, name string) bool {
+		v, ok := attrs[name]
+		return ok && !v.IsNull()
+	}
+	conflict := func(at path.Path, detail string) {
+		resp.Diagnostics.AddAttributeError(at, "Conflicting Credential Sources", detail)
+	}
+	var podOIDC bool
+	if v, ok := top["enable_pod_oidc"]; ok && v.IsKnown() && !v.IsNull() {
+		_ = v.As(&podOIDC)
+	}
+	// At most one source of the identity that signs the reads.
+	var roles []string
+	for _, r := range []struct {
+		name string
+		set  bool
+	}{
+		{"assume_role", set(top, "assume_role")},
+		{"assume_role_with_web_identity", set(top, "assume_role_with_web_identity")},
+		{"assume_role_with_saml", set(top, "assume_role_with_saml")},
+		{"enable_pod_oidc", podOIDC},
+	} {
+		if !r.set {
+			continue
+		}
+		if len(roles) > 0 {
+			conflict(path.Root(r.name), fmt.Sprintf("%s and %s both say whose identity signs the reads: keep one of them.", roles[0], r.name))
+		}
+		roles = append(roles, r.name)
+	}
+	if set(top, "mfa_certification") && len(roles) > 0 {
+		conflict(path.Root("mfa_certification"), fmt.Sprintf("mfa_certification (an MFA session of the base key) cannot be combined with %s. "+
+			"For a role that requires MFA, set serial_number and token_code in assume_role.", roles[0]))
+	}
+	var camRole string
+	if v, ok := top["cam_role_name"]; ok && v.IsKnown() && !v.IsNull() {
+		_ = v.As(&camRole)
+	}
+	if camRole != "" && (set(top, "secret_id") || set(top, "secret_key")) {
+		conflict(path.Root("cam_role_name"), "cam_role_name and secret_id/secret_key are two base credentials; the official provider would use the CAM role, this one the keys: keep one of them.")
+	}
+	if set(top, "allowed_account_ids") && set(top, "forbidden_account_ids") {
+		conflict(path.Root("forbidden_account_ids"), "allowed_account_ids and forbidden_account_ids cannot both be set, as in the official provider: keep one of them.")
+	}
+	for _, guard := range []string{"allowed_account_ids", "forbidden_account_ids"} {
+		for _, fed := range []string{"assume_role_with_saml", "assume_role_with_web_identity"} {
+			if set(top, guard) && set(top, fed) {
+				conflict(path.Root(guard), fmt.Sprintf("%s is not supported with %s, as in the official provider.", guard, fed))
+			}
+		}
+	}
+	web := objectAttrs(top["assume_role_with_web_identity"])
+	at := path.Root("assume_role_with_web_identity")
+	if set(web, "web_identity_token") && set(web, "web_identity_token_file") {
+		conflict(at.AtName("web_identity_token_file"), "web_identity_token and web_identity_token_file are two tokens: keep one of them.")
+	}
+	if set(web, "role_arn") && set(web, "role_arn_file") {
+		conflict(at.AtName("role_arn_file"), "role_arn and role_arn_file are two roles: keep one of them.")
 	}
 }
 
-// ValidateConfig checks what the attributes' own validators cannot: an
-// assume_role block needs its role_arn.
-func (p *CVMProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
-	var ar *assumeRoleModel
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("assume_role"), &ar)...)
-	if ar != nil && ar.RoleARN.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("assume_role").AtName("role_arn"), "Missing Role ARN",
-			"The assume_role block needs role_arn, the ARN of the role to assume: "+roleARNRule.rule+".")
+// objectAttrs are the attributes of an object value; none when it is null,
+// unknown or not an object.
+func objectAttrs(v tftypes.Value) map[string]tftypes.Value {
+	var attrs map[string]tftypes.Value
+	if !v.IsKnown() || v.IsNull() || v.As(&attrs) != nil {
+		return nil
 	}
+	return attrs
 }
 
 // Configure merges the provider block with the environment and the
@@ -295,19 +277,17 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// Secrets must never reach a log line, whatever logs them.
-	for _, secret := range []string{s.creds.secretKey, s.creds.securityToken} {
-		if secret != "" {
-			ctx = tflog.MaskMessageStrings(ctx, secret)
-			ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
-		}
-	}
-
-	base, profile, err := baseCredential(s.creds, p.opts.metadataURL, p.opts.httpClient)
+	id, err := p.resolveIdentity(s)
 	if err != nil {
 		resp.Diagnostics.AddError("No Usable Tencent Cloud Credentials", err.Error())
 		return
 	}
+	// Secrets must never reach a log line, whatever logs them.
+	for _, secret := range id.secrets {
+		ctx = tflog.MaskMessageStrings(ctx, secret)
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
+	}
+	profile := id.profile
 	region := s.region
 	if region == "" && profile != nil && profile.Region != "" {
 		region = profile.Region
@@ -322,8 +302,13 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	clientCfg := cvm.Config{
 		Endpoint:       s.endpoint,
 		STSEndpoint:    s.stsEndpoint,
-		Credentials:    base,
-		AssumeRole:     s.assumeRole,
+		STSRegion:      id.stsRegion,
+		Credentials:    id.base,
+		AssumeRole:     id.assume,
+		WebIdentity:    id.web,
+		SAML:           id.saml,
+		SessionToken:   id.session,
+		AccountGuard:   id.guard,
 		RateLimit:      s.rateLimit,
 		MaxRetries:     s.maxRetries,
 		RequestTimeout: s.requestTimeout,

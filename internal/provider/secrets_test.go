@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -236,12 +237,13 @@ func TestDiagnosticsCarryNoSecrets(t *testing.T) {
 		return out
 	}
 	data := map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}}
-	cases := []struct {
+	type diagCase struct {
 		name     string
 		provider map[string]any
 		before   func()
 		want     string
-	}{
+	}
+	cases := []diagCase{
 		{"wrong secret key", merge(base, map[string]any{"secret_key": secretsBaseKey + "-wrong"}), nil, "AuthFailure.SignatureFailure"},
 		{"wrong security token", merge(base, map[string]any{"security_token": secretsBaseToken + "-wrong"}), nil, "AuthFailure.TokenFailure"},
 		{"assumed role, clock skew", merge(base, withRole), func() { e.SetClockOffset(10 * time.Minute) }, "AuthFailure.SignatureExpire"},
@@ -253,6 +255,21 @@ func TestDiagnosticsCarryNoSecrets(t *testing.T) {
 			_ = e.SetFaults(emulator.Faults{Errors: map[string]float64{"RequestLimitExceeded": 1}, Actions: []string{"DescribeInstancesStatus"}})
 		}, "RequestLimitExceeded"},
 	}
+	// Federated sign-ins that STS refuses: a token of an issuer it does not
+	// trust, an assertion of another identity provider.
+	stranger := emutest.NewOIDCIssuer(t, "ci")
+	badToken := stranger.Token(emutest.STSAudience, "ci", time.Hour)
+	badAssertion := emutest.SAMLResponse{Issuer: "https://evil.example", Roles: []string{accRole + ",qcs::cam::uin/100000000001:saml-provider/corp"},
+		NotBefore: time.Now().Add(-time.Minute), NotOnOrAfter: time.Now().Add(time.Hour)}.Base64()
+	found.add("the web identity token", badToken)
+	found.add("the SAML assertion", badAssertion)
+	endpoints := map[string]any{"endpoint": e.URL, "sts_endpoint": e.URL}
+	cases = append(cases,
+		diagCase{"web identity refused", merge(endpoints, map[string]any{"assume_role_with_web_identity": map[string]any{"provider_id": "ci", "role_arn": accRole, "web_identity_token": badToken}}),
+			func() { _ = e.SetFaults(emulator.Faults{}) }, "InvalidParameter.WebIdentityTokenError"},
+		diagCase{"SAML refused", merge(endpoints, map[string]any{"assume_role_with_saml": map[string]any{"saml_assertion": badAssertion,
+			"principal_arn": "qcs::cam::uin/100000000001:saml-provider/corp", "role_arn": accRole}}), nil, "InvalidParameter"},
+	)
 	for _, tc := range cases {
 		if tc.before != nil {
 			tc.before()
@@ -269,22 +286,190 @@ func TestDiagnosticsCarryNoSecrets(t *testing.T) {
 }
 
 // The provider's secrets are Sensitive, so that Terraform redacts them in
-// plans and output; the data source has none.
+// plans and output, and nothing else is; the data source has none.
 func TestSecretAttributesAreSensitive(t *testing.T) {
 	t.Parallel()
 	var resp provider.SchemaResponse
 	New("test")().Schema(t.Context(), provider.SchemaRequest{}, &resp)
-	for name, a := range resp.Schema.Attributes {
-		want := name == "secret_key" || name == "security_token"
-		if got := a.IsSensitive(); got != want {
-			t.Errorf("%s: Sensitive = %v, want %v", name, got, want)
+	secret := map[string]bool{
+		"secret_key": true, "security_token": true, "assume_role.token_code": true,
+		"assume_role_with_web_identity.web_identity_token": true, "assume_role_with_saml.saml_assertion": true,
+		"mfa_certification.token_code": true,
+	}
+	seen := 0
+	check := func(name string, a schema.Attribute) {
+		if got := a.IsSensitive(); got != secret[name] {
+			t.Errorf("%s: Sensitive = %v, want %v", name, got, secret[name])
+		}
+		if secret[name] {
+			seen++
 		}
 	}
-	if block, ok := resp.Schema.Blocks["assume_role"].(schema.SingleNestedBlock); ok {
+	for name, a := range resp.Schema.Attributes {
+		check(name, a)
+	}
+	for blockName, b := range resp.Schema.Blocks {
+		block, ok := b.(schema.SingleNestedBlock)
+		if !ok {
+			t.Fatalf("%s is a %T", blockName, b)
+		}
 		for name, a := range block.Attributes {
-			if a.IsSensitive() {
-				t.Errorf("assume_role.%s is Sensitive; nothing in it is secret", name)
+			check(blockName+"."+name, a)
+		}
+	}
+	if seen != len(secret) {
+		t.Errorf("%d of the %d secret attributes exist", seen, len(secret))
+	}
+}
+
+// The same at TRACE for the sign-ins that carry secrets of their own: a web
+// identity token, a SAML assertion and an MFA code, each through a provider
+// alias of its own. None reaches a log line, the plan or the state, nor does
+// any temporary key STS hands out.
+//
+// Not parallel either: TF_LOG and TF_ACC_LOG_PATH are the process's.
+func TestAccSecretsOfFederatedSignIns(t *testing.T) {
+	needsEmulator(t)
+	issuer := emutest.NewOIDCIssuer(t, "ci")
+	idp := emutest.NewSAMLIdP(idAccount, "corp")
+	serial := emutest.MFASerial(emulator.DefaultAccountID)
+	token := issuer.Token(emutest.STSAudience, "ci", time.Hour)
+	assertion := idp.Assertion(idRole, time.Now().Add(-time.Minute), time.Now().Add(10*time.Minute))
+	code := emutest.TOTPCode(idTOTP, time.Now())
+
+	var found secrets
+	found.add("the secret key", secretsBaseKey)
+	found.add("the web identity token", token)
+	found.add("the SAML assertion", assertion)
+	e := emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: secretsBaseID, SecretKey: secretsBaseKey}},
+		Regions:     seeded(inst("ins-aaaaaaaa", "RUNNING")),
+		Identity: emulator.Identity{
+			OIDCProviders: []emulator.OIDCProvider{issuer.Provider},
+			SAMLProviders: []emulator.SAMLProvider{idp.Provider},
+			MFADevices:    []emulator.MFADevice{{SerialNumber: serial, TOTPSecret: idTOTP}},
+		},
+	}, emutest.Options{OnRequest: func(_ int64, r *http.Request) { found.request(r) }, OnAnswer: found.answer})
+
+	logFile := filepath.Join(t.TempDir(), "acc.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PROVIDER", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	// The secrets reach Terraform as sensitive variables from the process
+	// environment: a literal in the configuration would be in the test
+	// harness's own log of the files it writes.
+	for name, v := range map[string]string{"web_token": token, "saml_assertion": assertion, "mfa_code": code, "secret_key": secretsBaseKey} {
+		t.Setenv("TF_VAR_"+name, v)
+	}
+	endpoints := fmt.Sprintf("endpoint = %q\n  sts_endpoint = %q\n  region = %q", e.URL, e.URL, DefaultRegion)
+	config := requiredProviders + fmt.Sprintf(`
+variable "web_token" {
+  type      = string
+  sensitive = true
+}
+variable "saml_assertion" {
+  type      = string
+  sensitive = true
+}
+variable "mfa_code" {
+  type      = string
+  sensitive = true
+}
+variable "secret_key" {
+  type      = string
+  sensitive = true
+}
+provider "cvm" {
+  alias = "web"
+  %s
+  assume_role_with_web_identity {
+    provider_id        = "ci"
+    web_identity_token = var.web_token
+    role_arn           = %q
+  }
+}
+provider "cvm" {
+  alias = "saml"
+  %s
+  assume_role_with_saml {
+    saml_assertion = var.saml_assertion
+    principal_arn  = %q
+    role_arn       = %q
+  }
+}
+provider "cvm" {
+  alias      = "mfa"
+  %s
+  secret_id  = %q
+  secret_key = var.secret_key
+  mfa_certification {
+    serial_number = %q
+    token_code    = var.mfa_code
+  }
+}
+data "cvm_instances_status" "web" {
+  provider     = cvm.web
+  instance_ids = ["ins-aaaaaaaa"]
+}
+data "cvm_instances_status" "saml" {
+  provider     = cvm.saml
+  instance_ids = ["ins-aaaaaaaa"]
+}
+data "cvm_instances_status" "mfa" {
+  provider     = cvm.mfa
+  instance_ids = ["ins-aaaaaaaa"]
+}
+`, endpoints, idRole, endpoints, idp.Provider.PrincipalArn, idRole, endpoints, secretsBaseID, serial)
+	// What the provider puts in a plan: its values and changes. A plan file
+	// also holds the variables as given, which are the user's.
+	var mu sync.Mutex
+	var kept []string
+	k := keep{mu: &mu, into: &kept}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
+		Steps: []resource.TestStep{{
+			Config:            config,
+			ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{providerOutput{k}}},
+			ConfigStateChecks: []statecheck.StateCheck{k},
+		}},
+	})
+
+	st := e.Stats().ByAction
+	if st["AssumeRoleWithWebIdentity"] == 0 || st["AssumeRoleWithSAML"] == 0 || st["GetSessionToken"] == 0 {
+		t.Fatalf("by action %v: every sign-in must have been used", st)
+	}
+	logs, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(logs), "CVM API request") {
+		t.Fatalf("the log (%d bytes) lacks the provider's TRACE lines", len(logs))
+	}
+	texts := append([]string{string(logs)}, kept...)
+	for i, text := range texts {
+		where := "the TF_ACC_LOG_PATH log"
+		if i > 0 {
+			where = "plan or state JSON #" + fmt.Sprint(i)
+		}
+		found.findIn(t, where, text)
+		// Six digits turn up in any log (timestamps); the code is looked
+		// for where a value would stand.
+		for _, quoted := range []string{`"` + code + `"`, `=` + code, `: ` + code} {
+			if strings.Contains(text, quoted) {
+				t.Errorf("%s contains the MFA code", where)
 			}
 		}
 	}
+}
+
+// providerOutput keeps the parts of a plan the provider writes: planned and
+// prior values and the changes, not the variables and configuration the
+// user gave.
+type providerOutput struct{ keep }
+
+func (p providerOutput) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, _ *plancheck.CheckPlanResponse) {
+	p.save(map[string]any{
+		"planned_values": req.Plan.PlannedValues, "prior_state": req.Plan.PriorState,
+		"resource_changes": req.Plan.ResourceChanges, "output_changes": req.Plan.OutputChanges,
+	})
 }

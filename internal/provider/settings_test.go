@@ -52,7 +52,7 @@ func TestSettingsPrecedence(t *testing.T) {
 
 	s = settingsFrom(nullModel(), mapEnv(map[string]string{"HOME": "/h"}), &diags)
 	if s.region != "" || s.rateLimit != cvm.DefaultRateLimit || s.maxRetries != cvm.DefaultMaxRetries || s.requestTimeout != cvm.DefaultRequestTimeout ||
-		s.endpoint != cvm.DefaultEndpoint || s.creds.profile != DefaultProfile || s.assumeRole != nil {
+		s.endpoint != cvm.DefaultEndpoint || s.creds.profile != DefaultProfile || s.identity.assumeRole != nil || s.identity.webIdentity != nil {
 		t.Errorf("defaults: %+v", s)
 	}
 }

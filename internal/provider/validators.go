@@ -43,7 +43,8 @@ var (
 		`a role ARN such as "qcs::cam::uin/100000000001:roleName/deployer"`}
 	sessionNameRule = pattern{regexp.MustCompile(`^[\w+=,.@-]{2,128}$`),
 		"2 to 128 letters, digits or the characters +=,.@-_"}
-	domainRule = pattern{regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`),
+	accountIDRule = pattern{regexp.MustCompile(`^[0-9]{1,20}$`), `an account ID (UIN) such as "100000000001"`}
+	domainRule    = pattern{regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`),
 		`a domain name such as "tencentcloudapi.com"`}
 )
 
@@ -67,11 +68,14 @@ func (p pattern) ValidateString(_ context.Context, req validator.StringRequest, 
 	}
 }
 
-// attributeTitle turns the last step of a path into a title: "role_arn" → "Role Arn".
+// attributeTitle turns the last attribute name of a path into a title:
+// "role_arn" → "Role Arn".
 func attributeTitle(p path.Path) string {
-	name := p.String()
-	if i := strings.LastIndexAny(name, ".]"); i >= 0 {
-		name = name[i+1:]
+	var name string
+	for _, step := range p.Steps() {
+		if s, ok := step.(path.PathStepAttributeName); ok {
+			name = string(s)
+		}
 	}
 	words := strings.Split(name, "_")
 	for i, w := range words {
@@ -108,6 +112,7 @@ var (
 	rateLimitRange       = numberRange{min: 0.1, max: 1000, unit: "requests per second"}
 	maxRetriesRange      = numberRange{min: 0, max: 100, whole: true}
 	sessionDurationRange = numberRange{min: 60, max: 43200, unit: "seconds", whole: true}
+	mfaDurationRange     = numberRange{min: 1, max: 129600, unit: "seconds", whole: true}
 )
 
 func (r numberRange) String() string {
@@ -376,4 +381,29 @@ func endpointProblem(err error) string {
 		return err.Error() + ": put keys in secret_id/secret_key or their environment variables."
 	}
 	return err.Error()
+}
+
+// accountIDs checks a set of account IDs, and reports the bad ones at the
+// set (an element of a set has no place a user could be pointed at).
+type accountIDs struct{}
+
+func (accountIDs) Description(context.Context) string               { return "each must be " + accountIDRule.rule }
+func (v accountIDs) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (accountIDs) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	var bad []string
+	for _, e := range req.ConfigValue.Elements() {
+		if s, ok := e.(types.String); ok && !s.IsNull() && !s.IsUnknown() {
+			if msg := accountIDRule.problem(s.ValueString()); msg != "" {
+				bad = append(bad, msg)
+			}
+		}
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeTitle(req.Path), fmt.Sprintf("%s: %s.", req.Path, strings.Join(bad, "; ")))
+	}
 }
