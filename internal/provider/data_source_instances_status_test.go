@@ -1,9 +1,14 @@
 package provider
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +19,7 @@ import (
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 const ds = "data.cvm_instances_status.test"
@@ -439,5 +445,73 @@ output "consistent" {
 	})
 	if target.emu != nil && target.emu.Stats().Requests == 0 {
 		t.Fatal("no request reached the emulator")
+	}
+}
+
+// A wait just after a reboot: the instance reports RUNNING for a moment,
+// then REBOOTING, then RUNNING again. wait_stable_for = "5s" waits the
+// reboot out; "0s" takes the first RUNNING, as it always has. Terraform
+// plans more than once in a step, each time with a provider of its own:
+// the polls are told apart by the client that sent them.
+func TestAccInstancesStatus_waitStableForOutlastsAReboot(t *testing.T) {
+	needsEmulator(t)
+	for _, tc := range []struct {
+		stable     string
+		waitsItOut bool
+	}{{"5s", true}, {"0s", false}} {
+		t.Run(tc.stable, func(t *testing.T) {
+			var mu sync.Mutex
+			seen := map[string][]string{} // by client: the state each poll answered
+			e := emutest.Start(t, emulator.Config{
+				Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+			}, emutest.Options{OnAnswer: func(r *http.Request, body []byte) {
+				var a struct {
+					Response struct{ InstanceStatusSet []struct{ InstanceState string } }
+				}
+				if r.Header.Get("X-TC-Action") == "DescribeInstancesStatus" && json.Unmarshal(body, &a) == nil && len(a.Response.InstanceStatusSet) == 1 {
+					mu.Lock()
+					seen[r.UserAgent()] = append(seen[r.UserAgent()], a.Response.InstanceStatusSet[0].InstanceState)
+					mu.Unlock()
+				}
+			}})
+			var clients atomic.Int64
+			name := WithClientConfig(func(c *cvm.Config) { c.UserAgent = fmt.Sprintf("client-%d", clients.Add(1)) })
+			config := requiredProviders + fmt.Sprintf(`provider "cvm" {
+  endpoint   = %q
+  secret_id  = %q
+  secret_key = %q
+}
+data "cvm_instances_status" "test" {
+  instance_ids    = ["ins-web00001"]
+  wait_for_states = ["RUNNING"]
+  wait_stable_for = %q
+}`, e.URL, accSecretID, accSecretKey, tc.stable)
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: factories(t, name),
+				Steps: []resource.TestStep{{
+					// The reboot's timeline starts as the plan does.
+					PreConfig: func() {
+						if err := e.SetInstances(seeded(inst("ins-web00001", "RUNNING",
+							emulator.Transition{After: emulator.Duration(4 * time.Second), InstanceState: "REBOOTING"},
+							emulator.Transition{After: emulator.Duration(6 * time.Second), InstanceState: "RUNNING"}))); err != nil {
+							t.Fatal(err)
+						}
+					},
+					Config:   config,
+					PlanOnly: true,
+				}},
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			first := seen["client-1"]
+			switch {
+			case len(first) == 0:
+				t.Fatalf("the first plan did not read: %v", seen)
+			case tc.waitsItOut && (!slices.Contains(first, "REBOOTING") || first[len(first)-1] != "RUNNING"):
+				t.Fatalf("the first plan's polls saw %v; want it to wait through the reboot and end on RUNNING", first)
+			case !tc.waitsItOut && (len(first) != 1 || first[0] != "RUNNING"):
+				t.Fatalf("the first plan's polls saw %v; want one poll, RUNNING", first)
+			}
+		})
 	}
 }
