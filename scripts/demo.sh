@@ -13,13 +13,10 @@ if ! command -v "$terraform_bin" >/dev/null 2>&1; then
   exit 1
 fi
 
+. scripts/emulator.sh
 work="$(mktemp -d "${TMPDIR:-/tmp}/cvm-demo.XXXXXX")"
-emulator_pid=""
 cleanup() {
-  if [ -n "$emulator_pid" ] && kill -0 "$emulator_pid" 2>/dev/null; then
-    kill -TERM "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
+  stop_emulator
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -36,17 +33,8 @@ go build -o "$work/bin/terraform-provider-cvm" .
 go build -o "$work/bin/cvm-emulator" ./cmd/cvm-emulator
 
 say "Starting cvm-emulator: 6 named instances and 1,000 generated ones in ap-guangzhou"
-"$work/bin/cvm-emulator" --listen 127.0.0.1:0 --data examples/demo/emulator-data.json \
-  --instances 1000 --seed 7 >"$work/emulator.out" 2>"$work/emulator.log" &
-emulator_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url="$(sed -n 's/^cvm-emulator listening on //p' "$work/emulator.out")"
-  [ -n "$url" ] && break
-  kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "demo: the emulator did not start" >&2; cat "$work/emulator.log" >&2; exit 1; }
+start_emulator "$work/bin/cvm-emulator" "$work" --data examples/demo/emulator-data.json --instances 1000 --seed 7
+url="$emulator_url"
 echo "listening on $url"
 
 cat >"$work/terraformrc" <<RC

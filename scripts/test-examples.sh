@@ -17,13 +17,10 @@ if [ "$major" -lt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -lt 7 ]; }; then
   exit 1
 fi
 
+. scripts/emulator.sh
 work="$(mktemp -d "${TMPDIR:-/tmp}/cvm-test-examples.XXXXXX")"
-emulator_pid=""
 cleanup() {
-  if [ -n "$emulator_pid" ] && kill -0 "$emulator_pid" 2>/dev/null; then
-    kill -TERM "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
+  stop_emulator
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -35,17 +32,8 @@ go build -o "$work/bin/terraform-provider-cvm" .
 go build -o "$work/bin/cvm-emulator" ./cmd/cvm-emulator
 cp -R examples/module-tests "$work/module"
 
-"$work/bin/cvm-emulator" --listen 127.0.0.1:0 --data examples/module-tests/emulator-data.json \
-  >"$work/emulator.out" 2>"$work/emulator.log" &
-emulator_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url="$(sed -n 's/^cvm-emulator listening on //p' "$work/emulator.out")"
-  [ -n "$url" ] && break
-  kill -0 "$emulator_pid" 2>/dev/null || { cat "$work/emulator.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "test-examples: the emulator did not start" >&2; cat "$work/emulator.log" >&2; exit 1; }
+start_emulator "$work/bin/cvm-emulator" "$work" --data examples/module-tests/emulator-data.json
+url="$emulator_url"
 
 cat >"$work/cli.tfrc" <<RC
 provider_installation {
