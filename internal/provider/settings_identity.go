@@ -1,0 +1,340 @@
+package provider
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// The identity part of the settings: the assume_role*, enable_pod_oidc,
+// mfa_certification blocks and the account guards, merged with their
+// environment variables. credentials.go turns them into a credential chain.
+
+// identitySettings say who the reads act as beyond the base credential: at
+// most one role layer, or an MFA session of the base, and the account guard.
+type identitySettings struct {
+	assumeRole  *cvm.AssumeRole
+	webIdentity *webIdentitySettings
+	saml        *cvm.SAML
+	mfa         *cvm.SessionToken
+	// from names where the role layer came from, for messages.
+	from  string
+	guard *cvm.AccountGuard
+}
+
+// webIdentitySettings are an AssumeRoleWithWebIdentity before its files are
+// read and its token source is chosen (credentials.go).
+type webIdentitySettings struct {
+	providerID            string
+	token, tokenFrom      string
+	tokenFile, fileFrom   string
+	roleARN, roleARNFrom  string
+	roleARNFile, arnFrom  string
+	sessionName, audience string
+	duration              int64
+	stsRegion             string // enable_pod_oidc: TKE_REGION
+	ci                    bool   // the token may come from the CI system
+}
+
+// env reads one variable ("" when unset).
+func (m merger) envValue(name string) string {
+	v, _ := m.env(name)
+	return v
+}
+
+// firstEnv is the first of names that is set, and its name.
+func (m merger) firstEnv(names ...string) (value, from string) {
+	for _, n := range names {
+		if v := m.envValue(n); v != "" {
+			return v, n
+		}
+	}
+	return "", ""
+}
+
+// strAt is a block attribute, else its environment variable, with where it
+// came from ("assume_role.role_arn" or the variable).
+func (m merger) strAt(block string, v types.String, attr, name string) (value, from string) {
+	if !v.IsNull() {
+		return v.ValueString(), block + "." + attr
+	}
+	if s := m.envValue(name); s != "" {
+		return s, name
+	}
+	return "", ""
+}
+
+// need reports a missing setting of a source at p.
+func (m merger) need(p path.Path, what, source, how string) {
+	m.diags.AddAttributeError(p, "Incomplete Credential Source", fmt.Sprintf("%s needs %s: set %s.", source, what, how))
+}
+
+// checkPattern reports a value from the environment that breaks its rule.
+func (m merger) checkPattern(p path.Path, title, from, value string, rule pattern) {
+	if value != "" && from != "" && !strings.Contains(from, ".") { // configured values were validated
+		if msg := rule.problem(value); msg != "" {
+			m.envProblem(p, title, from, msg)
+		}
+	}
+}
+
+// sessionDuration is a role session's duration: the block's, else
+// TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION, else the default.
+func (m merger) sessionDuration(p path.Path, v types.Int64) int64 {
+	return int64(m.number(p, "Invalid Session Duration", int64Of(v), EnvAssumeRoleDuration, sessionDurationRange, DefaultSessionDuration))
+}
+
+// identity merges the assume_role*, enable_pod_oidc and mfa_certification
+// blocks with their environment variables. ValidateConfig has refused two
+// role blocks at once; here the environment can still conflict with itself.
+func (m merger) identity(cfg providerModel) identitySettings {
+	var id identitySettings
+	switch {
+	case cfg.AssumeRole != nil:
+		id.assumeRole, id.from = m.assumeRoleBlock(cfg.AssumeRole), "the assume_role block"
+	case cfg.WebIdentity != nil:
+		id.webIdentity, id.from = m.webIdentityBlock(cfg.WebIdentity), "the assume_role_with_web_identity block"
+	case cfg.SAML != nil:
+		id.saml, id.from = m.samlBlock(cfg.SAML), "the assume_role_with_saml block"
+	case cfg.EnablePodOIDC.ValueBool():
+		id.webIdentity, id.from = m.podOIDC(), "enable_pod_oidc"
+	default:
+		id.assumeRole, id.webIdentity, id.saml, id.from = m.roleFromEnvironment()
+	}
+	id.mfa = m.mfa(cfg.MFA)
+	if id.mfa != nil && id.from != "" {
+		m.diags.AddAttributeError(path.Root("mfa_certification"), "Conflicting Credential Sources",
+			fmt.Sprintf("mfa_certification (an MFA session of the base key) cannot be combined with %s. For a role that requires MFA, set serial_number and token_code in assume_role.", id.from))
+	}
+	allowed, forbidden := stringSet(cfg.AllowedAccountIDs), stringSet(cfg.ForbiddenAccountIDs)
+	if len(allowed) > 0 || len(forbidden) > 0 {
+		id.guard = &cvm.AccountGuard{Allowed: allowed, Forbidden: forbidden}
+	}
+	return id
+}
+
+func stringSet(v types.Set) []string {
+	var out []string
+	for _, e := range v.Elements() {
+		if s, ok := e.(types.String); ok && !s.IsNull() && !s.IsUnknown() {
+			out = append(out, s.ValueString())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (m merger) assumeRoleBlock(b *assumeRoleModel) *cvm.AssumeRole {
+	at := path.Root("assume_role")
+	ar := &cvm.AssumeRole{Policy: b.Policy.ValueString()}
+	var from string
+	ar.RoleARN, from = m.strAt("assume_role", b.RoleARN, "role_arn", EnvAssumeRoleARN)
+	if ar.RoleARN == "" {
+		m.diags.AddAttributeError(at.AtName("role_arn"), "Missing Role ARN",
+			fmt.Sprintf("The assume_role block needs role_arn (or %s), the ARN of the role to assume: %s.", EnvAssumeRoleARN, roleARNRule.rule))
+	}
+	m.checkPattern(at, "Invalid Role ARN", from, ar.RoleARN, roleARNRule)
+	m.assumeRoleOptions(at, "assume_role", ar, b.SessionName, b.SessionDuration, b.ExternalID, b.SourceIdentity, b.SerialNumber, b.TokenCode)
+	return ar
+}
+
+// assumeRoleOptions fills what an AssumeRole takes besides its role, from
+// the block's attributes (null when there is no block) and the environment.
+func (m merger) assumeRoleOptions(at path.Path, block string, ar *cvm.AssumeRole, session types.String, duration types.Int64, externalID, sourceIdentity, serial, code types.String) {
+	var from string
+	ar.SessionName, from = m.strAt(block, session, "session_name", EnvAssumeRoleSession)
+	m.checkPattern(at, "Invalid Session Name", from, ar.SessionName, sessionNameRule)
+	ar.SessionName = cmp.Or(ar.SessionName, DefaultSessionName)
+	ar.DurationSeconds = m.sessionDuration(at, duration)
+	ar.ExternalID, _ = m.strAt(block, externalID, "external_id", EnvAssumeRoleExternalID)
+	ar.SourceIdentity, _ = m.strAt(block, sourceIdentity, "source_identity", EnvAssumeRoleSourceIdentity)
+	ar.SerialNumber, _ = m.strAt(block, serial, "serial_number", EnvAssumeRoleSerialNumber)
+	ar.TokenCode, _ = m.strAt(block, code, "token_code", EnvAssumeRoleTokenCode)
+	if (ar.SerialNumber == "") != (ar.TokenCode == "") {
+		m.need(at, "both serial_number and token_code for MFA", "assume_role",
+			fmt.Sprintf("both (or %s and %s), or neither", EnvAssumeRoleSerialNumber, EnvAssumeRoleTokenCode))
+	}
+}
+
+func (m merger) webIdentityBlock(b *webIdentityModel) *webIdentitySettings {
+	const block = "assume_role_with_web_identity"
+	w := &webIdentitySettings{ci: true}
+	w.providerID, _ = m.strAt(block, b.ProviderID, "provider_id", EnvAssumeRoleProviderID)
+	// Configured before the environment, and a token before a file, as the
+	// official provider reads them; both configured at once is refused by
+	// ValidateConfig.
+	switch {
+	case !b.WebIdentityToken.IsNull():
+		w.token, w.tokenFrom = b.WebIdentityToken.ValueString(), block+".web_identity_token"
+	case !b.WebIdentityTokenFile.IsNull():
+		w.tokenFile, w.fileFrom = b.WebIdentityTokenFile.ValueString(), block+".web_identity_token_file"
+	default:
+		w.token, w.tokenFrom = m.envValue(EnvAssumeRoleWebIdentityToken), EnvAssumeRoleWebIdentityToken
+		if w.token == "" {
+			w.tokenFile, w.fileFrom = m.envValue(EnvAssumeRoleWebIdentityTokenFile), EnvAssumeRoleWebIdentityTokenFile
+		}
+	}
+	switch {
+	case !b.RoleARN.IsNull():
+		w.roleARN, w.roleARNFrom = b.RoleARN.ValueString(), block+".role_arn"
+	case !b.RoleARNFile.IsNull():
+		w.roleARNFile, w.arnFrom = b.RoleARNFile.ValueString(), block+".role_arn_file"
+	default:
+		w.roleARN, w.roleARNFrom = m.envValue(EnvAssumeRoleARN), EnvAssumeRoleARN
+		if w.roleARN == "" {
+			w.roleARNFile, w.arnFrom = m.firstEnv(EnvAssumeRoleARNFile, EnvAssumeRoleARNFileOfficial)
+		}
+	}
+	w.sessionName, _ = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
+	w.duration = m.sessionDuration(path.Root(block), b.SessionDuration)
+	w.audience = cmp.Or(b.Audience.ValueString(), DefaultWebIdentityAudience)
+	m.checkWebIdentity(path.Root(block), block, w)
+	return w
+}
+
+// checkWebIdentity needs a role, and fills the defaults.
+func (m merger) checkWebIdentity(at path.Path, source string, w *webIdentitySettings) {
+	if w.roleARN == "" && w.roleARNFile == "" {
+		m.need(at.AtName("role_arn"), "a role", source, fmt.Sprintf("role_arn or role_arn_file (or %s or %s)", EnvAssumeRoleARN, EnvAssumeRoleARNFile))
+	}
+	m.checkPattern(at, "Invalid Role ARN", w.roleARNFrom, w.roleARN, roleARNRule)
+	w.providerID = cmp.Or(w.providerID, DefaultWebIdentityProvider)
+	w.sessionName = cmp.Or(w.sessionName, DefaultSessionName)
+	if msg := sessionNameRule.problem(w.sessionName); msg != "" {
+		m.envProblem(at, "Invalid Session Name", EnvAssumeRoleSession, msg)
+	}
+}
+
+func (m merger) samlBlock(b *samlModel) *cvm.SAML {
+	const block = "assume_role_with_saml"
+	at := path.Root(block)
+	sa := &cvm.SAML{}
+	var roleFrom, sessionFrom string
+	sa.Assertion, _ = m.strAt(block, b.SAMLAssertion, "saml_assertion", EnvAssumeRoleSAMLAssertion)
+	sa.PrincipalARN, _ = m.strAt(block, b.PrincipalARN, "principal_arn", EnvAssumeRolePrincipalARN)
+	sa.RoleARN, roleFrom = m.strAt(block, b.RoleARN, "role_arn", EnvAssumeRoleARN)
+	sa.SessionName, sessionFrom = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
+	sa.DurationSeconds = m.sessionDuration(at, b.SessionDuration)
+	m.checkSAML(at, block, sa, roleFrom, sessionFrom)
+	return sa
+}
+
+func (m merger) checkSAML(at path.Path, source string, sa *cvm.SAML, roleFrom, sessionFrom string) {
+	for _, need := range []struct{ value, attr, env string }{
+		{sa.Assertion, "saml_assertion", EnvAssumeRoleSAMLAssertion},
+		{sa.PrincipalARN, "principal_arn", EnvAssumeRolePrincipalARN},
+		{sa.RoleARN, "role_arn", EnvAssumeRoleARN},
+	} {
+		if need.value == "" {
+			m.need(at.AtName(need.attr), need.attr, source, fmt.Sprintf("%s (or %s)", need.attr, need.env))
+		}
+	}
+	m.checkPattern(at, "Invalid Role ARN", roleFrom, sa.RoleARN, roleARNRule)
+	m.checkPattern(at, "Invalid Session Name", sessionFrom, sa.SessionName, sessionNameRule)
+	sa.SessionName = cmp.Or(sa.SessionName, DefaultSessionName)
+}
+
+// podOIDC is the TKE pod identity, from the variables TKE sets.
+func (m merger) podOIDC() *webIdentitySettings {
+	w := &webIdentitySettings{
+		stsRegion: m.envValue(EnvTKERegion), tokenFile: m.envValue(EnvTKEWebIdentityTokenFile), fileFrom: EnvTKEWebIdentityTokenFile,
+		providerID: m.envValue(EnvTKEProviderID), roleARN: m.envValue(EnvTKERoleARN), roleARNFrom: EnvTKERoleARN,
+		sessionName: DefaultSessionName, duration: DefaultSessionDuration,
+	}
+	var missing []string
+	for name, v := range map[string]string{EnvTKERegion: w.stsRegion, EnvTKEWebIdentityTokenFile: w.tokenFile, EnvTKEProviderID: w.providerID, EnvTKERoleARN: w.roleARN} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		m.diags.AddAttributeError(path.Root("enable_pod_oidc"), "Incomplete Credential Source",
+			fmt.Sprintf("enable_pod_oidc needs the variables TKE sets in a pod whose service account has a role; %s %s not set. "+
+				"Give the pod's service account a role (the TKE OIDC add-on), or sign in another way.", strings.Join(missing, ", "), isAre(len(missing))))
+		return w
+	}
+	m.checkPattern(path.Root("enable_pod_oidc"), "Invalid Role ARN", EnvTKERoleARN, w.roleARN, roleARNRule)
+	return w
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// roleFromEnvironment is the role layer the environment alone gives, as the
+// official provider reads it: TENCENTCLOUD_ASSUME_ROLE_ARN (or its file) with
+// a SAML assertion, with a web identity token (or its file), or alone.
+func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *cvm.SAML, string) {
+	at := path.Root("assume_role")
+	arn := m.envValue(EnvAssumeRoleARN)
+	arnFile, arnFileFrom := "", ""
+	if arn == "" {
+		arnFile, arnFileFrom = m.firstEnv(EnvAssumeRoleARNFile, EnvAssumeRoleARNFileOfficial)
+	}
+	token, tokenFile := m.envValue(EnvAssumeRoleWebIdentityToken), ""
+	if token == "" {
+		tokenFile = m.envValue(EnvAssumeRoleWebIdentityTokenFile)
+	}
+	assertion, principal := m.envValue(EnvAssumeRoleSAMLAssertion), m.envValue(EnvAssumeRolePrincipalARN)
+	web := token != "" || tokenFile != ""
+	saml := assertion != "" || principal != ""
+	switch {
+	case web && saml:
+		m.diags.AddAttributeError(at, "Conflicting Credential Sources",
+			fmt.Sprintf("Both a web identity token (%s or %s) and a SAML assertion (%s, %s) are set in the environment: unset one of them.",
+				EnvAssumeRoleWebIdentityToken, EnvAssumeRoleWebIdentityTokenFile, EnvAssumeRoleSAMLAssertion, EnvAssumeRolePrincipalARN))
+		return nil, nil, nil, ""
+	case web:
+		w := &webIdentitySettings{
+			providerID: m.envValue(EnvAssumeRoleProviderID), token: token, tokenFrom: EnvAssumeRoleWebIdentityToken,
+			tokenFile: tokenFile, fileFrom: EnvAssumeRoleWebIdentityTokenFile, roleARN: arn, roleARNFrom: EnvAssumeRoleARN,
+			roleARNFile: arnFile, arnFrom: arnFileFrom, sessionName: m.envValue(EnvAssumeRoleSession),
+			duration: m.sessionDuration(at, types.Int64Null()),
+		}
+		m.checkWebIdentity(at, "A web identity token in the environment", w)
+		return nil, w, nil, EnvAssumeRoleWebIdentityToken
+	case saml:
+		sa := &cvm.SAML{Assertion: assertion, PrincipalARN: principal, RoleARN: arn, SessionName: m.envValue(EnvAssumeRoleSession),
+			DurationSeconds: m.sessionDuration(at, types.Int64Null())}
+		m.checkSAML(at, "A SAML assertion in the environment", sa, EnvAssumeRoleARN, EnvAssumeRoleSession)
+		return nil, nil, sa, EnvAssumeRoleSAMLAssertion
+	case arn != "":
+		ar := &cvm.AssumeRole{RoleARN: arn}
+		m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, arn, roleARNRule)
+		null := types.StringNull()
+		m.assumeRoleOptions(at, "assume_role", ar, null, types.Int64Null(), null, null, null, null)
+		return ar, nil, nil, EnvAssumeRoleARN
+	}
+	return nil, nil, nil, ""
+}
+
+// mfa is the mfa_certification block, else its variables, else nil.
+func (m merger) mfa(b *mfaModel) *cvm.SessionToken {
+	at := path.Root("mfa_certification")
+	null := types.StringNull()
+	serial, code, duration := null, null, types.Int64Null()
+	if b != nil {
+		serial, code, duration = b.SerialNumber, b.TokenCode, b.DurationSeconds
+	}
+	st := &cvm.SessionToken{}
+	st.SerialNumber, _ = m.strAt("mfa_certification", serial, "serial_number", EnvMFASerialNumber)
+	st.TokenCode, _ = m.strAt("mfa_certification", code, "token_code", EnvMFATokenCode)
+	if b == nil && st.SerialNumber == "" && st.TokenCode == "" {
+		return nil
+	}
+	if st.SerialNumber == "" || st.TokenCode == "" {
+		m.need(at, "both serial_number and token_code", "mfa_certification",
+			fmt.Sprintf("both (or %s and %s)", EnvMFASerialNumber, EnvMFATokenCode))
+	}
+	st.DurationSeconds = int64(m.number(at, "Invalid Duration Seconds", int64Of(duration), EnvMFADuration, mfaDurationRange, DefaultMFADuration))
+	return st
+}
