@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 tf="${TF:-terraform}"
 command -v "$tf" >/dev/null 2>&1 || { echo "test-examples: $tf is not on PATH (set TF=/path/to/terraform or tofu)" >&2; exit 1; }
 # mock_provider needs Terraform 1.7 or OpenTofu 1.8.
-version="$("$tf" version -json | sed -n 's/.*"terraform_version": *"\([0-9.]*\).*/\1/p')"
+version="$(TF_CLI_CONFIG_FILE=/dev/null "$tf" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\).*/\1/p')"
 major="${version%%.*}" rest="${version#*.}" minor="${rest%%.*}"
 if [ "$major" -lt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -lt 7 ]; }; then
   echo "test-examples: $tf $version is older than 1.7; the mocked tests need mock_provider (Terraform 1.7, OpenTofu 1.8)" >&2
@@ -44,7 +44,7 @@ provider_installation {
 }
 RC
 
-echo "==> $tf test examples/module-tests ($("$tf" version | head -1)), emulator at $url"
+echo "==> $(basename "$tf") $version: test examples/module-tests against the emulator at $url"
 # Only what the test needs: no credentials of this machine's, no plugin cache.
 env -i PATH="$PATH" HOME="$work/home" TMPDIR="${TMPDIR:-/tmp}" TF_CLI_CONFIG_FILE="$work/cli.tfrc" \
   TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 \
