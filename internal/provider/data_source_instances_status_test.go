@@ -466,7 +466,9 @@ func TestAccInstancesStatus_waitStableForOutlastsAReboot(t *testing.T) {
 				Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
 			}, emutest.Options{OnAnswer: func(r *http.Request, body []byte) {
 				var a struct {
-					Response struct{ InstanceStatusSet []struct{ InstanceState string } }
+					Response struct {
+						InstanceStatusSet []struct{ InstanceState string }
+					}
 				}
 				if r.Header.Get("X-TC-Action") == "DescribeInstancesStatus" && json.Unmarshal(body, &a) == nil && len(a.Response.InstanceStatusSet) == 1 {
 					mu.Lock()

@@ -45,8 +45,8 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"profile": schema.StringAttribute{
 				MarkdownDescription: "tccli profile to read credentials (and the region) from when no keys are given: its keys; with `role-arn`, that role assumed with them; " +
 					"of type `cvm-role`, the instance's CAM role; of type `oauth` or `sso`, the login's keys until they expire. Falls back to `TENCENTCLOUD_PROFILE`, then `default`.",
-				Optional:            true,
-				Validators:          []validator.String{notEmpty{}},
+				Optional:   true,
+				Validators: []validator.String{notEmpty{}},
 			},
 			"shared_credentials_dir": schema.StringAttribute{
 				MarkdownDescription: "Directory of the tccli profiles: `<profile>.credential` (as tccli writes it) and `<profile>.configure` (region). " +
