@@ -160,30 +160,47 @@ func TestAccCredentials_profileOfAnOAuthLogin(t *testing.T) {
 	it.plan(t, it.provider(fmt.Sprintf("  profile = \"me\"\n  shared_credentials_dir = %q", dir)), "static:AKIDoauthlogin00000000000000000001")
 }
 
+// mfaCode gives the MFA code the device shows when the provider asks for it:
+// a code taken when the test starts could be stale by the time a parallel
+// test's plan runs.
+func mfaCode(t *testing.T, name string) Option {
+	t.Helper()
+	home := t.TempDir()
+	return WithEnvironment(func(k string) (string, bool) {
+		switch k {
+		case name:
+			return emutest.TOTPCode(idTOTP, time.Now()), true
+		case "HOME":
+			return home, true
+		}
+		return "", false
+	})
+}
+
 func TestAccCredentials_assumeRoleWithMFA(t *testing.T) {
 	needsEmulator(t)
 	serial := emutest.MFASerial(emulator.DefaultAccountID)
 	it := newIdentityTarget(t, emulator.Config{Identity: emulator.Identity{MFADevices: []emulator.MFADevice{{SerialNumber: serial, TOTPSecret: idTOTP}}}})
+	// token_code comes from TENCENTCLOUD_ASSUME_ROLE_TOKEN_CODE.
 	it.plan(t, it.provider(fmt.Sprintf(`  secret_id  = %q
   secret_key = %q
   assume_role {
     role_arn        = %q
     source_identity = %q
     serial_number   = %q
-    token_code      = %q
-  }`, accSecretID, accSecretKey, idRole, emulator.DefaultAccountID, serial, emutest.TOTPCode(idTOTP, time.Now()))), "AssumeRole")
+  }`, accSecretID, accSecretKey, idRole, emulator.DefaultAccountID, serial)), "AssumeRole", mfaCode(t, EnvAssumeRoleTokenCode))
 }
 
 func TestAccCredentials_mfaCertification(t *testing.T) {
 	needsEmulator(t)
 	serial := emutest.MFASerial(emulator.DefaultAccountID)
 	it := newIdentityTarget(t, emulator.Config{Identity: emulator.Identity{MFADevices: []emulator.MFADevice{{SerialNumber: serial, TOTPSecret: idTOTP}}}})
+	// token_code comes from TENCENTCLOUD_MFA_CERTIFICATION_TOKEN_CODE.
 	it.plan(t, it.provider(fmt.Sprintf(`  secret_id  = %q
   secret_key = %q
   mfa_certification {
     serial_number = %q
-    token_code    = %q
-  }`, accSecretID, accSecretKey, serial, emutest.TOTPCode(idTOTP, time.Now()))), "GetSessionToken")
+  }`, accSecretID, accSecretKey, serial)), "GetSessionToken", mfaCode(t, EnvMFATokenCode))
 }
 
 // webIdentityTarget trusts an OIDC issuer; no key is configured anywhere.
