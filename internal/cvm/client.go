@@ -77,8 +77,8 @@ type Config struct {
 
 // Client reads instance states. It is safe for concurrent use, and all reads
 // through one Client, whatever their region, share its rate limiter: the
-// service counts requests per account and action, and rate_limit promises a
-// rate for the whole run.
+// service counts requests per account and action, and the configured rate
+// is a ceiling for the whole run.
 type Client struct {
 	cfg      Config
 	endpoint *url.URL

@@ -245,7 +245,7 @@ func (s *stsClient) assumeRole(base CredentialSource, ar AssumeRole) CredentialS
 		return s.issue(ctx, "AssumeRole", &baseCred, params, ar.TokenCode)
 	}
 	if ar.TokenCode != "" {
-		src.fetch = oneTime(src.fetch, "a new session needs a new MFA token_code: run again with a fresh code, or raise session_duration (up to 43200 seconds)")
+		src.fetch = oneTime(src.fetch, "a new session needs a new MFA code")
 	}
 	return src
 }
@@ -271,7 +271,7 @@ func (s *stsClient) saml(sa SAML) CredentialSource {
 	src.fetch = oneTime(func(ctx context.Context) (Credential, error) {
 		params := withDuration(map[string]any{"SAMLAssertion": sa.Assertion, "PrincipalArn": sa.PrincipalARN, "RoleArn": sa.RoleARN, "RoleSessionName": sa.SessionName}, sa.DurationSeconds)
 		return s.issue(ctx, "AssumeRoleWithSAML", nil, params, sa.Assertion)
-	}, "a new session needs a new SAML assertion: sign in to the identity provider again, or raise session_duration (up to 43200 seconds)")
+	}, "a new session needs a new SAML assertion from the identity provider")
 	return src
 }
 
@@ -285,7 +285,7 @@ func (s *stsClient) sessionToken(base CredentialSource, st SessionToken) Credent
 		}
 		params := withDuration(map[string]any{"SerialNumber": st.SerialNumber, "TokenCode": st.TokenCode}, st.DurationSeconds)
 		return s.issue(ctx, "GetSessionToken", &baseCred, params, st.TokenCode)
-	}, "a new session needs a new MFA token_code: run again with a fresh code, or raise duration_seconds")
+	}, "a new session needs a new MFA code")
 	return src
 }
 

@@ -72,8 +72,8 @@ func TestAssumeRoleWithMFAIsOneSession(t *testing.T) {
 	}
 	now = now.Add(time.Hour) // past the session's end
 	_, err := c.DescribeInstancesStatus(t.Context(), testRegion, nil)
-	if !errors.Is(err, ErrSessionCannotBeRenewed) || !strings.Contains(err.Error(), "token_code") {
-		t.Fatalf("err = %v; want ErrSessionCannotBeRenewed naming token_code", err)
+	if !errors.Is(err, ErrSessionCannotBeRenewed) || !strings.Contains(err.Error(), "new MFA code") {
+		t.Fatalf("err = %v; want ErrSessionCannotBeRenewed asking for a new MFA code", err)
 	}
 	if got := e.Stats().ByAction["AssumeRole"]; got != 1 {
 		t.Fatalf("AssumeRole called %d times, want once", got)

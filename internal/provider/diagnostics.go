@@ -68,7 +68,8 @@ func addReadError(diags *diag.Diagnostics, rc readContext, err error) {
 				detail += "\n\n" + hint
 			}
 		case errors.Is(err, cvm.ErrSessionCannotBeRenewed):
-			detail += "\n\nA run longer than the session needs a new code or assertion; the session's length is session_duration (or duration_seconds)."
+			detail += "\n\nRun again with a fresh MFA code (token_code) or SAML assertion (saml_assertion). For runs this long, raise session_duration " +
+				"(up to 43200 seconds) or mfa_certification's duration_seconds."
 		}
 		diags.AddError("Cannot Obtain Credentials", detail)
 	case errors.As(err, &apiErr):
