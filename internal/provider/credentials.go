@@ -94,7 +94,7 @@ func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
 		return id, nil
 	}
 
-	base, profile, err := baseCredential(s.creds, p.opts.metadataURL, p.opts.httpClient)
+	base, profile, err := baseCredential(s.creds, p.opts.httpClient)
 	if err != nil {
 		return id, err
 	}
@@ -137,7 +137,7 @@ func cmpOr(v, def string) string {
 // baseCredential picks the base credential: keys (configuration, then
 // environment), then the shared tccli profile, then the CAM role of the
 // instance. It returns the profile it read, if any.
-func baseCredential(cs credentialSettings, metadataURL string, hc *http.Client) (cvm.CredentialSource, *cvm.Profile, error) {
+func baseCredential(cs credentialSettings, hc *http.Client) (cvm.CredentialSource, *cvm.Profile, error) {
 	switch {
 	case cs.secretID != "" && cs.secretKey != "":
 		return cvm.StaticCredentials("secret_id/secret_key", cvm.Credential{SecretID: cs.secretID, SecretKey: cs.secretKey, Token: cs.securityToken}), nil, nil
@@ -152,7 +152,7 @@ func baseCredential(cs credentialSettings, metadataURL string, hc *http.Client) 
 		return nil, nil, fmt.Errorf("profile %q: %w", cs.profile, err)
 	}
 	if found {
-		src, err := profileCredential(p, cs, metadataURL, hc)
+		src, err := profileCredential(p, cs, hc)
 		return src, &p, err
 	}
 	if cs.profileExplicit && cs.camRoleName == "" {
@@ -160,19 +160,19 @@ func baseCredential(cs credentialSettings, metadataURL string, hc *http.Client) 
 	}
 
 	if cs.camRoleName != "" {
-		return cvm.CAMRoleCredentials(cs.camRoleName, metadataURL, hc, nil), nil, nil
+		return cvm.CAMRoleCredentials(cs.camRoleName, cs.metadataURL, hc, nil), nil, nil
 	}
 	return nil, nil, fmt.Errorf("%w found. "+credentialSources, errNoCredentials, p.CredentialFile)
 }
 
 // profileCredential is the credential a profile holds, by its type.
-func profileCredential(p cvm.Profile, cs credentialSettings, metadataURL string, hc *http.Client) (cvm.CredentialSource, error) {
+func profileCredential(p cvm.Profile, cs credentialSettings, hc *http.Client) (cvm.CredentialSource, error) {
 	name := fmt.Sprintf("profile %q (%s)", p.Name, p.CredentialFile)
 	switch p.Type {
 	case cvm.ProfileCVMRole:
 		// --use-cvm-role true: the instance's role; cam_role_name names it,
 		// else the metadata service does.
-		return cvm.CAMRoleCredentials(cs.camRoleName, metadataURL, hc, nil), nil
+		return cvm.CAMRoleCredentials(cs.camRoleName, cs.metadataURL, hc, nil), nil
 	case cvm.ProfileOAuth, cvm.ProfileSSO:
 		renew := fmt.Sprintf("run `tccli auth login --profile %s` to sign in again (tccli itself renews the keys of an oauth login at its next command while the login lasts)", p.Name)
 		if p.Type == cvm.ProfileSSO {

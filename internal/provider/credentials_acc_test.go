@@ -146,7 +146,7 @@ func TestAccCredentials_profileOfTypeCVMRole(t *testing.T) {
 	it := newIdentityTarget(t, emulator.Config{})
 	dir := t.TempDir()
 	tccliFile(t, dir, "vm.credential", map[string]any{"type": "cvm-role"})
-	it.plan(t, it.provider(fmt.Sprintf("  profile = \"vm\"\n  shared_credentials_dir = %q", dir)), "metadata", WithMetadataURL(it.emu.URL))
+	it.plan(t, it.provider(fmt.Sprintf("  profile = \"vm\"\n  shared_credentials_dir = %q\n  metadata_endpoint = %q", dir, it.emu.URL)), "metadata")
 }
 
 func TestAccCredentials_profileOfAnOAuthLogin(t *testing.T) {

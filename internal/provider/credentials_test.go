@@ -36,7 +36,7 @@ func TestBaseCredentialOrder(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			src, profile, err := baseCredential(tc.cs, "", nil)
+			src, profile, err := baseCredential(tc.cs, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,7 +54,7 @@ func TestBaseCredentialOrder(t *testing.T) {
 		})
 	}
 	t.Run("CAM role when nothing else", func(t *testing.T) {
-		src, _, err := baseCredential(credentialSettings{profile: DefaultProfile, sharedDir: t.TempDir(), camRoleName: "deployer"}, "", nil)
+		src, _, err := baseCredential(credentialSettings{profile: DefaultProfile, sharedDir: t.TempDir(), camRoleName: "deployer"}, nil)
 		if err != nil || !strings.Contains(src.Name(), `CAM role "deployer"`) {
 			t.Fatalf("source = %v, err = %v; want the CAM role", src, err)
 		}
@@ -79,7 +79,7 @@ func TestBaseCredentialErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := baseCredential(tc.cs, "", nil)
+			_, _, err := baseCredential(tc.cs, nil)
 			if err == nil {
 				t.Fatal("no error")
 			}

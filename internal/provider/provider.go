@@ -67,7 +67,6 @@ type Option func(*options)
 
 type options struct {
 	stsEndpoint string
-	metadataURL string
 	httpClient  *http.Client
 	tune        []func(*cvm.Config)
 	env         func(string) (string, bool)
@@ -76,10 +75,6 @@ type options struct {
 
 // WithSTSEndpoint sends STS calls to url instead of the public STS endpoint.
 func WithSTSEndpoint(url string) Option { return func(o *options) { o.stsEndpoint = url } }
-
-// WithMetadataURL reads CAM role credentials from url instead of the
-// instance metadata service.
-func WithMetadataURL(url string) Option { return func(o *options) { o.metadataURL = url } }
 
 // WithHTTPClient makes every request through hc.
 func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpClient = hc } }
@@ -135,6 +130,7 @@ type providerModel struct {
 	MaxRetries           types.Int64       `tfsdk:"max_retries"`
 	RequestTimeout       types.String      `tfsdk:"request_timeout"`
 	STSEndpoint          types.String      `tfsdk:"sts_endpoint"`
+	MetadataEndpoint     types.String      `tfsdk:"metadata_endpoint"`
 	EnablePodOIDC        types.Bool        `tfsdk:"enable_pod_oidc"`
 	AllowedAccountIDs    types.Set         `tfsdk:"allowed_account_ids"`
 	ForbiddenAccountIDs  types.Set         `tfsdk:"forbidden_account_ids"`

@@ -82,6 +82,12 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Optional:   true,
 				Validators: []validator.String{endpointValidator{}},
 			},
+			"metadata_endpoint": schema.StringAttribute{
+				MarkdownDescription: "URL of the CVM instance metadata service, which serves the CAM role credentials of `cam_role_name` and of `cvm-role` profiles; " +
+					"for example `http://127.0.0.1:9100` for the local `cvm-emulator`. Default `" + cvm.DefaultMetadataURL + "`. Falls back to `" + EnvMetadataEndpoint + "`.",
+				Optional:   true,
+				Validators: []validator.String{metadataEndpoint{}},
+			},
 			"enable_pod_oidc": schema.BoolAttribute{
 				MarkdownDescription: "Sign in as the TKE pod's identity: the service account's OIDC token (`TKE_WEB_IDENTITY_TOKEN_FILE`, re-read at every renewal) for the role `TKE_ROLE_ARN` " +
 					"of the identity provider `TKE_PROVIDER_ID`, with STS in `TKE_REGION`, as the official provider does. TKE sets the four variables in a pod whose service account has the role. " +

@@ -68,7 +68,7 @@ func TestAccProvider_camRole(t *testing.T) {
 	testConfig(t, fmt.Sprintf(`provider "cvm" {
   endpoint      = %q
   cam_role_name = "emulator-cvm-role"
-}`, target.emu.URL())+readOne, WithMetadataURL(target.emu.URL()))
+}`, target.emu.URL())+readOne, testEnv(t, map[string]string{EnvMetadataEndpoint: target.emu.URL()}))
 }
 
 func TestAccProvider_assumeRole(t *testing.T) {

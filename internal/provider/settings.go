@@ -35,6 +35,7 @@ const (
 	EnvMaxRetries         = "TENCENTCLOUD_CVM_MAX_RETRIES"
 	EnvRequestTimeout     = "TENCENTCLOUD_CVM_REQUEST_TIMEOUT"
 	EnvSTSEndpoint        = "TENCENTCLOUD_STS_ENDPOINT"
+	EnvMetadataEndpoint   = "TENCENTCLOUD_METADATA_ENDPOINT"
 
 	envAssumeRolePrefix               = "TENCENTCLOUD_ASSUME_ROLE_"
 	EnvAssumeRoleExternalID           = "TENCENTCLOUD_ASSUME_ROLE_EXTERNAL_ID"
@@ -100,6 +101,8 @@ type credentialSettings struct {
 	profileExplicit bool
 
 	camRoleName string
+	// metadataURL is the instance metadata service ("" for the real one).
+	metadataURL string
 }
 
 // merger reads each setting from the configuration, else the environment,
@@ -195,6 +198,12 @@ func settingsFrom(cfg providerModel, env func(string) (string, bool), diags diag
 	s.creds.profile = cmp.Or(profile, DefaultProfile)
 	s.creds.sharedDir = expandHome(cmp.Or(dir, DefaultSharedCredentialsDir), env)
 	s.creds.camRoleName, _ = m.str(cfg.CAMRoleName, EnvCAMRoleName)
+	var metadataFrom string
+	if s.creds.metadataURL, metadataFrom = m.str(cfg.MetadataEndpoint, EnvMetadataEndpoint); s.creds.metadataURL != "" {
+		if msg := metadataEndpointProblem(s.creds.metadataURL); msg != "" {
+			diags.AddAttributeError(path.Root("metadata_endpoint"), "Invalid Metadata Endpoint", fmt.Sprintf("%s: %s.", metadataFrom, msg))
+		}
+	}
 
 	domain, _ := m.str(cfg.Domain, EnvDomain)
 	protocol, protocolFrom := m.str(cfg.Protocol, EnvProtocol)

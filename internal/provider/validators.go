@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -405,5 +406,38 @@ func (accountIDs) ValidateSet(_ context.Context, req validator.SetRequest, resp 
 	if len(bad) > 0 {
 		slices.Sort(bad)
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeTitle(req.Path), fmt.Sprintf("%s: %s.", req.Path, strings.Join(bad, "; ")))
+	}
+}
+
+// metadataEndpointProblem says what is wrong with a metadata service URL.
+// Plain http is what the real service speaks (it is link-local), so it is
+// accepted; credentials in the URL are not.
+func metadataEndpointProblem(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		return fmt.Sprintf("%s is not an http or https URL such as %q", quote(raw), cvm.DefaultMetadataURL)
+	case u.User != nil:
+		return "the URL contains user information, which it must not"
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Sprintf("%s has a query or fragment; give only the scheme, host, optional port and path", quote(raw))
+	}
+	return ""
+}
+
+// metadataEndpoint checks metadata_endpoint at validate time.
+type metadataEndpoint struct{}
+
+func (metadataEndpoint) Description(context.Context) string {
+	return "must be an http or https URL"
+}
+func (v metadataEndpoint) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (metadataEndpoint) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if msg := metadataEndpointProblem(req.ConfigValue.ValueString()); msg != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Metadata Endpoint", fmt.Sprintf("%s: %s.", req.Path, msg))
 	}
 }
