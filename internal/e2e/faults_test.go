@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,7 +100,7 @@ func TestAccFaultSuiteTerraform(t *testing.T) {
 	type pacedPlan struct {
 		instances, changes int
 		extra              int64
-		took               time.Duration
+		took, span         time.Duration
 		completed          bool
 	}
 	type row struct {
@@ -119,12 +121,22 @@ func TestAccFaultSuiteTerraform(t *testing.T) {
 				n, providerBlock, serviceRate = fr.instances, fmt.Sprintf("provider \"cvm\" {\n  rate_limit = %d\n}", pacedRate), pacedRate
 			}
 			seededList := emulator.GenerateInstances(n, int64(len(fr.name)))
+			// The first and last request of each plan: its reads' span.
+			var spanMu sync.Mutex
+			var firstRequest, lastRequest time.Time
 			e := emutest.Start(t, emulator.Config{
 				Credentials: []emulator.Credential{{SecretID: e2eSecretID, SecretKey: e2eSecretKey}},
 				Regions:     map[string][]emulator.Instance{e2eRegion: seededList},
 				Seed:        int64(len(fr.name)),
 				RateLimit:   serviceRate,
-			}, emutest.Options{})
+			}, emutest.Options{OnRequest: func(int64, *http.Request) {
+				spanMu.Lock()
+				defer spanMu.Unlock()
+				if firstRequest.IsZero() {
+					firstRequest = time.Now()
+				}
+				lastRequest = time.Now()
+			}})
 			if err := e.SetFaults(fr.faults); err != nil {
 				t.Fatal(err)
 			}
@@ -166,11 +178,17 @@ data "cvm_instances_status" "read" {
 				e.Inventory.Mark(e2eRegion)
 				before := e.Inventory.Current(e2eRegion)
 				requestsBefore := e.Requests()
+				spanMu.Lock()
+				firstRequest = time.Time{}
+				spanMu.Unlock()
 				data, res := w.plan()
 				r.reads++
 				if fr.paced {
 					_, appeared, disappeared := e.Inventory.Since(e2eRegion)
-					r.paced = append(r.paced, pacedPlan{instances: len(before), changes: appeared + disappeared, took: res.took, completed: res.exit == 0,
+					spanMu.Lock()
+					span := lastRequest.Sub(firstRequest) + pacedLatency // until the last answer, give or take its jitter
+					spanMu.Unlock()
+					r.paced = append(r.paced, pacedPlan{instances: len(before), changes: appeared + disappeared, took: res.took, span: span, completed: res.exit == 0,
 						extra: e.Requests() - requestsBefore - int64(cvm.ListingRequests(len(before)))})
 				}
 				if res.exit != 0 {
@@ -234,33 +252,36 @@ data "cvm_instances_status" "read" {
 		}
 		completed, changes := 0, 0
 		var extra, maxExtra int64
-		var took []time.Duration
+		var took, spans []time.Duration
 		for _, p := range r.paced {
 			changes += p.changes
 			if p.completed {
 				completed++
 				extra += p.extra
 				maxExtra = max(maxExtra, p.extra)
-				took = append(took, p.took)
+				took, spans = append(took, p.took), append(spans, p.span)
 			}
 		}
 		slices.Sort(took)
+		slices.Sort(spans)
 		ts := tStar(r.paced[0].instances)
-		mean, times, ratio := "—", "—", "—"
+		mean, times, ratio, spanTimes, spanRatio := "—", "—", "—", "—", "—"
 		if completed > 0 {
 			mean = fmt.Sprintf("%.1f / %d", float64(extra)/float64(completed), maxExtra)
 			times = took[len(took)/2].Round(10*time.Millisecond).String() + " / " + took[len(took)-1].Round(10*time.Millisecond).String()
 			ratio = fmt.Sprintf("%.2f", took[len(took)-1].Seconds()/ts.Seconds())
+			spanTimes = spans[len(spans)/2].Round(10*time.Millisecond).String() + " / " + spans[len(spans)-1].Round(10*time.Millisecond).String()
+			spanRatio = fmt.Sprintf("%.2f", spans[len(spans)-1].Seconds()/ts.Seconds())
 		}
-		churn = append(churn, fmt.Sprintf("| %s | %d | %d | %d | %.1f | %s | %s | %s | %s |", r.name, len(r.paced), completed, r.wrong,
-			float64(changes)/float64(len(r.paced)), mean, times, ts.Round(10*time.Millisecond), ratio))
+		churn = append(churn, fmt.Sprintf("| %s | %d | %d | %d | %.1f | %s | %s | %s | %s | %s | %s |", r.name, len(r.paced), completed, r.wrong,
+			float64(changes)/float64(len(r.paced)), mean, spanTimes, spanRatio, times, ts.Round(10*time.Millisecond), ratio))
 	}
 	appendReport(t, "Real `terraform plan` runs of the built provider — "+mode,
 		"| faults injected | plans (one read each) | correct | errors | wrong-but-silent | errors by kind | time |\n|---|---:|---:|---:|---:|---|---:|\n", lines)
 	if len(churn) > 0 {
 		appendReport(t, "Listings under churn through `terraform plan` — "+mode,
-			fmt.Sprintf("The emulator at latency %s + up to 10ms and %d requests/s, the provider at `rate_limit = %d`; the time is the whole `terraform plan` (provider start-up included), T* = L + ⌈n/100⌉ / R for the region's size when the plan began.\n\n", pacedLatency, pacedRate, pacedRate)+
-				"| churn | plans | completed | wrong-but-silent | changes per plan | extra requests per plan (mean / max) | plan time (median / max) | T* | max / T* |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n", churn)
+			fmt.Sprintf("The emulator at latency %s + up to 10ms and %d requests/s, the provider at `rate_limit = %d`. The read span runs from the plan's first request to its last, plus the latency; the plan time is the whole `terraform plan`, Terraform's own work on the instances and the provider's start-up included. T* = L + ⌈n/100⌉ / R for the region's size when the plan began.\n\n", pacedLatency, pacedRate, pacedRate)+
+				"| churn | plans | completed | wrong-but-silent | changes per plan | extra requests per plan (mean / max) | read span (median / max) | max span / T* | plan time (median / max) | T* | max plan / T* |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", churn)
 	}
 }
 
