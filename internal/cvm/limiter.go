@@ -49,15 +49,17 @@ type RateLimiter struct {
 //
 // Halving, TCP Reno's decrease, takes K processes started together at their
 // ceilings under the account's rate in one or two cuts, and a process that
-// was cut more than the others back in line quickly; gentler cuts (CUBIC's
-// 0.7) cost twice the throttled answers. After a cut the rate r grows by
-// limiterClimb·ceiling²/r per second of successful answers: from half the
-// ceiling back to it in limiterRecovery when nobody else is on the account,
-// and faster from lower down (from the floor to half the ceiling in a third
-// of that). The floor keeps persistent throttling from
-// slowing the limiter to nothing: at a sixteenth of the ceiling, the
-// max_retries retries of a request throttled every time end within seconds,
-// and the throttling is reported rather than waited out.
+// was cut more than the others back in line quickly; CUBIC's gentler 0.7
+// cost about half as many throttled answers again. After a cut the rate r
+// grows by limiterClimb·ceiling²/r per second of successful answers: from
+// half the ceiling back to it in limiterRecovery when nobody else is on the
+// account, and faster from lower down (from the floor to half the ceiling in
+// a third of that). A climb twice as fast cost twice the throttled answers;
+// a slower one left the processes unequal for longer, so that the last one
+// finished alone, held to its own ceiling. The floor keeps persistent
+// throttling from slowing the limiter to nothing: at a sixteenth of the
+// ceiling, the max_retries retries of a request throttled every time end
+// within seconds, and the throttling is reported rather than waited out.
 const (
 	limiterBackoff  = 0.5
 	limiterRecovery = 10 * time.Second
