@@ -23,6 +23,12 @@
 //   - BenchmarkByIDs/ids=… reads a list of IDs the same way.
 //   - BenchmarkListingSerial/n=… is the control: the same listing one page at
 //     a time (cvm.Config{Concurrency: 1}), as a serial pager would do it.
+//   - BenchmarkSharedAccount/k=… is K processes sharing one account's rate:
+//     K clients, each with a limiter and a SecretId of its own in one
+//     account (SharedCases: each configured above its share), each reading
+//     SharedIDs IDs at once; ns/op is until the last one is done, against
+//     the bound L + all their pages / R. BenchmarkOverConfigured is one
+//     client at rate_limit = 40 against a service at 20/s.
 //   - BenchmarkProviderRead/n=… is the provider's whole side of a plan's read
 //     (configure, decode the configuration, read, convert 100,000 results to
 //     state, encode the state as msgpack) through the protocol 6 server, with
@@ -73,6 +79,55 @@ var SerialSizes = []int{1_000, 10_000}
 
 // IDSource is the size of the region the ID lists are drawn from.
 const IDSource = 10_000
+
+// SharedCase is K processes that share one account, each configured above
+// its share of the service's rate: each reads SharedIDs IDs at once.
+type SharedCase struct {
+	Processes int
+	RateLimit float64 // each process's rate_limit
+}
+
+// SharedCases are the processes-sharing-an-account cases: 2 at 30/s and 4 at
+// 20/s each, against the account's 40/s, and for reference one alone at
+// 40/s, which is never throttled.
+var SharedCases = []SharedCase{{1, 40}, {2, 30}, {4, 20}}
+
+// SharedIDs is how many IDs each process of a SharedCase reads.
+const SharedIDs = 10_000
+
+// Over-configured: one process at rate_limit = OverConfiguredRate against a
+// service that allows OverConfiguredService per second (a user who set
+// rate_limit too high), reading SharedIDs IDs.
+const (
+	OverConfiguredRate    = 40.0
+	OverConfiguredService = 20.0
+)
+
+// SharedAccountID is the account the processes of a SharedCase read with,
+// each with a SecretId of its own (SharedSecretID), as two pipelines with
+// different keys of one account would: the service, and the emulator,
+// count their requests together.
+const SharedAccountID = "200000000002"
+
+// SharedSecretID is the SecretId of the i-th process of a SharedCase; its
+// secret key is SecretKey.
+func SharedSecretID(i int) string { return fmt.Sprintf("AKIDbenchshared%020d", i) }
+
+// SharedCredentials are the SecretIds of the processes of the largest
+// SharedCase, all in SharedAccountID.
+func SharedCredentials() ([]emulator.Credential, emulator.Identity) {
+	k := 0
+	for _, c := range SharedCases {
+		k = max(k, c.Processes)
+	}
+	creds := make([]emulator.Credential, k)
+	ids := make([]string, k)
+	for i := range k {
+		ids[i] = SharedSecretID(i)
+		creds[i] = emulator.Credential{SecretID: ids[i], SecretKey: SecretKey}
+	}
+	return creds, emulator.Identity{Accounts: []emulator.Account{{AccountId: SharedAccountID, SecretIds: ids}}}
+}
 
 // Full reports whether the 100,000-instance cases run: unless BENCH_FULL is
 // "0", "false" or "no".

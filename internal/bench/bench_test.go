@@ -16,12 +16,15 @@ import (
 // latency and jitter when slow is true.
 func startEmulator(tb testing.TB, regions map[string][]emulator.Instance, slow bool) *emulator.Server {
 	tb.Helper()
-	cfg := emulator.Config{
-		Credentials: []emulator.Credential{{SecretID: SecretID, SecretKey: SecretKey}},
-		Regions:     regions,
-		RateLimit:   RateLimit,
-		Seed:        1,
-	}
+	return startEmulatorWith(tb, emulator.Config{Regions: regions, RateLimit: RateLimit}, slow)
+}
+
+// startEmulatorWith starts cfg, with the benchmark's credential added, and
+// the benchmark's latency and jitter when slow is true.
+func startEmulatorWith(tb testing.TB, cfg emulator.Config, slow bool) *emulator.Server {
+	tb.Helper()
+	cfg.Credentials = append(cfg.Credentials, emulator.Credential{SecretID: SecretID, SecretKey: SecretKey})
+	cfg.Seed = 1
 	if slow {
 		cfg.Latency = Latency
 	}
@@ -136,6 +139,73 @@ func BenchmarkByIDs(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkSharedAccount is K processes sharing the account's rate, in one
+// process: K clients, each with a rate limiter of its own and a SecretId of
+// its own in one account, as K provider processes (or K pipelines) have,
+// each configured above its share (SharedCases) and reading SharedIDs IDs
+// at once. ns/op is the wall until the last one finishes; the bound is T*
+// for all their pages together, L + K·⌈SharedIDs/100⌉ / R.
+func BenchmarkSharedAccount(b *testing.B) {
+	for _, sc := range SharedCases {
+		b.Run(fmt.Sprintf("k=%d", sc.Processes), func(b *testing.B) {
+			benchProcesses(b, RateLimit, sc.Processes, sc.RateLimit)
+		})
+	}
+}
+
+// BenchmarkOverConfigured is one client at rate_limit = 40 against a service
+// that allows 20 requests a second: a user who set rate_limit too high.
+func BenchmarkOverConfigured(b *testing.B) {
+	benchProcesses(b, OverConfiguredService, 1, OverConfiguredRate)
+}
+
+func benchProcesses(b *testing.B, serviceRate float64, k int, clientRate float64) {
+	instances := Instances(IDSource)
+	ids := SpreadIDs(instances, SharedIDs)
+	creds, identity := SharedCredentials()
+	s := startEmulatorWith(b, emulator.Config{
+		Regions: map[string][]emulator.Instance{Region(IDSource): instances}, RateLimit: serviceRate,
+		Credentials: creds, Identity: identity,
+	}, true)
+	s.ResetStats()
+	ops := 0
+	for b.Loop() {
+		// New clients each time: processes that start together, each with
+		// a fresh limiter at its ceiling.
+		errs := make(chan error, k)
+		for i := range k {
+			c, err := cvm.New(cvm.Config{
+				Endpoint:    s.URL(),
+				Credentials: cvm.StaticCredentials("bench", cvm.Credential{SecretID: SharedSecretID(i), SecretKey: SecretKey}),
+				RateLimit:   clientRate,
+			})
+			if err != nil {
+				b.Fatalf("cvm.New: %v", err)
+			}
+			go func() {
+				res, err := c.DescribeInstancesStatus(b.Context(), Region(IDSource), ids)
+				if err == nil && (len(res.Instances) != len(ids) || len(res.Missing) != 0) {
+					err = fmt.Errorf("read %d instances (%d missing), want %d", len(res.Instances), len(res.Missing), len(ids))
+				}
+				errs <- err
+			}()
+		}
+		for range k {
+			if err := <-errs; err != nil {
+				b.Fatalf("process: %v", err)
+			}
+		}
+		ops++
+	}
+	st := s.Stats()
+	bound := OptimalWall(k*Pages(SharedIDs), Latency, serviceRate)
+	perOp := b.Elapsed() / time.Duration(ops)
+	b.ReportMetric(float64(st.Requests)/float64(ops), "requests/op")
+	b.ReportMetric(float64(st.Throttled)/float64(ops), "throttled/op")
+	b.ReportMetric(float64(bound)/float64(time.Millisecond), "bound-ms")
+	b.ReportMetric(float64(perOp)/float64(bound), "wall/bound")
 }
 
 // TestReadSendsExactlyThePagesNeeded checks what the benchmarks count on: a

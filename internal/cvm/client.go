@@ -248,13 +248,23 @@ func (c *Client) CredentialSourceName() string { return c.creds.Name() }
 
 // send makes one API request with retries. Each attempt waits for the rate
 // limiter, takes the current credential and is signed afresh.
+//
+// A throttled attempt is sent again as soon as the limiter, which the
+// throttle slowed down, allows: the limiter's pace is what keeps the account
+// under its limit, and an exponential sleep on top would leave the rate that
+// other processes sharing the account have released unused for seconds.
+// Other retryable errors back off exponentially. Retries go before requests
+// not yet sent, and a request is attempted at most 1 + MaxRetries times, so
+// throttling that persists at the limiter's floor is reported within
+// seconds, not waited out.
 func (c *Client) send(ctx context.Context, region, action string, payload []byte, out answer, logAttrs ...slog.Attr) error {
 	if err := c.checkAccount(ctx); err != nil {
 		return err
 	}
 	var rejected *Credential // the last temporary credential the service refused
 	for attempt := 1; ; attempt++ {
-		if err := c.limiter.Wait(ctx); err != nil {
+		permit, err := c.limiter.Wait(ctx, attempt > 1)
+		if err != nil {
 			return contextError(ctx, err)
 		}
 		cred, err := c.creds.Credential(ctx)
@@ -285,7 +295,11 @@ func (c *Client) send(ctx context.Context, region, action string, payload []byte
 		}
 		apiErr.Attempts = attempt
 		if apiErr.Throttled() {
-			c.limiter.Throttled()
+			c.limiter.Throttled(permit)
+			if attempt <= c.cfg.MaxRetries {
+				continue
+			}
+			return apiErr
 		}
 		// A temporary credential can be revoked or expire early: fetch a new
 		// one, straight away the first time. Each later rejection must be of

@@ -14,11 +14,14 @@
 // (which silently moves requests to another host), its process-wide logger
 // and its debug dump of Authorization headers are therefore never involved.
 //
-// A read either returns the exact set of instances the service reported or
-// fails: a listing whose TotalCount moves, whose pages come back short, which
-// sees an instance twice or whose consecutive pages do not meet at the
-// instance they share is restarted a bounded number of times and then
-// reported as an error, never returned partially. Pages overlap by one
-// instance so that a deletion and a creation on opposite sides of a page
-// boundary, which leave TotalCount as it was, are seen too (listOnce).
+// A read by ID returns exactly the instances the service reported. A listing
+// of a region returns every instance that existed throughout the read, once,
+// in a state it was in during the read, and nothing that never existed;
+// instances launched or terminated while it pages may or may not be in it.
+// Pages overlap, and the listing checks that they form one chain from the
+// first page to one that ends the list; where a launch or a termination
+// between two reads has pulled neighbouring pages apart, it reads the pages
+// that join them, so that churn costs requests in proportion to the changes
+// rather than a new listing (listAll proves the rule). Churn faster than it
+// can follow fails the read with ErrListingUnstable, never a partial list.
 package cvm

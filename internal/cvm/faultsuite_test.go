@@ -51,17 +51,32 @@ type faultRow struct {
 	cancel    bool    // each read is cancelled part-way
 	allFail   bool    // every read must fail (the fault cannot be survived)
 	scale     float64 // reads relative to the other rows (default 1)
+	// paced rows run under the bench's conditions (100 ms latency, 40
+	// requests/s, the client at 40/s), every read must complete, and the
+	// churn table reports each read's time against T* and its requests
+	// beyond ListingRequests.
+	paced bool
 }
 
 // rowResult is what the table shows for a row.
 type rowResult struct {
-	name                         string
-	reads, exact, errors, wrong  int
-	kinds                        map[string]int
-	requests                     int64
-	credFetches                  int64         // AssumeRole calls and metadata credential fetches
-	maxStop                      time.Duration // cancel rows: longest time from cancel to return
-	unexplainedErrors, badErrors []string
+	name                          string
+	reads, correct, errors, wrong int
+	kinds                         map[string]int
+	requests                      int64
+	credFetches                   int64         // AssumeRole calls and metadata credential fetches
+	maxStop                       time.Duration // cancel rows: longest time from cancel to return
+	unexplainedErrors, badErrors  []string
+	paced                         []pacedRead // paced rows: one per read
+}
+
+// pacedRead is one read of a paced row.
+type pacedRead struct {
+	instances int           // in the region when the read began
+	changes   int           // launches and terminations during it
+	extra     int64         // requests beyond ListingRequests(instances)
+	took      time.Duration // from the call to its return
+	completed bool
 }
 
 func faultReads(t *testing.T) (reads int, full bool) {
@@ -83,7 +98,18 @@ func faultReads(t *testing.T) (reads int, full bool) {
 const (
 	suiteARN       = "qcs::cam::uin/100000000001:roleName/reader"
 	suiteInstances = 950
+
+	// The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R.
+	pacedLatency = 100 * time.Millisecond
+	pacedRate    = 40
 )
+
+// tStar is the best possible time to list n instances at the paced rows'
+// latency and rate (BENCHMARKS.md).
+func tStar(n int) time.Duration {
+	pages := max((n+PageSize-1)/PageSize, 1)
+	return pacedLatency + time.Duration(float64(pages)/pacedRate*float64(time.Second))
+}
 
 // testClock is a clock shared by the client and the emulator that moves
 // only when told to, so that credentials expire in the middle of a read.
@@ -171,6 +197,18 @@ func faultRows() []faultRow {
 		rows = append(rows, faultRow{
 			name:   "instances appear and disappear " + pct(p) + " each (TotalCount can stay put)",
 			faults: emulator.Faults{Appear: p, Disappear: p}, listOnly: true, instances: 777, scale: 2,
+		})
+	}
+
+	// Churn at the pace of a busy account, in regions of 20,000 instances:
+	// one launch or termination a second (autoscaling), and ten.
+	for _, every := range []time.Duration{time.Second, 100 * time.Millisecond} {
+		rows = append(rows, faultRow{
+			name:      "one launch or termination every " + every.String() + ", 20,000 instances",
+			faults:    emulator.Faults{ChurnEvery: emulator.Duration(every), Latency: emulator.Duration(pacedLatency), Jitter: emulator.Duration(10 * time.Millisecond)},
+			emu:       func(c *emulator.Config) { c.RateLimit = pacedRate },
+			client:    func(c *Config, _ *emutest.Emulator) { c.RateLimit = pacedRate },
+			instances: 20_000, listOnly: true, paced: true, scale: 0.25,
 		})
 	}
 
@@ -355,13 +393,13 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 			if !explained {
 				res.badErrors = append(res.badErrors, err.Error())
 			}
-			if row.faults.Errors == nil && row.faults.HTTP502 == 0 && row.faults.HTTP504 == 0 && row.faults.Reset == 0 &&
+			if row.paced || row.faults.Errors == nil && row.faults.HTTP502 == 0 && row.faults.HTTP504 == 0 && row.faults.Reset == 0 &&
 				row.faults.Truncate == 0 && row.faults.Slow == 0 && !row.allFail && !row.cancel &&
 				row.faults.Appear == 0 && row.faults.Disappear == 0 && row.emu == nil && row.onRequest == nil {
 				res.unexplainedErrors = append(res.unexplainedErrors, err.Error())
 			}
 		case ok:
-			res.exact++
+			res.correct++
 		case wrong:
 			res.wrong++
 		}
@@ -390,8 +428,16 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 			})
 			defer timer.Stop()
 		}
+		requestsBefore, called := e.Requests(), time.Now()
 		got, err := c.DescribeInstancesStatus(ctx, testRegion, ids)
 		returned := time.Now()
+		if row.paced {
+			_, appeared, disappeared := e.Inventory.Since(testRegion)
+			mu.Lock()
+			res.paced = append(res.paced, pacedRead{instances: len(before), changes: appeared + disappeared,
+				extra: e.Requests() - requestsBefore - int64(ListingRequests(len(before))), took: returned.Sub(called), completed: err == nil})
+			mu.Unlock()
+		}
 		var stop time.Duration
 		if row.cancel {
 			mu.Lock()
@@ -424,14 +470,13 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 		} else {
 			states, appeared, disappeared = e.Inventory.Since(testRegion)
 		}
-		for _, s := range states {
-			if listingMatches(got.Instances, s, seededStates) {
-				record(true, false, nil, stop)
-				return
-			}
+		why := listingBreaksGuarantee(got.Instances, states, seededStates)
+		if why == "" {
+			record(true, false, nil, stop)
+			return
 		}
-		t.Logf("read %d: wrong-but-silent listing: %d instances, inventory went through %d states (%d appeared, %d disappeared)%s",
-			i, len(got.Instances), len(states), appeared, disappeared, describeDiff(got.Instances, states))
+		t.Logf("read %d: wrong-but-silent listing: %d instances, inventory went through %d states (%d appeared, %d disappeared): %s",
+			i, len(got.Instances), len(states), appeared, disappeared, why)
 		record(false, true, nil, stop)
 	}
 
@@ -497,23 +542,52 @@ func errorKind(err error) (string, bool) {
 	return "unclassified", false
 }
 
-// listingMatches reports whether a listing is exactly snapshot s: the same
-// IDs, sorted, each once, in their states. Instances that appeared through
-// fault injection start PENDING and turn RUNNING after 5 s.
-func listingMatches(got []InstanceStatus, s emutest.Snapshot, seeded emutest.Snapshot) bool {
-	if len(got) != len(s) {
-		return false
+// listingBreaksGuarantee checks a listing against what RELIABILITY.md
+// promises, given every state the inventory went through during the read:
+// sorted by ID, each instance once; every instance present in every state
+// (it existed throughout the read) is there; every instance there was in at
+// least one state, in the state it had there. Instances launched or
+// terminated during the read may be there or not. It returns what is wrong,
+// or "".
+func listingBreaksGuarantee(got []InstanceStatus, states []emutest.Snapshot, seeded emutest.Snapshot) string {
+	if len(states) == 0 {
+		return "no inventory to check against"
 	}
+	have := make(map[string]bool, len(got))
 	for i, in := range got {
 		if i > 0 && got[i-1].InstanceID >= in.InstanceID {
-			return false
+			return fmt.Sprintf("not sorted by ID, or %s twice", in.InstanceID)
 		}
-		want, ok := s[in.InstanceID]
-		if !ok || !stateMatches(in, want, seeded) {
-			return false
+		have[in.InstanceID] = true
+		held := false
+		for _, s := range states {
+			if want, ok := s[in.InstanceID]; ok && stateMatches(in, want, seeded) {
+				held = true
+				break
+			}
+		}
+		if !held {
+			return fmt.Sprintf("%s %s never existed in that state during the read", in.InstanceID, in.State)
 		}
 	}
-	return true
+	var missing []string
+	for id := range states[0] {
+		throughout := true
+		for _, s := range states[1:] {
+			if _, ok := s[id]; !ok {
+				throughout = false
+				break
+			}
+		}
+		if throughout && !have[id] {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Sprintf("missing %d instances that existed throughout the read: %v", len(missing), missing[:min(len(missing), 5)])
+	}
+	return ""
 }
 
 func stateMatches(in InstanceStatus, want string, seeded emutest.Snapshot) bool {
@@ -550,37 +624,6 @@ func byIDResultMatches(got *Result, ask []string, s, seeded emutest.Snapshot) bo
 	return true
 }
 
-// describeDiff says how a wrong listing differs from the closest state.
-func describeDiff(got []InstanceStatus, states []emutest.Snapshot) string {
-	if len(states) == 0 {
-		return ""
-	}
-	best, bestScore := "", -1
-	for i, s := range states {
-		var missing, extra []string
-		have := map[string]bool{}
-		for _, in := range got {
-			have[in.InstanceID] = true
-			if _, ok := s[in.InstanceID]; !ok {
-				extra = append(extra, in.InstanceID)
-			}
-		}
-		for id := range s {
-			if !have[id] {
-				missing = append(missing, id)
-			}
-		}
-		score := len(missing) + len(extra)
-		if bestScore < 0 || score < bestScore {
-			sort.Strings(missing)
-			sort.Strings(extra)
-			best = fmt.Sprintf("; closest to state %d: missing %v, extra %v", i, missing, extra)
-			bestScore = score
-		}
-	}
-	return best
-}
-
 func renderFaultTable(title string, rows []rowResult, full bool) string {
 	var b strings.Builder
 	mode := "quick subset (`make test`)"
@@ -588,7 +631,7 @@ func renderFaultTable(title string, rows []rowResult, full bool) string {
 		mode = "full run (`make faults`)"
 	}
 	fmt.Fprintf(&b, "### %s — %s\n\n", title, mode)
-	b.WriteString("| faults injected | reads | exact | errors | wrong-but-silent | errors by kind | requests |\n")
+	b.WriteString("| faults injected | reads | correct | errors | wrong-but-silent | errors by kind | requests |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---|---:|\n")
 	for _, r := range rows {
 		kinds := make([]string, 0, len(r.kinds))
@@ -603,7 +646,49 @@ func renderFaultTable(title string, rows []rowResult, full bool) string {
 		if r.maxStop > 0 {
 			note += fmt.Sprintf(" (slowest stop after cancel: %s)", r.maxStop.Round(time.Millisecond))
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | %d |\n", r.name, r.reads, r.exact, r.errors, r.wrong, note, r.requests)
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | %d |\n", r.name, r.reads, r.correct, r.errors, r.wrong, note, r.requests)
 	}
+	renderPacedTable(&b, rows)
 	return b.String()
+}
+
+// renderPacedTable adds the paced rows' own table: reads completed, the
+// requests churn cost beyond a quiet listing's, and time against T*.
+func renderPacedTable(b *strings.Builder, rows []rowResult) {
+	header := false
+	for _, r := range rows {
+		if len(r.paced) == 0 {
+			continue
+		}
+		if !header {
+			fmt.Fprintf(b, "\nListings under churn, at the bench's conditions (latency %s + up to 10ms, %d requests/s, the client at %d/s); T* = L + ⌈n/100⌉ / R for the region's size when the read began.\n\n",
+				pacedLatency, pacedRate, pacedRate)
+			b.WriteString("| churn | reads | completed | wrong-but-silent | changes per read | extra requests per read (mean / max) | time per read (median / max) | T* | max / T* |\n")
+			b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+			header = true
+		}
+		completed, changes := 0, 0
+		var extra, maxExtra int64
+		var took []time.Duration
+		for _, p := range r.paced {
+			changes += p.changes
+			if !p.completed {
+				continue
+			}
+			completed++
+			extra += p.extra
+			maxExtra = max(maxExtra, p.extra)
+			took = append(took, p.took)
+		}
+		slices.Sort(took)
+		ts := tStar(r.paced[0].instances)
+		mean, med, slowest, ratio := "—", "—", "—", "—"
+		if completed > 0 {
+			mean = fmt.Sprintf("%.1f / %d", float64(extra)/float64(completed), maxExtra)
+			med, slowest = took[len(took)/2].Round(10*time.Millisecond).String(), took[len(took)-1].Round(10*time.Millisecond).String()
+			ratio = fmt.Sprintf("%.2f", took[len(took)-1].Seconds()/ts.Seconds())
+		}
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %.1f | %s | %s / %s | %s | %s |\n", r.name, len(r.paced), completed, r.wrong,
+			float64(changes)/float64(len(r.paced)), mean, med, slowest, ts.Round(10*time.Millisecond), ratio)
+	}
 }

@@ -2,15 +2,18 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
@@ -25,6 +28,24 @@ type tfFaultRow struct {
 	listOnly bool
 	allFail  bool
 	quick    bool // also part of `make test`
+	// paced rows list a region of instances (default 950) under the
+	// bench's conditions: the emulator at 100 ms and 40 requests/s, the
+	// provider at rate_limit = 40. Every plan must succeed; the churn table
+	// reports each one's time against T* and its requests beyond
+	// cvm.ListingRequests.
+	paced     bool
+	instances int
+}
+
+// The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R.
+const (
+	pacedLatency = 100 * time.Millisecond
+	pacedRate    = 40
+)
+
+func tStar(n int) time.Duration {
+	pages := max((n+99)/100, 1)
+	return pacedLatency + time.Duration(float64(pages)/pacedRate*float64(time.Second))
 }
 
 func tfFaultRows() []tfFaultRow {
@@ -46,6 +67,19 @@ func tfFaultRows() []tfFaultRow {
 		{name: "instances appear and disappear 5% each", faults: emulator.Faults{Appear: 0.05, Disappear: 0.05}, listOnly: true},
 		{name: "instances appear and disappear 20% each", faults: emulator.Faults{Appear: 0.2, Disappear: 0.2}, listOnly: true},
 		{name: "clock skew +6m: AuthFailure.SignatureExpire", setup: func(e *emutest.Emulator) { e.SetClockOffset(6 * time.Minute) }, allFail: true},
+		churnRow(time.Second, true),
+		churnRow(100*time.Millisecond, false),
+	}
+}
+
+// churnRow is one launch or termination every interval in a region of
+// 20,000 instances, as under autoscaling, listed at the bench's pace.
+func churnRow(every time.Duration, quick bool) tfFaultRow {
+	return tfFaultRow{
+		name: "one launch or termination every " + every.String() + ", 20,000 instances",
+		faults: emulator.Faults{ChurnEvery: emulator.Duration(every),
+			Latency: emulator.Duration(pacedLatency), Jitter: emulator.Duration(10 * time.Millisecond)},
+		listOnly: true, paced: true, instances: 20_000, quick: quick,
 	}
 }
 
@@ -63,11 +97,18 @@ func TestAccFaultSuiteTerraform(t *testing.T) {
 	if v := os.Getenv("CVM_FAULTS_TF_PLANS"); v != "" {
 		plans, _ = strconv.Atoi(v)
 	}
+	type pacedPlan struct {
+		instances, changes int
+		extra              int64
+		took, span         time.Duration
+		completed          bool
+	}
 	type row struct {
-		name                        string
-		reads, exact, errors, wrong int
-		kinds                       map[string]int
-		took                        time.Duration
+		name                          string
+		reads, correct, errors, wrong int
+		kinds                         map[string]int
+		took                          time.Duration
+		paced                         []pacedPlan
 	}
 	var rows []row
 	for _, fr := range tfFaultRows() {
@@ -75,12 +116,27 @@ func TestAccFaultSuiteTerraform(t *testing.T) {
 			continue
 		}
 		t.Run(fr.name, func(t *testing.T) {
-			seededList := emulator.GenerateInstances(950, int64(len(fr.name)))
+			n, providerBlock, serviceRate := 950, `provider "cvm" {}`, 0.0
+			if fr.paced {
+				n, providerBlock, serviceRate = fr.instances, fmt.Sprintf("provider \"cvm\" {\n  rate_limit = %d\n}", pacedRate), pacedRate
+			}
+			seededList := emulator.GenerateInstances(n, int64(len(fr.name)))
+			// The first and last request of each plan: its reads' span.
+			var spanMu sync.Mutex
+			var firstRequest, lastRequest time.Time
 			e := emutest.Start(t, emulator.Config{
 				Credentials: []emulator.Credential{{SecretID: e2eSecretID, SecretKey: e2eSecretKey}},
 				Regions:     map[string][]emulator.Instance{e2eRegion: seededList},
 				Seed:        int64(len(fr.name)),
-			}, emutest.Options{})
+				RateLimit:   serviceRate,
+			}, emutest.Options{OnRequest: func(int64, *http.Request) {
+				spanMu.Lock()
+				defer spanMu.Unlock()
+				if firstRequest.IsZero() {
+					firstRequest = time.Now()
+				}
+				lastRequest = time.Now()
+			}})
 			if err := e.SetFaults(fr.faults); err != nil {
 				t.Fatal(err)
 			}
@@ -101,8 +157,7 @@ func TestAccFaultSuiteTerraform(t *testing.T) {
 			for i, id := range ask {
 				quoted[i] = strconv.Quote(id)
 			}
-			listing := newWorkspace(t, e2eProviders+`
-provider "cvm" {}
+			listing := newWorkspace(t, e2eProviders+providerBlock+`
 data "cvm_instances_status" "read" {}
 `, e2eEnv(e))
 			byID := newWorkspace(t, e2eProviders+`
@@ -122,8 +177,20 @@ data "cvm_instances_status" "read" {
 				}
 				e.Inventory.Mark(e2eRegion)
 				before := e.Inventory.Current(e2eRegion)
+				requestsBefore := e.Requests()
+				spanMu.Lock()
+				firstRequest = time.Time{}
+				spanMu.Unlock()
 				data, res := w.plan()
 				r.reads++
+				if fr.paced {
+					_, appeared, disappeared := e.Inventory.Since(e2eRegion)
+					spanMu.Lock()
+					span := lastRequest.Sub(firstRequest) + pacedLatency // until the last answer, give or take its jitter
+					spanMu.Unlock()
+					r.paced = append(r.paced, pacedPlan{instances: len(before), changes: appeared + disappeared, took: res.took, span: span, completed: res.exit == 0,
+						extra: e.Requests() - requestsBefore - int64(cvm.ListingRequests(len(before)))})
+				}
 				if res.exit != 0 {
 					r.errors++
 					if !errorSummaries.MatchString(res.stderr) {
@@ -136,15 +203,15 @@ data "cvm_instances_status" "read" {
 						kind = m[1]
 					}
 					r.kinds[kind]++
-					if fr.name == "none (baseline)" {
-						t.Errorf("the baseline plan failed:\n%s", res.output())
+					if fr.name == "none (baseline)" || fr.paced {
+						t.Errorf("plan %d failed; it must succeed:\n%s", i, res.output())
 					}
 					continue
 				}
 				ids, states, missing := instancesOf(data["data.cvm_instances_status.read"])
 				if !list {
 					if byIDMatches(ids, states, missing, ask, before) {
-						r.exact++
+						r.correct++
 					} else {
 						r.wrong++
 						t.Errorf("plan %d: wrong-but-silent read by ID: %d found, %d missing", i, len(ids), len(missing))
@@ -152,19 +219,11 @@ data "cvm_instances_status" "read" {
 					continue
 				}
 				snaps, _, _ := e.Inventory.Since(e2eRegion)
-				matched := false
-				for _, s := range snaps {
-					if listingMatches(ids, states, s, seeded) {
-						matched = true
-						break
-					}
-				}
-				switch {
-				case matched:
-					r.exact++
-				default:
+				if why := listingBreaksGuarantee(ids, states, snaps, seeded); why != "" {
 					r.wrong++
-					t.Errorf("plan %d: wrong-but-silent listing of %d instances", i, len(ids))
+					t.Errorf("plan %d: wrong-but-silent listing of %d instances: %s", i, len(ids), why)
+				} else {
+					r.correct++
 				}
 			}
 			r.took = time.Since(start)
@@ -180,16 +239,50 @@ data "cvm_instances_status" "read" {
 		mode = "full run (`make faults`)"
 	}
 	lines := make([]string, 0, len(rows))
+	var churn []string
 	for _, r := range rows {
 		kinds := make([]string, 0, len(r.kinds))
 		for k, n := range r.kinds {
 			kinds = append(kinds, fmt.Sprintf("%s ×%d", k, n))
 		}
 		sort.Strings(kinds)
-		lines = append(lines, fmt.Sprintf("| %s | %d | %d | %d | %d | %s | %s |", r.name, r.reads, r.exact, r.errors, r.wrong, strings.Join(kinds, ", "), r.took.Round(100*time.Millisecond)))
+		lines = append(lines, fmt.Sprintf("| %s | %d | %d | %d | %d | %s | %s |", r.name, r.reads, r.correct, r.errors, r.wrong, strings.Join(kinds, ", "), r.took.Round(100*time.Millisecond)))
+		if len(r.paced) == 0 {
+			continue
+		}
+		completed, changes := 0, 0
+		var extra, maxExtra int64
+		var took, spans []time.Duration
+		for _, p := range r.paced {
+			changes += p.changes
+			if p.completed {
+				completed++
+				extra += p.extra
+				maxExtra = max(maxExtra, p.extra)
+				took, spans = append(took, p.took), append(spans, p.span)
+			}
+		}
+		slices.Sort(took)
+		slices.Sort(spans)
+		ts := tStar(r.paced[0].instances)
+		mean, times, ratio, spanTimes, spanRatio := "—", "—", "—", "—", "—"
+		if completed > 0 {
+			mean = fmt.Sprintf("%.1f / %d", float64(extra)/float64(completed), maxExtra)
+			times = took[len(took)/2].Round(10*time.Millisecond).String() + " / " + took[len(took)-1].Round(10*time.Millisecond).String()
+			ratio = fmt.Sprintf("%.2f", took[len(took)-1].Seconds()/ts.Seconds())
+			spanTimes = spans[len(spans)/2].Round(10*time.Millisecond).String() + " / " + spans[len(spans)-1].Round(10*time.Millisecond).String()
+			spanRatio = fmt.Sprintf("%.2f", spans[len(spans)-1].Seconds()/ts.Seconds())
+		}
+		churn = append(churn, fmt.Sprintf("| %s | %d | %d | %d | %.1f | %s | %s | %s | %s | %s | %s |", r.name, len(r.paced), completed, r.wrong,
+			float64(changes)/float64(len(r.paced)), mean, spanTimes, spanRatio, times, ts.Round(10*time.Millisecond), ratio))
 	}
 	appendReport(t, "Real `terraform plan` runs of the built provider — "+mode,
-		"| faults injected | plans (one read each) | exact | errors | wrong-but-silent | errors by kind | time |\n|---|---:|---:|---:|---:|---|---:|\n", lines)
+		"| faults injected | plans (one read each) | correct | errors | wrong-but-silent | errors by kind | time |\n|---|---:|---:|---:|---:|---|---:|\n", lines)
+	if len(churn) > 0 {
+		appendReport(t, "Listings under churn through `terraform plan` — "+mode,
+			fmt.Sprintf("The emulator at latency %s + up to 10ms and %d requests/s, the provider at `rate_limit = %d`. The read span runs from the plan's first request to its last, plus the latency; the plan time is the whole `terraform plan`, Terraform's own work on the instances and the provider's start-up included. T* = L + ⌈n/100⌉ / R for the region's size when the plan began.\n\n", pacedLatency, pacedRate, pacedRate)+
+				"| churn | plans | completed | wrong-but-silent | changes per plan | extra requests per plan (mean / max) | read span (median / max) | max span / T* | plan time (median / max) | T* | max plan / T* |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", churn)
+	}
 }
 
 func stateOK(id, got string, want string, seeded map[string]string) bool {
@@ -199,20 +292,45 @@ func stateOK(id, got string, want string, seeded map[string]string) bool {
 	return got == want
 }
 
-func listingMatches(ids, states []string, s emutest.Snapshot, seeded map[string]string) bool {
-	if len(ids) != len(s) {
-		return false
+// listingBreaksGuarantee checks a listing (IDs and states, as the plan
+// shows them) against what RELIABILITY.md promises, given every state the
+// inventory went through during the plan: sorted by ID, each once; every
+// instance present in every state is there; every instance there was in
+// some state, in the state it had there. It returns what is wrong, or "".
+func listingBreaksGuarantee(ids, states []string, snaps []emutest.Snapshot, seeded map[string]string) string {
+	if len(snaps) == 0 {
+		return "no inventory to check against"
 	}
+	have := make(map[string]bool, len(ids))
 	for i, id := range ids {
 		if i > 0 && ids[i-1] >= id {
-			return false
+			return fmt.Sprintf("not sorted by ID, or %s twice", id)
 		}
-		want, ok := s[id]
-		if !ok || !stateOK(id, states[i], want, seeded) {
-			return false
+		have[id] = true
+		held := false
+		for _, s := range snaps {
+			if want, ok := s[id]; ok && stateOK(id, states[i], want, seeded) {
+				held = true
+				break
+			}
+		}
+		if !held {
+			return fmt.Sprintf("%s %s never existed in that state during the plan", id, states[i])
 		}
 	}
-	return true
+	for id := range snaps[0] {
+		throughout := true
+		for _, s := range snaps[1:] {
+			if _, ok := s[id]; !ok {
+				throughout = false
+				break
+			}
+		}
+		if throughout && !have[id] {
+			return fmt.Sprintf("%s existed throughout the plan and is missing", id)
+		}
+	}
+	return ""
 }
 
 func byIDMatches(ids, states, missing, ask []string, s emutest.Snapshot) bool {

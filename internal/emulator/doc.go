@@ -82,9 +82,18 @@
 //     and v1. TC3 canonical header values are accepted as sent and
 //     lowercased (the documentation lowercases them), and
 //     X-TC-Content-SHA256: UNSIGNED-PAYLOAD is honoured.
-//  5. Rate limit (Config.RateLimit > 0): a token bucket per (SecretId,
-//     action; the unsigned actions share one per action) refilled at RateLimit per second, holding at most one second's
-//     worth (RateLimit tokens, at least 1), full at first use. A request takes
+//  5. Rate limit (Config.RateLimit > 0): a token bucket per (account,
+//     action), as the service counts, refilled at RateLimit per second,
+//     holding at most one second's worth (RateLimit tokens, at least 1),
+//     full at first use. The account is the one the credential belongs to
+//     (see Identities under STS): a permanent key listed in
+//     Config.Identity.Accounts counts for its account, a temporary
+//     credential for the account of the identity it was issued for (a role
+//     session for the role's account, GetSessionToken for its key's), any
+//     other key for DefaultAccountID. So two processes reading with
+//     different keys, or different temporary credentials, of one account
+//     share its requests per second. The unsigned actions share one bucket
+//     per action. A request takes
 //     a token when it arrives, after authentication and before any latency;
 //     with none left it gets RequestLimitExceeded with the service's message
 //     ("Your current request times equals to `N` in a second, which exceeds

@@ -6,9 +6,14 @@ import (
 	"time"
 )
 
-// rateLimiter is a token bucket per (SecretId, action): it refills at rate
+// rateLimiter is a token bucket per (account, action): it refills at rate
 // tokens per second up to burst, one second's worth, so a client may spend a
 // whole second's allowance at once and then has to slow down to the rate.
+//
+// The service counts per account, not per key: every permanent key and every
+// temporary credential of one account draws on the same buckets, so that two
+// processes reading with different credentials of one account share its 40
+// requests per second as they do on the real service.
 type rateLimiter struct {
 	rate  float64
 	burst float64
@@ -17,7 +22,7 @@ type rateLimiter struct {
 	buckets map[bucketKey]*bucket
 }
 
-type bucketKey struct{ secretID, action string }
+type bucketKey struct{ account, action string }
 
 type bucket struct {
 	tokens float64
@@ -35,12 +40,14 @@ func newRateLimiter(rate float64) *rateLimiter {
 	return &rateLimiter{rate: rate, burst: max(rate, 1), buckets: make(map[bucketKey]*bucket)}
 }
 
-// allow takes a token for the request arriving at now. When none is left it
-// returns false and the number of requests seen in the current second.
-func (l *rateLimiter) allow(secretID, action string, now time.Time) (bool, int) {
+// allow takes a token of account's bucket for action, for the request
+// arriving at now. When none is left it returns false and the number of
+// requests seen in the current second. Unsigned requests have no account
+// (""): they share one bucket per action.
+func (l *rateLimiter) allow(account, action string, now time.Time) (bool, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	k := bucketKey{secretID, action}
+	k := bucketKey{account, action}
 	b := l.buckets[k]
 	if b == nil {
 		b = &bucket{tokens: l.burst, last: now}

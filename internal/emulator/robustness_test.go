@@ -13,8 +13,9 @@ import (
 
 // A flood from 200 clients at once, each on its own connection, against a
 // frozen clock: the token bucket holds RateLimit tokens and never refills,
-// so exactly RateLimit requests per SecretId succeed, every other one gets
-// RequestLimitExceeded, and every one gets a well-formed answer.
+// so exactly RateLimit requests per account succeed (the two SecretIds
+// belong to two accounts), every other one gets RequestLimitExceeded, and
+// every one gets a well-formed answer.
 func TestFloodFrom200ConcurrentClients(t *testing.T) {
 	frozen := time.Now()
 	clock := &fakeClock{t: frozen}
@@ -27,6 +28,7 @@ func TestFloodFrom200ConcurrentClients(t *testing.T) {
 			{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey},
 			{SecretID: other, SecretKey: "flood-second-key"},
 		},
+		Identity: Identity{Accounts: []Account{{AccountId: "200000000002", SecretIds: []string{other}}}},
 	})
 	flood := func(clients, each int) map[string]map[string]int {
 		var (
@@ -85,7 +87,7 @@ func TestFloodFrom200ConcurrentClients(t *testing.T) {
 	frozen = frozen.Add(time.Second)
 	codes = flood(100, 2)
 	if got := codes[DefaultSecretID]["Success"] + codes[other]["Success"]; got != 80 {
-		t.Errorf("after one second: %d successes (%v); want 40 per SecretId", got, codes)
+		t.Errorf("after one second: %d successes (%v); want 40 per account", got, codes)
 	}
 }
 

@@ -466,9 +466,12 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	if aerr != nil {
 		return nil, secretID, aerr
 	}
+	var who principal // unsigned actions have none, and share one bucket per action
+	if !def.unsigned {
+		who = s.callerOf(auth, secretID)
+	}
 	if s.limiter != nil {
-		// Unsigned actions share one bucket per action (SecretId "").
-		if ok, seen := s.limiter.allow(secretID, action, now); !ok {
+		if ok, seen := s.limiter.allow(who.AccountId, action, now); !ok {
 			return nil, secretID, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
 		}
 	}
@@ -479,10 +482,7 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	if aerr != nil {
 		return nil, secretID, aerr
 	}
-	c := &call{action: action, params: params, region: region, secretID: secretID, now: now, faults: fx, auth: auth}
-	if !def.unsigned {
-		c.caller = s.callerOf(auth, secretID)
-	}
+	c := &call{action: action, params: params, region: region, secretID: secretID, now: now, faults: fx, auth: auth, caller: who}
 	result, aerr := def.handle(s, c)
 	return result, secretID, aerr
 }

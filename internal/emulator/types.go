@@ -69,8 +69,9 @@ type Config struct {
 	Regions map[string][]Instance
 	// Latency delays every API answer (not admin, not metadata).
 	Latency time.Duration
-	// RateLimit is the number of requests per second allowed per SecretId and
-	// action (token bucket, burst of one second's worth); 0 means unlimited.
+	// RateLimit is the number of requests per second allowed per account and
+	// action (token bucket, burst of one second's worth; the account of a
+	// credential as Identity.Accounts says); 0 means unlimited.
 	RateLimit float64
 	// Now is the emulator's clock; default time.Now. It decides signature
 	// expiry, instance transitions and temporary credential expiry.

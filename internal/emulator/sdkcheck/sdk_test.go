@@ -246,7 +246,7 @@ func TestSDKThrottling(t *testing.T) {
 	if ok != 2 {
 		t.Errorf("after 0.5 s: %d ok, want 2", ok)
 	}
-	// Buckets are per SecretId and action: AssumeRole has its own.
+	// Buckets are per account and action: AssumeRole has its own.
 	if _, err := assumeRole(t, s, defaultCred(), 0); err != nil {
 		t.Errorf("AssumeRole throttled by DescribeInstancesStatus's bucket: %v", err)
 	}

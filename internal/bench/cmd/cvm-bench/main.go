@@ -3,7 +3,7 @@
 // `terraform plan` runs, against the local emulator on 127.0.0.1, and writes
 // the results to BENCHMARKS.md.
 //
-//	cvm-bench [-full=true] [-out BENCHMARKS.md] [-reps 3] [-reps-full 3] [-benchtime 1s] [-gobench=true] [-keep]
+//	cvm-bench [-full=true] [-out BENCHMARKS.md] [-reps 3] [-reps-full 3] [-benchtime 1s] [-gobench=true] [-only REGEXP] [-keep]
 //
 // It builds the provider and the emulator into a temporary directory, runs
 // the Go benchmarks of internal/bench, then plans one configuration per case
@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -41,6 +42,7 @@ type options struct {
 	benchtime string
 	goBench   bool
 	keep      bool
+	only      *regexp.Regexp // plan cases to run, by key; nil: all
 }
 
 func main() {
@@ -55,7 +57,16 @@ func main() {
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime for the in-process benchmarks")
 	flag.BoolVar(&o.goBench, "gobench", true, "run the in-process Go benchmarks (false: terraform measurements only)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, configurations, emulator log)")
+	only := flag.String("only", "", "run only the terraform plan cases whose key matches this `regexp` (list/10000, ids/1000, ten, shared/2, overconfigured, …) and the baseline; for a quick check, not for BENCHMARKS.md")
 	flag.Parse()
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cvm-bench: -only:", err)
+			os.Exit(2)
+		}
+		o.only = re
+	}
 	if o.reps < 1 || o.repsFull < 1 {
 		fmt.Fprintln(os.Stderr, "cvm-bench: -reps and -reps-full must be at least 1")
 		os.Exit(2)
@@ -178,11 +189,20 @@ func run(ctx context.Context, o options) error {
 	for _, n := range sizes {
 		regions[bench.Region(n)] = bench.Instances(n)
 	}
-	emu, err := startEmulatorProc(ctx, emulatorBin, work, regions)
+	emu, err := startEmulatorProc(ctx, emulatorBin, work, "emulator", bench.RateLimit, regions)
 	if err != nil {
 		return err
 	}
 	defer emu.stop()
+	// A service that allows half the rate, for a user who set rate_limit
+	// above what the account is allowed.
+	step("starting a second cvm-emulator at %v requests/s", bench.OverConfiguredService)
+	slowEmu, err := startEmulatorProc(ctx, emulatorBin, work, "emulator-slow", bench.OverConfiguredService,
+		map[string][]emulator.Instance{bench.Region(bench.IDSource): regions[bench.Region(bench.IDSource)]})
+	if err != nil {
+		return err
+	}
+	defer slowEmu.stop()
 
 	rc := func(dir string) string {
 		return fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"cvmkit/cvm\" = %q\n  }\n  direct {}\n}\ndisable_checkpoint = true\n", dir)
@@ -202,7 +222,11 @@ func run(ctx context.Context, o options) error {
 	}
 
 	plans := map[string]planResult{}
-	for _, c := range planCases(o, sizes, regions[bench.Region(bench.IDSource)]) {
+	cases := slices.Concat(planCases(o, sizes, regions[bench.Region(bench.IDSource)]), sharedCases(o, emu, slowEmu, regions[bench.Region(bench.IDSource)]))
+	for _, c := range cases {
+		if o.only != nil && c.Key != "baseline" && !o.only.MatchString(c.Key) {
+			continue
+		}
 		step("terraform plan: %s (%d×)", c.Label, c.Reps)
 		r, err := tf.plan(ctx, c)
 		if err != nil {
@@ -279,6 +303,29 @@ func planCases(o options, sizes []int, idSource []emulator.Instance) []planCase 
 			Requests: 10 * bench.ListingRequests(tenSize), Sum: 10 * tenSize, Data: tenRegions.String(), Region: bench.Region(tenSize), Reps: o.reps})
 	return cases
 }
+
+// sharedCases are the processes that share an account (bench.SharedCases),
+// each a provider alias, and so a provider process, of one configuration,
+// each above its share; then one process whose rate_limit is above what the
+// service allows (bench.OverConfiguredRate against slow). Each reads
+// bench.SharedIDs IDs.
+func sharedCases(o options, main, slow *emulatorProc, idSource []emulator.Instance) []planCase {
+	ids := bench.SpreadIDs(idSource, bench.SharedIDs)
+	region := bench.Region(bench.IDSource)
+	var cases []planCase
+	for _, sc := range bench.SharedCases {
+		providers, data := sharedConfig(main, region, sc.Processes, sc.RateLimit, ids)
+		cases = append(cases, planCase{Key: sharedKey(sc), Label: fmt.Sprintf("%d processes at rate_limit = %v, one account", sc.Processes, sc.RateLimit),
+			Requests: sc.Processes * bench.Pages(bench.SharedIDs), Sum: sc.Processes * bench.SharedIDs, Providers: providers, Data: data,
+			Region: region, Reps: o.reps, Shared: true})
+	}
+	providers, data := sharedConfig(slow, region, 1, bench.OverConfiguredRate, ids)
+	cases = append(cases, planCase{Key: "overconfigured", Label: fmt.Sprintf("rate_limit = %v against a service at %v/s", bench.OverConfiguredRate, bench.OverConfiguredService),
+		Requests: bench.Pages(bench.SharedIDs), Sum: bench.SharedIDs, Providers: providers, Data: data, Region: region, Reps: o.reps, Service: slow, Shared: true})
+	return cases
+}
+
+func sharedKey(sc bench.SharedCase) string { return fmt.Sprintf("shared/%d", sc.Processes) }
 
 // startupResult is the provider's start-up, measured two ways.
 type startupResult struct {

@@ -104,3 +104,46 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// The processes-sharing-an-account rows time the reads as the emulator saw
+// them: from the first DescribeInstancesStatus request logged after the
+// plan began to the last answer (its time plus its delay), whatever else
+// the log holds.
+func TestReadSpanFromTheEmulatorLog(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "emulator.log")
+	before := `time=2026-12-03T16:32:29.000Z level=INFO msg="api request" request_id=x method=POST path=/ action=DescribeInstancesStatus region=r signature=TC3-HMAC-SHA256 secret_id=A code=Success delay=100ms server_time=1ms` + "\n"
+	if err := os.WriteFile(log, []byte(before), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := &emulatorProc{log: log}
+	offset, err := e.logSize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		`time=2026-12-03T16:32:30.798Z level=INFO msg="api request" request_id=a method=POST path=/ action=DescribeInstancesStatus region=r signature=TC3-HMAC-SHA256 secret_id=A code=Success delay=108.069057ms server_time=1.37ms`,
+		`time=2026-12-03T16:32:31.000Z level=INFO msg="metadata credential issued" role=r`,
+		`time=2026-12-03T16:32:35.146Z level=INFO msg="api request" request_id=b method=POST path=/ action=DescribeInstancesStatus region=r signature=TC3-HMAC-SHA256 secret_id=B code=RequestLimitExceeded delay=100ms server_time=1ms`,
+		`time=2026-12-03T16:32:35.100Z level=INFO msg="api request" request_id=c method=POST path=/ action=DescribeInstancesStatus region=r signature=TC3-HMAC-SHA256 secret_id=A code=Success delay=200ms server_time=1ms`,
+		`time=2026-12-03T16:32:36.000Z level=INFO msg="api request" request_id=d method=POST path=/ action=AssumeRole region= signature=TC3-HMAC-SHA256 secret_id=A code=Success delay=0s server_time=1ms`,
+	} {
+		if _, err := f.WriteString(line + "\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	span, err := e.readSpan(offset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 16:32:30.798 to 16:32:35.100 + 200ms.
+	if want := 4502 * time.Millisecond; span != want {
+		t.Fatalf("read span %s, want %s", span, want)
+	}
+}

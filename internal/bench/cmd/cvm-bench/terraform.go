@@ -25,27 +25,32 @@ import (
 type emulatorProc struct {
 	cmd *exec.Cmd
 	url string
+	log string // its standard error: one line per API request
 }
 
-// startEmulatorProc starts the emulator binary with the benchmark's latency
-// and rate limit, serving regions, and adds the jitter through its admin API.
-func startEmulatorProc(ctx context.Context, bin, work string, regions map[string][]emulator.Instance) (*emulatorProc, error) {
-	data, err := json.Marshal(map[string]any{"regions": regions})
+// startEmulatorProc starts the emulator binary (named name in the work
+// directory's files) with the benchmark's latency and the given rate limit,
+// serving regions, and adds the jitter through its admin API. Besides the
+// benchmark's credential it accepts the SecretIds of the processes that
+// share an account (bench.SharedCredentials), all in one account.
+func startEmulatorProc(ctx context.Context, bin, work, name string, rateLimit float64, regions map[string][]emulator.Instance) (*emulatorProc, error) {
+	creds, identity := bench.SharedCredentials()
+	data, err := json.Marshal(map[string]any{"regions": regions, "credentials": creds, "identity": identity})
 	if err != nil {
 		return nil, err
 	}
-	dataFile := filepath.Join(work, "emulator-data.json")
+	dataFile := filepath.Join(work, name+"-data.json")
 	if err := os.WriteFile(dataFile, data, 0o600); err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(work, "emulator.log"))
+	logFile, err := os.Create(filepath.Join(work, name+".log"))
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = logFile.Close() }() // the child has its own descriptor
 	cmd := exec.CommandContext(ctx, bin, "--listen", "127.0.0.1:0", "--data", dataFile,
 		"--secret-id", bench.SecretID, "--secret-key", bench.SecretKey,
-		"--latency", bench.Latency.String(), "--rate-limit", strconv.FormatFloat(bench.RateLimit, 'f', -1, 64), "--seed", "1")
+		"--latency", bench.Latency.String(), "--rate-limit", strconv.FormatFloat(rateLimit, 'f', -1, 64), "--seed", "1")
 	cmd.Stderr = logFile
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -54,7 +59,7 @@ func startEmulatorProc(ctx context.Context, bin, work string, regions map[string
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	e := &emulatorProc{cmd: cmd}
+	e := &emulatorProc{cmd: cmd, log: logFile.Name()}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	url, ok := strings.CutPrefix(strings.TrimSpace(line), "cvm-emulator listening on ")
 	if err != nil || !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
@@ -107,6 +112,71 @@ func (e *emulatorProc) admin(method, name string, body []byte, out any) error {
 
 func (e *emulatorProc) resetStats() error { return e.admin(http.MethodPost, "reset", nil, nil) }
 
+// logSize is where the emulator's log ends now: readSpan reads from there.
+func (e *emulatorProc) logSize() (int64, error) {
+	fi, err := os.Stat(e.log)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// readSpan is the time from the first DescribeInstancesStatus request the
+// emulator logged after offset to the last answer it sent (a request's
+// time plus the delay it was answered after): how long the reads took as
+// the service saw them, without Terraform's work before and after.
+func (e *emulatorProc) readSpan(offset int64) (time.Duration, error) {
+	f, err := os.Open(e.log)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = f.Close() }()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return 0, err
+	}
+	var first, last time.Time
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, `msg="api request"`) || !strings.Contains(line, " action=DescribeInstancesStatus ") {
+			continue
+		}
+		at, delay, ok := requestTimes(line)
+		if !ok {
+			return 0, fmt.Errorf("%s: an API request line without time and delay: %s", e.log, line)
+		}
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+		if end := at.Add(delay); end.After(last) {
+			last = end
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return last.Sub(first), nil
+}
+
+// requestTimes reads time= and delay= from one of the emulator's slog text
+// lines.
+func requestTimes(line string) (time.Time, time.Duration, bool) {
+	var at time.Time
+	var delay time.Duration
+	var okTime, okDelay bool
+	for _, f := range strings.Fields(line) {
+		if v, found := strings.CutPrefix(f, "time="); found {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			at, okTime = t, err == nil
+		} else if v, found := strings.CutPrefix(f, "delay="); found {
+			d, err := time.ParseDuration(v)
+			delay, okDelay = d, err == nil
+		}
+	}
+	return at, delay, okTime && okDelay
+}
+
 func (e *emulatorProc) stats() (emulator.Stats, error) {
 	var s emulator.Stats
 	err := e.admin(http.MethodGet, "stats", nil, &s)
@@ -117,11 +187,28 @@ func (e *emulatorProc) stats() (emulator.Stats, error) {
 type planCase struct {
 	Key      string // stable name, used in the report
 	Label    string
-	Requests int    // requests a correct read sends
+	Requests int    // requests a correct read sends (throttled ones aside, which are sent again)
 	Sum      int    // the sum of the `instances` outputs a correct read shows; -1 for none
 	Data     string // data source blocks
 	Region   string // the provider's region
 	Reps     int
+	// Providers replaces the provider block (rate_limit = 40, the
+	// benchmark's credential) when set: several aliases, each a provider
+	// process of its own.
+	Providers string
+	// Service is the emulator the case reads from; nil is the main one
+	// (bench.RateLimit per second).
+	Service *emulatorProc
+	// Shared cases expect throttling: processes over-subscribing the
+	// account, or a rate_limit above the service's.
+	Shared bool
+}
+
+func (c planCase) service(main *emulatorProc) *emulatorProc {
+	if c.Service != nil {
+		return c.Service
+	}
+	return main
 }
 
 // planRun is one `terraform plan`.
@@ -130,6 +217,9 @@ type planRun struct {
 	Requests  int64
 	Throttled int64
 	Procs     []procRecord // provider processes Terraform started
+	// ReadSpan is from the first request to the last answer, as the
+	// emulator logged them (measured for Shared cases only).
+	ReadSpan time.Duration
 }
 
 func (r planRun) peakRSSKB() int64 {
@@ -168,6 +258,9 @@ func median[T int64 | time.Duration](xs []T) T {
 
 func (p planResult) wall() time.Duration {
 	return median(collect(p.Runs, func(r planRun) time.Duration { return r.Wall }))
+}
+func (p planResult) readSpan() time.Duration {
+	return median(collect(p.Runs, func(r planRun) time.Duration { return r.ReadSpan }))
 }
 func (p planResult) cpu() time.Duration {
 	return median(collect(p.Runs, func(r planRun) time.Duration { return r.cpu() }))
@@ -219,6 +312,9 @@ func (t *terraformEnv) config(c planCase) string {
 	if c.Data == "" {
 		return "terraform {}\n"
 	}
+	if c.Providers != "" {
+		return requiredProviders + c.Providers + c.Data
+	}
 	return requiredProviders + fmt.Sprintf(`
 provider "cvm" {
   endpoint   = %q
@@ -242,18 +338,28 @@ func (t *terraformEnv) plan(ctx context.Context, c planCase) (planResult, error)
 		return planResult{}, err
 	}
 	res := planResult{Case: c}
+	emu := c.service(t.emu)
 	for range c.Reps {
 		if _, err := readRecords(t.records); err != nil {
 			return res, err
 		}
-		if err := t.emu.resetStats(); err != nil {
+		if err := emu.resetStats(); err != nil {
+			return res, err
+		}
+		if c.Shared {
+			// Start with the account's bucket full, as processes that have
+			// not run for a second find it, whatever the run before spent.
+			time.Sleep(time.Second)
+		}
+		logAt, err := emu.logSize()
+		if err != nil {
 			return res, err
 		}
 		out, wall, err := t.timedTerraform(ctx, dir, "plan", "-input=false", "-refresh=false", "-lock=false", "-no-color")
 		if err != nil {
 			return res, fmt.Errorf("terraform plan (%s): %w\n%s", c.Label, err, out.String())
 		}
-		st, err := t.emu.stats()
+		st, err := emu.stats()
 		if err != nil {
 			return res, err
 		}
@@ -274,7 +380,13 @@ func (t *terraformEnv) plan(ctx context.Context, c planCase) (planResult, error)
 				return res, fmt.Errorf("terraform plan (%s) shows %d instances, want %d:\n%s", c.Label, sum, c.Sum, out.String())
 			}
 		}
-		res.Runs = append(res.Runs, planRun{Wall: wall, Requests: st.Requests, Throttled: st.Throttled, Procs: procs})
+		run := planRun{Wall: wall, Requests: st.Requests, Throttled: st.Throttled, Procs: procs}
+		if c.Shared {
+			if run.ReadSpan, err = emu.readSpan(logAt); err != nil {
+				return res, err
+			}
+		}
+		res.Runs = append(res.Runs, run)
 	}
 	return res, nil
 }
@@ -299,6 +411,29 @@ func (t *terraformEnv) schemaWall(ctx context.Context, dir string) (time.Duratio
 		return wall, fmt.Errorf("terraform providers schema -json: %v\n%s", err, out.String())
 	}
 	return wall, nil
+}
+
+// sharedConfig is k provider aliases, each a provider process of its own
+// with rate_limit = rate and a SecretId of its own in one account, and one
+// data source per alias reading ids from region, each with an output of how
+// many instances it found: k processes sharing the account's rate, as k
+// pipelines running Terraform at once would.
+func sharedConfig(emu *emulatorProc, region string, k int, rate float64, ids []string) (providers, data string) {
+	var p, d strings.Builder
+	for i := range k {
+		fmt.Fprintf(&p, `
+provider "cvm" {
+  alias      = "p%d"
+  endpoint   = %q
+  region     = %q
+  secret_id  = %q
+  secret_key = %q
+  rate_limit = %v
+}
+`, i, emu.url, region, bench.SharedSecretID(i), bench.SecretKey, rate)
+		d.WriteString(strings.Replace(dataBlock(fmt.Sprintf("r%d", i), "", ids), "{\n", fmt.Sprintf("{\n  provider = cvm.p%d\n", i), 1))
+	}
+	return p.String(), d.String()
 }
 
 // dataBlock is one data source reading ids, or the provider's whole region

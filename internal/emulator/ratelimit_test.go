@@ -1,0 +1,86 @@
+package emulator
+
+import (
+	"fmt"
+	"testing"
+)
+
+// The service counts DescribeInstancesStatus requests per account, so two
+// processes reading with different credentials of one account share its
+// rate: the bench's "processes sharing an account" rows rely on the
+// emulator doing the same. With the clock frozen, each account's bucket
+// holds RateLimit tokens and never refills, so the successes say which
+// requests shared a bucket.
+func TestRateLimitIsPerAccount(t *testing.T) {
+	const (
+		teamA1, teamA2, teamB = "AKIDaccountA0000000000000000000001", "AKIDaccountA0000000000000000000002", "AKIDaccountB0000000000000000000001"
+		accountA, accountB    = "200000000002", "300000000003"
+		unlisted              = "AKIDunlisted000000000000000000001"
+	)
+	clock := newFakeClock()
+	s := startServer(t, Config{
+		Regions:   seedInstances(),
+		RateLimit: 3,
+		Now:       clock.Now,
+		Credentials: []Credential{
+			{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey},
+			{SecretID: teamA1, SecretKey: "a1"}, {SecretID: teamA2, SecretKey: "a2"},
+			{SecretID: teamB, SecretKey: "b"}, {SecretID: unlisted, SecretKey: "u"},
+		},
+		Identity: Identity{Accounts: []Account{
+			{AccountId: accountA, SecretIds: []string{teamA1, teamA2}},
+			{AccountId: accountB, SecretIds: []string{teamB}},
+		}},
+	})
+	key := func(id, secret string) tempKey { return tempKey{id: id, key: secret} }
+	// Temporary credentials of account A's role, assumed by two different
+	// callers (one of them in another account): they count for the role's
+	// account, A, whoever asked. AssumeRole has buckets of its own.
+	assume := func(caller tempKey, account string) tempKey {
+		t.Helper()
+		r := decodeResponse(t, tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", secretID: caller.id, secretKey: caller.key,
+			body: fmt.Sprintf(`{"RoleArn": "qcs::cam::uin/%s:roleName/reader", "RoleSessionName": "pipeline"}`, account)}.request(t, s))
+		c, ok := r["Credentials"].(map[string]any)
+		if !ok {
+			t.Fatalf("AssumeRole: %v", r)
+		}
+		str := func(k string) string { v, _ := c[k].(string); return v }
+		return tempKey{str("TmpSecretId"), str("TmpSecretKey"), str("Token")}
+	}
+	roleA1 := assume(key(teamA1, "a1"), accountA)
+	roleA2 := assume(key(teamB, "b"), accountA)
+	defaultRole := assume(key(DefaultSecretID, DefaultSecretKey), DefaultAccountID)
+
+	codes := func(keys ...tempKey) []string {
+		t.Helper()
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = do(t, k.listing().request(t, s)).code()
+		}
+		return out
+	}
+	want := func(what string, got []string, succeed int) {
+		t.Helper()
+		for i, code := range got {
+			wantCode := "Success"
+			if i >= succeed {
+				wantCode = "RequestLimitExceeded"
+			}
+			if code != wantCode {
+				t.Errorf("%s: request %d answered %s, want %s: %v", what, i+1, code, wantCode, got)
+			}
+		}
+	}
+	// Account A: two keys and two role sessions, one bucket of 3.
+	want("account A's keys and role sessions", codes(key(teamA1, "a1"), roleA1, key(teamA2, "a2"), roleA2, key(teamA1, "a1")), 3)
+	// Account B is not slowed down by A.
+	want("account B", codes(key(teamB, "b"), key(teamB, "b"), key(teamB, "b"), key(teamB, "b")), 3)
+	// Unlisted keys, the default one and its role's sessions are all the
+	// default account.
+	want("the default account", codes(key(DefaultSecretID, DefaultSecretKey), key(unlisted, "u"), defaultRole, key(unlisted, "u")), 3)
+
+	// Another action has its own buckets: account A can still assume roles.
+	if r := decodeResponse(t, assumeRoleCall(teamA1, "a1", "").request(t, s)); r["Error"] != nil {
+		t.Errorf("AssumeRole was throttled by DescribeInstancesStatus's bucket: %v", r["Error"])
+	}
+}
