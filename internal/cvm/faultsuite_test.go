@@ -64,7 +64,7 @@ type rowResult struct {
 	reads, correct, errors, wrong int
 	kinds                         map[string]int
 	requests                      int64
-	credFetches                   int64         // AssumeRole calls and metadata credential fetches
+	credFetches                   int64         // STS AssumeRole* calls and metadata credential fetches
 	maxStop                       time.Duration // cancel rows: longest time from cancel to return
 	unexplainedErrors, badErrors  []string
 	paced                         []pacedRead // paced rows: one per read
@@ -134,7 +134,7 @@ func isDescribe(r *http.Request) bool {
 	return r.Header.Get("X-TC-Action") == "DescribeInstancesStatus"
 }
 
-func faultRows() []faultRow {
+func faultRows(t testing.TB) []faultRow {
 	errs := func(code string, p float64) emulator.Faults {
 		return emulator.Faults{Errors: map[string]float64{code: p}}
 	}
@@ -228,6 +228,26 @@ func faultRows() []faultRow {
 	camRole := func(c *Config, e *emutest.Emulator) {
 		c.Credentials = CAMRoleCredentials(emulator.DefaultCAMRoleName, e.URL, &http.Client{Timeout: 5 * time.Second}, c.Now)
 	}
+	// A web identity: each renewal asks for a token, minted on the clock the
+	// client reads (which the expiring rows move).
+	issuer := emutest.NewOIDCIssuer(t, "fault-suite")
+	trustIssuer := func(c *emulator.Config) {
+		c.Identity.OIDCProviders = append(c.Identity.OIDCProviders, issuer.Provider)
+	}
+	webIdentity := func(c *Config, e *emutest.Emulator) {
+		now := c.Now
+		if now == nil {
+			now = time.Now
+		}
+		c.STSEndpoint = e.URL
+		c.Credentials = nil
+		c.WebIdentity = &WebIdentity{ProviderID: "fault-suite", RoleARN: suiteARN, SessionName: "fault-suite", DurationSeconds: 3600,
+			Token: func(context.Context) (string, error) {
+				at := now()
+				return issuer.Mint(map[string]any{"iss": issuer.Provider.Issuer, "aud": emutest.STSAudience, "sub": "ci",
+					"iat": at.Unix(), "exp": at.Add(time.Hour).Unix()}), nil
+			}}
+	}
 	revokeEvery := func(k int64) func(*emutest.Emulator, int64, *http.Request) {
 		return func(e *emutest.Emulator, n int64, r *http.Request) {
 			if isDescribe(r) && n%k == 0 {
@@ -238,6 +258,7 @@ func faultRows() []faultRow {
 	rows = append(rows,
 		faultRow{name: "assume-role credentials revoked mid-read", client: assumeRole, onRequest: revokeEvery(7)},
 		faultRow{name: "CAM-role credentials revoked mid-read", client: camRole, onRequest: revokeEvery(7)},
+		faultRow{name: "web identity credentials revoked mid-read", emu: trustIssuer, client: webIdentity, onRequest: revokeEvery(7)},
 	)
 	// A clock both sides share, moving 20 s with every CVM request: a read
 	// of ten pages spans more than the credentials' five-minute life.
@@ -248,12 +269,16 @@ func faultRows() []faultRow {
 			emu: func(c *emulator.Config) {
 				c.Now = clock.Now
 				c.TempCredentialTTL = 5 * time.Minute
+				trustIssuer(c)
 			},
 			client: func(c *Config, e *emutest.Emulator) {
 				c.Now = clock.Now
 				creds(c, e)
 				if c.AssumeRole != nil {
 					c.AssumeRole.DurationSeconds = 300
+				}
+				if c.WebIdentity != nil {
+					c.WebIdentity.DurationSeconds = 300
 				}
 			},
 			onRequest: func(_ *emutest.Emulator, _ int64, r *http.Request) {
@@ -266,6 +291,7 @@ func faultRows() []faultRow {
 	rows = append(rows,
 		expiring("assume-role credentials (5 min) expire mid-read", assumeRole),
 		expiring("CAM-role credentials (5 min) expire mid-read", camRole),
+		expiring("web identity credentials (5 min) expire mid-read, a fresh token each time", webIdentity),
 		faultRow{
 			name:   "assume-role revoked mid-read, InternalError 20% on CVM and STS",
 			faults: errs("InternalError", 0.2), client: assumeRole, onRequest: revokeEvery(7),
@@ -283,27 +309,42 @@ func faultRows() []faultRow {
 
 func TestFaultSuite(t *testing.T) {
 	reads, full := faultReads(t)
-	var results []rowResult
-	for _, row := range faultRows() {
-		t.Run(row.name, func(t *testing.T) {
-			n := max(1, int(float64(reads)*orOne(row.scale)))
-			res := runFaultRow(t, row, n)
-			results = append(results, res)
-			for _, e := range res.badErrors {
-				t.Errorf("an error that does not say what happened: %s", e)
-			}
-			for _, e := range res.unexplainedErrors {
-				t.Errorf("a read failed where it must succeed: %s", e)
-			}
-			if res.wrong > 0 {
-				t.Errorf("%d wrong-but-silent reads", res.wrong)
-			}
-			if row.allFail && res.errors != res.reads {
-				t.Errorf("%d of %d reads failed; every one must", res.errors, res.reads)
-			}
-		})
+	rows := faultRows(t)
+	results := make([]rowResult, len(rows))
+	// The paced rows spend their time waiting for the emulator's rate and
+	// run side by side, once the others (which watch for leaked goroutines
+	// and must run alone) are done; the group returns when all have.
+	t.Run("rows", func(t *testing.T) {
+		for i, row := range rows {
+			t.Run(row.name, func(t *testing.T) {
+				if row.paced {
+					t.Parallel()
+				}
+				n := max(1, int(float64(reads)*orOne(row.scale)))
+				res := runFaultRow(t, row, n)
+				results[i] = res
+				for _, e := range res.badErrors {
+					t.Errorf("an error that does not say what happened: %s", e)
+				}
+				for _, e := range res.unexplainedErrors {
+					t.Errorf("a read failed where it must succeed: %s", e)
+				}
+				if res.wrong > 0 {
+					t.Errorf("%d wrong-but-silent reads", res.wrong)
+				}
+				if row.allFail && res.errors != res.reads {
+					t.Errorf("%d of %d reads failed; every one must", res.errors, res.reads)
+				}
+			})
+		}
+	})
+	ran := results[:0]
+	for _, r := range results {
+		if r.name != "" { // not filtered out by -run
+			ran = append(ran, r)
+		}
 	}
-	table := renderFaultTable("Client (`internal/cvm`), against the in-process emulator", results, full)
+	table := renderFaultTable("Client (`internal/cvm`), against the in-process emulator", ran, full)
 	emutest.Report(t, table)
 }
 
@@ -500,7 +541,8 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 		}
 	}
 	res.requests = e.Requests()
-	res.credFetches = e.Stats().ByAction["AssumeRole"] + e.MetadataFetches()
+	st := e.Stats().ByAction
+	res.credFetches = st["AssumeRole"] + st["AssumeRoleWithWebIdentity"] + e.MetadataFetches()
 	if row.cancel && res.maxStop > time.Second {
 		t.Errorf("a cancelled read took %s to return; it must stop within a second", res.maxStop)
 	}
