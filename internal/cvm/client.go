@@ -66,7 +66,9 @@ type Config struct {
 	// MissingGrace is how long a wait keeps polling for an ID the service
 	// has never reported before it gives up on it (at least two polls).
 	MissingGrace time.Duration
-	ListRestarts int // listings restarted after the inventory changed
+	// ListRestarts bounds the extra pages a listing under churn may read, in
+	// listings' worth: ListRestarts × the pages it planned.
+	ListRestarts int
 	Now          func() time.Time
 	UserAgent    string
 	// Logger receives one Debug record per request and per poll of a wait,

@@ -110,17 +110,18 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Validators:  []validator.Set{accountIDs{}},
 			},
 			"rate_limit": schema.Float64Attribute{
-				MarkdownDescription: fmt.Sprintf("The most `DescribeInstancesStatus` requests per second this provider sends, %s, default %d. "+
-					"It is a ceiling shared by every read of this provider configuration in one run, whatever their regions. "+
-					"Each provider configuration (each alias) is a process of its own with its own ceiling, and other runs and tools using the same account have theirs: "+
-					"the service allows 40 per second per account, so keep the sum of what may run at once within that. Falls back to `%s`.",
+				MarkdownDescription: fmt.Sprintf("The most `DescribeInstancesStatus` requests per second this provider configuration sends, %s, default %d: "+
+					"a ceiling shared by all its reads in one run, whatever their regions, not a promise. The service allows 40 per second per account, counting every process "+
+					"that uses it (each alias is a process of its own, and so is every other run or tool on the account); when it throttles, the provider halves its rate and "+
+					"climbs back as answers succeed, so that processes sharing an account settle on their shares by themselves. Falls back to `%s`.",
 					rateLimitRange, cvm.DefaultRateLimit, EnvRateLimit),
 				Optional:   true,
 				Validators: []validator.Float64{rateLimitRange},
 			},
 			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("How often one request is retried after throttling, service errors, timeouts or network failures, with exponential backoff and jitter: %s, default %d; "+
-					"0 sends each request once. Answers that no retry can change (a wrong key, a wrong endpoint path, an untrusted certificate) fail at once. Falls back to `%s`.",
+				MarkdownDescription: fmt.Sprintf("How often one request is retried after throttling, service errors, timeouts or network failures: %s, default %d; "+
+					"0 sends each request once. A throttled request is sent again at the rate limiter's next slot; other failures after an exponential backoff with jitter. "+
+					"Answers that no retry can change (a wrong key, a wrong endpoint path, an untrusted certificate) fail at once. Falls back to `%s`.",
 					maxRetriesRange, cvm.DefaultMaxRetries, EnvMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{maxRetriesRange},
