@@ -248,17 +248,16 @@ func faultRows(t testing.TB) []faultRow {
 					"iat": at.Unix(), "exp": at.Add(time.Hour).Unix()}), nil
 			}}
 	}
-	revokeEvery := func(k int64) func(*emutest.Emulator, int64, *http.Request) {
-		return func(e *emutest.Emulator, n int64, r *http.Request) {
-			if isDescribe(r) && n%k == 0 {
-				e.RevokeTemporaryCredentials()
-			}
+	// Revoke on every seventh CVM request: several times in each ten-page read.
+	revokeMidRead := func(e *emutest.Emulator, n int64, r *http.Request) {
+		if isDescribe(r) && n%7 == 0 {
+			e.RevokeTemporaryCredentials()
 		}
 	}
 	rows = append(rows,
-		faultRow{name: "assume-role credentials revoked mid-read", client: assumeRole, onRequest: revokeEvery(7)},
-		faultRow{name: "CAM-role credentials revoked mid-read", client: camRole, onRequest: revokeEvery(7)},
-		faultRow{name: "web identity credentials revoked mid-read", emu: trustIssuer, client: webIdentity, onRequest: revokeEvery(7)},
+		faultRow{name: "assume-role credentials revoked mid-read", client: assumeRole, onRequest: revokeMidRead},
+		faultRow{name: "CAM-role credentials revoked mid-read", client: camRole, onRequest: revokeMidRead},
+		faultRow{name: "web identity credentials revoked mid-read", emu: trustIssuer, client: webIdentity, onRequest: revokeMidRead},
 	)
 	// A clock both sides share, moving 20 s with every CVM request: a read
 	// of ten pages spans more than the credentials' five-minute life.
@@ -294,7 +293,7 @@ func faultRows(t testing.TB) []faultRow {
 		expiring("web identity credentials (5 min) expire mid-read, a fresh token each time", webIdentity),
 		faultRow{
 			name:   "assume-role revoked mid-read, InternalError 20% on CVM and STS",
-			faults: errs("InternalError", 0.2), client: assumeRole, onRequest: revokeEvery(7),
+			faults: errs("InternalError", 0.2), client: assumeRole, onRequest: revokeMidRead,
 		},
 	)
 
