@@ -33,12 +33,11 @@ func startEmulator(t testing.TB, cfg emulator.Config) *emulator.Server {
 	return s
 }
 
-// newTestClient talks to the emulator with short retry delays, so that
-// retried faults do not slow the suite down.
-func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*Config)) *Client {
-	t.Helper()
-	cfg := Config{
-		Endpoint:       s.URL(),
+// testConfig talks to endpoint with short retry delays and polls, so that
+// retried faults and waits do not slow the suite down.
+func testConfig(endpoint string) Config {
+	return Config{
+		Endpoint:       endpoint,
 		Credentials:    StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: testSecretKey}),
 		RateLimit:      1000,
 		RetryBaseDelay: time.Millisecond,
@@ -46,6 +45,11 @@ func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*Config)) *Cli
 		PollInterval:   10 * time.Millisecond,
 		MaxPoll:        50 * time.Millisecond,
 	}
+}
+
+// mustNew builds a client from cfg after each tune has adjusted it.
+func mustNew(t testing.TB, cfg Config, tune ...func(*Config)) *Client {
+	t.Helper()
 	for _, f := range tune {
 		f(&cfg)
 	}
@@ -54,6 +58,12 @@ func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*Config)) *Cli
 		t.Fatalf("New: %v", err)
 	}
 	return c
+}
+
+// newTestClient talks to an in-process emulator.
+func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*Config)) *Client {
+	t.Helper()
+	return mustNew(t, testConfig(s.URL()), tune...)
 }
 
 func regionOf(instances []emulator.Instance) map[string][]emulator.Instance {

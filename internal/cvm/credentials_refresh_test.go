@@ -30,22 +30,9 @@ func startTapped(t *testing.T, instances int, onRequest func(e *emutest.Emulator
 
 func tappedClient(t *testing.T, e *emutest.Emulator, tune ...func(*Config)) *Client {
 	t.Helper()
-	cfg := Config{
-		Endpoint:       e.URL,
-		STSEndpoint:    e.URL,
-		Credentials:    StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: testSecretKey}),
-		RateLimit:      1000,
-		RetryBaseDelay: time.Millisecond,
-		RetryMaxDelay:  5 * time.Millisecond,
-	}
-	for _, f := range tune {
-		f(&cfg)
-	}
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	cfg := testConfig(e.URL)
+	cfg.STSEndpoint = e.URL
+	return mustNew(t, cfg, tune...)
 }
 
 func withAssumeRole(c *Config) {

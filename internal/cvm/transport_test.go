@@ -27,22 +27,9 @@ func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic
 
 func clientFor(t *testing.T, endpoint string, tune ...func(*Config)) *Client {
 	t.Helper()
-	cfg := Config{
-		Endpoint:       endpoint,
-		Credentials:    StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: testSecretKey}),
-		RateLimit:      1000,
-		MaxRetries:     3,
-		RetryBaseDelay: time.Millisecond,
-		RetryMaxDelay:  5 * time.Millisecond,
-	}
-	for _, f := range tune {
-		f(&cfg)
-	}
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	cfg := testConfig(endpoint)
+	cfg.MaxRetries = 3
+	return mustNew(t, cfg, tune...)
 }
 
 // Answers that no retry can change fail on the first attempt, with a cause

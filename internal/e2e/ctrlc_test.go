@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -80,12 +79,7 @@ output "count" {
 `, e2eEnv(e))
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
-			cmd := w.command(ctx, "plan", "-input=false", "-no-color", "-lock=false")
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			cmd, out := w.startPlan(ctx)
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -153,6 +154,38 @@ func (w *workspace) command(ctx context.Context, args ...string) *exec.Cmd {
 	// terminal's Ctrl-C can be sent to the whole group.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	return cmd
+}
+
+// startPlan starts `terraform plan` in the background, for tests that signal
+// it while it reads. Its output collects in the returned buffer, which is
+// safe to read while terraform still writes.
+func (w *workspace) startPlan(ctx context.Context) (*exec.Cmd, *lockedBuffer) {
+	w.t.Helper()
+	cmd := w.command(ctx, "plan", "-input=false", "-no-color", "-lock=false")
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	return cmd, out
+}
+
+// lockedBuffer is a bytes.Buffer one goroutine writes while another reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // plannedData is what a saved plan says about its data sources.

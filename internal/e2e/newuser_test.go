@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"strings"
@@ -125,12 +124,7 @@ data "cvm_instances_status" "web" {
 `, e2eEnv(e))
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
-			cmd := w.command(ctx, "plan", "-input=false", "-no-color", "-lock=false")
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			cmd, out := w.startPlan(ctx)
 			for e.Requests() < 1 {
 				if ctx.Err() != nil {
 					t.Fatalf("the plan never read:\n%s", out.String())
