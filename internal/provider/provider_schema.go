@@ -160,10 +160,11 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 						Optional:            true,
 					},
 					"token_code": schema.StringAttribute{
-						MarkdownDescription: "The MFA code shown by the device now. A code is used once, so an MFA session is not renewed: it lasts `session_duration`, and a run that outlives it fails and says so. " +
+						MarkdownDescription: "The 6-digit MFA code shown by the device now. A code is used once, so an MFA session is not renewed: it lasts `session_duration`, and a run that outlives it fails and says so. " +
 							"Falls back to `" + EnvAssumeRoleTokenCode + "`.",
-						Optional:  true,
-						Sensitive: true,
+						Optional:   true,
+						Sensitive:  true,
+						Validators: []validator.String{mfaCodeRule},
 					},
 				},
 			},
@@ -238,10 +239,10 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 						Validators:          []validator.String{notEmpty{}},
 					},
 					"token_code": schema.StringAttribute{
-						MarkdownDescription: "The MFA code shown by the device now. Falls back to `" + EnvMFATokenCode + "`.",
+						MarkdownDescription: "The 6-digit MFA code shown by the device now. Falls back to `" + EnvMFATokenCode + "`.",
 						Optional:            true,
 						Sensitive:           true,
-						Validators:          []validator.String{notEmpty{}},
+						Validators:          []validator.String{mfaCodeRule},
 					},
 					"duration_seconds": schema.Int64Attribute{
 						MarkdownDescription: fmt.Sprintf("Lifetime of the session, %s. Default %d. Falls back to `%s`.", mfaDurationRange, DefaultMFADuration, EnvMFADuration),

@@ -154,7 +154,8 @@ func (m merger) assumeRoleOptions(at path.Path, block string, ar *cvm.AssumeRole
 	ar.ExternalID, _ = m.strAt(block, externalID, "external_id", EnvAssumeRoleExternalID)
 	ar.SourceIdentity, _ = m.strAt(block, sourceIdentity, "source_identity", EnvAssumeRoleSourceIdentity)
 	ar.SerialNumber, _ = m.strAt(block, serial, "serial_number", EnvAssumeRoleSerialNumber)
-	ar.TokenCode, _ = m.strAt(block, code, "token_code", EnvAssumeRoleTokenCode)
+	ar.TokenCode, from = m.strAt(block, code, "token_code", EnvAssumeRoleTokenCode)
+	m.checkPattern(at, "Invalid Token Code", from, ar.TokenCode, mfaCodeRule)
 	if (ar.SerialNumber == "") != (ar.TokenCode == "") {
 		m.need(at, "both serial_number and token_code for MFA", "assume_role",
 			fmt.Sprintf("both (or %s and %s), or neither", EnvAssumeRoleSerialNumber, EnvAssumeRoleTokenCode))
@@ -327,7 +328,9 @@ func (m merger) mfa(b *mfaModel) *cvm.SessionToken {
 	}
 	st := &cvm.SessionToken{}
 	st.SerialNumber, _ = m.strAt("mfa_certification", serial, "serial_number", EnvMFASerialNumber)
-	st.TokenCode, _ = m.strAt("mfa_certification", code, "token_code", EnvMFATokenCode)
+	var from string
+	st.TokenCode, from = m.strAt("mfa_certification", code, "token_code", EnvMFATokenCode)
+	m.checkPattern(at, "Invalid Token Code", from, st.TokenCode, mfaCodeRule)
 	if b == nil && st.SerialNumber == "" && st.TokenCode == "" {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -33,26 +34,33 @@ func quote(s string) string {
 
 // pattern is a rule on a string: a regular expression, and what it means.
 type pattern struct {
-	re   *regexp.Regexp
-	rule string // "a role ARN such as …", completes "must be …"
+	re     *regexp.Regexp
+	rule   string // "a role ARN such as …", completes "must be …"
+	secret bool   // never repeat the value in a message
 }
 
 var (
-	regionRule = pattern{regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+){1,3}$`),
-		`a Tencent Cloud region name such as "ap-guangzhou", "ap-shanghai" or "na-siliconvalley"`}
-	roleARNRule = pattern{regexp.MustCompile(`^qcs::cam::uin/\d+:role(Name)?/[\w+=,.@/-]+$`),
-		`a role ARN such as "qcs::cam::uin/100000000001:roleName/deployer"`}
-	sessionNameRule = pattern{regexp.MustCompile(`^[\w+=,.@-]{2,128}$`),
-		"2 to 128 letters, digits or the characters +=,.@-_"}
-	accountIDRule = pattern{regexp.MustCompile(`^[0-9]{1,20}$`), `an account ID (UIN) such as "100000000001"`}
-	domainRule    = pattern{regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`),
-		`a domain name such as "tencentcloudapi.com"`}
+	regionRule = pattern{re: regexp.MustCompile(`^[a-z]{2,4}(-[a-z0-9]+){1,3}$`),
+		rule: `a Tencent Cloud region name such as "ap-guangzhou", "ap-shanghai" or "na-siliconvalley"`}
+	roleARNRule = pattern{re: regexp.MustCompile(`^qcs::cam::uin/\d+:role(Name)?/[\w+=,.@/-]+$`),
+		rule: `a role ARN such as "qcs::cam::uin/100000000001:roleName/deployer"`}
+	sessionNameRule = pattern{re: regexp.MustCompile(`^[\w+=,.@-]{2,128}$`),
+		rule: "2 to 128 letters, digits or the characters +=,.@-_"}
+	accountIDRule = pattern{re: regexp.MustCompile(`^[0-9]{1,20}$`), rule: `an account ID (UIN) such as "100000000001"`}
+	domainRule    = pattern{re: regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`),
+		rule: `a domain name such as "tencentcloudapi.com"`}
+	// Tencent Cloud's MFA devices, virtual and hardware, show 6 digits.
+	mfaCodeRule = pattern{re: regexp.MustCompile(`^[0-9]{6}$`),
+		rule: "the 6-digit code the MFA device shows now", secret: true}
 )
 
 // problem says what is wrong with v, or "".
 func (p pattern) problem(v string) string {
 	if p.re.MatchString(v) {
 		return ""
+	}
+	if p.secret {
+		return fmt.Sprintf("the value given (%d characters) is not %s", utf8.RuneCountInString(v), p.rule)
 	}
 	return fmt.Sprintf("%s is not %s", quote(v), p.rule)
 }
