@@ -44,6 +44,51 @@ type Profile struct {
 // the profile is, so a file holding one is refused rather than half-read.
 var credentialKeys = []string{"type", "secretId", "secretKey", "token", "role-arn", "role-session-name", "expiresAt", "oauth", "sso"}
 
+// nearest is the word of words a typo of s most likely meant: the closest
+// within two edits (case aside), or "" when none is that close.
+func nearest(s string, words []string) string {
+	best, bestDist := "", 3
+	for _, w := range words {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(w)); d < bestDist {
+			best, bestDist = w, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Profiles lists the names of the tccli profiles in dir, sorted; nil when
+// there are none or dir cannot be read.
+func Profiles(dir string) []string {
+	matches, _ := filepath.Glob(filepath.Join(dir, "*.credential"))
+	names := make([]string, 0, len(matches))
+	for _, m := range matches {
+		names = append(names, strings.TrimSuffix(filepath.Base(m), ".credential"))
+	}
+	slices.Sort(names)
+	return names
+}
+
 // LoadProfile reads the tccli profile name from the directory dir (with no
 // "~" in it), as tccli writes it: indented JSON, values with surrounding
 // spaces trimmed as the official provider trims them. found is false, with
@@ -63,9 +108,13 @@ func LoadProfile(dir, name string) (p Profile, found bool, err error) {
 	}
 	for _, key := range slices.Sorted(mapKeys(fields)) {
 		if !slices.Contains(credentialKeys, key) {
+			fix := "remove the key or use another profile"
+			if near := nearest(key, credentialKeys); near != "" {
+				fix = fmt.Sprintf("did you mean %q? Correct it, remove the key or use another profile", near)
+			}
 			return p, false, fmt.Errorf("the credential file %s holds the key %q, which is not one tccli writes or this provider reads (%s); "+
-				"it may change whose identity the profile is, so the profile is refused rather than half-read: remove the key or use another profile",
-				p.CredentialFile, key, strings.Join(credentialKeys, ", "))
+				"it may change whose identity the profile is, so the profile is refused rather than half-read: %s",
+				p.CredentialFile, key, strings.Join(credentialKeys, ", "), fix)
 		}
 	}
 	str := func(key string) (string, error) {

@@ -156,7 +156,7 @@ func baseCredential(cs credentialSettings, hc *http.Client) (cvm.CredentialSourc
 		return src, &p, err
 	}
 	if cs.profileExplicit && cs.camRoleName == "" {
-		return nil, nil, fmt.Errorf("profile %q was asked for, but %s does not exist", cs.profile, p.CredentialFile)
+		return nil, nil, fmt.Errorf("profile %q was asked for, but %s does not exist%s", cs.profile, p.CredentialFile, profilesThere(cs.sharedDir))
 	}
 
 	if cs.camRoleName != "" {
@@ -307,4 +307,16 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// profilesThere names the profiles a mistyped one may have meant.
+func profilesThere(dir string) string {
+	names := cvm.Profiles(dir)
+	switch {
+	case len(names) == 0:
+		return "; the directory holds no profile (tccli configure --profile NAME writes one)"
+	case len(names) > 10:
+		return fmt.Sprintf("; the profiles there are %s and %d more", strings.Join(names[:10], ", "), len(names)-10)
+	}
+	return "; the profiles there are " + strings.Join(names, ", ")
 }
