@@ -253,3 +253,23 @@ func TestCancellationStopsTheRead(t *testing.T) {
 		t.Fatal("the read went on after its context was cancelled")
 	}
 }
+
+// A read whose context is already over sends nothing and fails: it must
+// never pass as a read that found nothing, which a wait would take for
+// instances that are gone.
+func TestReadCancelledBeforeItStartsFails(t *testing.T) {
+	t.Parallel()
+	s := startEmulator(t, emulator.Config{Regions: regionOf([]emulator.Instance{{InstanceId: "ins-aaaaaaaa", InstanceState: "RUNNING"}})})
+	c := newTestClient(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for name, ids := range map[string][]string{"by ID": {"ins-aaaaaaaa"}, "listing": nil} {
+		res, err := c.DescribeInstancesStatus(ctx, testRegion, ids)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: result %+v, err = %v; want context.Canceled", name, res, err)
+		}
+	}
+	if n := s.Stats().Requests; n != 0 {
+		t.Errorf("%d requests sent after the context ended", n)
+	}
+}

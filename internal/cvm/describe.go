@@ -141,31 +141,29 @@ func (c *Client) byIDs(ctx context.Context, region string, ids []string) (*Resul
 	}
 	states := make(map[string]string, len(unique))
 	var mu sync.Mutex
-	g, gctx := c.group(ctx)
-	for start := 0; start < len(unique) && gctx.Err() == nil; start += PageSize {
-		chunk := unique[start:min(start+PageSize, len(unique))]
-		g.Go(func() error {
-			// Limit must be sent: its default of 20 applies to ID lookups too.
-			p, err := c.describe(gctx, region, describeRequest{InstanceIds: chunk, Limit: len(chunk)})
-			if err != nil {
-				return err
+	chunks := (len(unique) + PageSize - 1) / PageSize
+	err := c.parallel(ctx, chunks, func(ctx context.Context, i int) error {
+		chunk := unique[i*PageSize : min((i+1)*PageSize, len(unique))]
+		// Limit must be sent: its default of 20 applies to ID lookups too.
+		p, err := c.describe(ctx, region, describeRequest{InstanceIds: chunk, Limit: len(chunk)})
+		if err != nil {
+			return err
+		}
+		if len(p.instances) != p.total {
+			return fmt.Errorf("DescribeInstancesStatus in %s answered %d of the %d instances it counted for %d IDs: %w",
+				region, len(p.instances), p.total, len(chunk), ErrListingUnstable)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range p.instances {
+			if _, asked := seen[s.InstanceID]; !asked {
+				return fmt.Errorf("DescribeInstancesStatus in %s answered instance %s, which was not asked for", region, s.InstanceID)
 			}
-			if len(p.instances) != p.total {
-				return fmt.Errorf("DescribeInstancesStatus in %s answered %d of the %d instances it counted for %d IDs: %w",
-					region, len(p.instances), p.total, len(chunk), ErrListingUnstable)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			for _, s := range p.instances {
-				if _, asked := seen[s.InstanceID]; !asked {
-					return fmt.Errorf("DescribeInstancesStatus in %s answered instance %s, which was not asked for", region, s.InstanceID)
-				}
-				states[s.InstanceID] = s.State
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+			states[s.InstanceID] = s.State
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	res := &Result{Instances: make([]InstanceStatus, 0, len(states))}
@@ -352,28 +350,17 @@ type listing struct {
 
 // read reads the pages at offsets, in parallel.
 func (l *listing) read(ctx context.Context, offsets []int) error {
-	g, gctx := l.c.group(ctx)
-	for _, offset := range offsets {
-		if gctx.Err() != nil {
-			break
+	return l.c.parallel(ctx, len(offsets), func(ctx context.Context, i int) error {
+		offset := offsets[i]
+		p, err := l.c.describe(ctx, l.region, describeRequest{Offset: offset, Limit: PageSize})
+		if err != nil {
+			return err
 		}
-		g.Go(func() error {
-			p, err := l.c.describe(gctx, l.region, describeRequest{Offset: offset, Limit: PageSize})
-			if err != nil {
-				return err
-			}
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			l.pages = append(l.pages, &listPage{offset: offset, total: p.total, instances: p.instances, seq: len(l.pages)})
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	// A read cancelled before its requests started returns no error of
-	// its own.
-	return ctx.Err()
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.pages = append(l.pages, &listPage{offset: offset, total: p.total, instances: p.instances, seq: len(l.pages)})
+		return nil
+	})
 }
 
 // merge returns every instance seen, sorted by ID, each once with the state
@@ -536,10 +523,16 @@ func (l *listing) changes() int {
 	return n
 }
 
-// group runs a read's requests, at most Concurrency at a time. The first
-// error cancels the others, and Wait returns it once they have all stopped.
-func (c *Client) group(ctx context.Context) (*errgroup.Group, context.Context) {
+// parallel runs fn for 0 ≤ i < n, at most Concurrency at a time. The first
+// error cancels the rest and no more start; parallel returns it once all
+// have stopped. A read cancelled before (or while) its requests start
+// fails with the context's error: it never passes for one that read
+// nothing.
+func (c *Client) parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(c.cfg.Concurrency, 1))
-	return g, gctx
+	for i := 0; i < n && gctx.Err() == nil; i++ {
+		g.Go(func() error { return fn(gctx, i) })
+	}
+	return cmp.Or(g.Wait(), ctx.Err())
 }
