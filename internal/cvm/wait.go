@@ -42,8 +42,11 @@ func (c *Client) WaitForStates(ctx context.Context, region string, ids []string,
 		res, err := c.DescribeInstancesStatus(ctx, region, ids)
 		if err != nil {
 			// The rate limiter says DeadlineExceeded as soon as its wait
-			// would pass the deadline, before ctx itself ends.
-			if last != nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
+			// would pass the deadline, before ctx itself ends. A request
+			// that timed out says so too, through its cause, but that is
+			// the request's failure, not the wait's.
+			var apiErr *APIError
+			if last != nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &apiErr)) {
 				return last, t.interrupted(last, err)
 			}
 			return nil, err

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -247,5 +250,36 @@ func TestWaitErrorNamesAFew(t *testing.T) {
 	msg := we.Error()
 	if !strings.Contains(msg, "ins-00000009 (not found), and 990 more") || strings.Contains(msg, "ins-00000010") || len(msg) > 400 {
 		t.Fatalf("a %d-byte message: %q", len(msg), msg)
+	}
+}
+
+// A poll whose requests all time out fails the wait with the timeout, after
+// its retries, and not as if the wait's own time had run out: the user
+// must raise request_timeout or check the endpoint, not timeouts.read.
+func TestWaitReportsAPollThatTimedOut(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	defer close(release)
+	var answered atomic.Bool
+	srv, n := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if answered.Swap(true) { // every answer after the first poll's comes too late
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		_, _ = io.WriteString(w, `{"Response": {"TotalCount": 1, "RequestId": "r1",
+			"InstanceStatusSet": [{"InstanceId": "ins-aaaaaaaa", "InstanceState": "STOPPED"}]}}`)
+	})
+	c := clientFor(t, srv.URL, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond; c.MaxRetries = 1 })
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	_, err := c.WaitForStates(ctx, testRegion, []string{"ins-aaaaaaaa"}, Wait{States: []string{"RUNNING"}})
+	var apiErr *APIError
+	var waitErr *WaitError
+	if errors.As(err, &waitErr) || !errors.As(err, &apiErr) || apiErr.Cause != CauseTimeout || n.Load() != 3 {
+		t.Fatalf("err = %v (%T) after %d requests; want the second poll's request timeout (%s) after its retry, not a wait that timed out",
+			err, err, n.Load(), CodeTimeout)
 	}
 }
