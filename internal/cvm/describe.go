@@ -41,10 +41,13 @@ type describeAnswer struct {
 			InstanceState string `json:"InstanceState"`
 		} `json:"InstanceStatusSet"`
 	} `json:"Response"`
+
+	page page // what check found in Response
 }
 
 func (a *describeAnswer) header() *responseHeader { return &a.Response.responseHeader }
 func (a *describeAnswer) reset()                  { *a = describeAnswer{} }
+func (a *describeAnswer) check() (err error)      { a.page, err = decodePage(a); return err }
 
 type describeRequest struct {
 	InstanceIds []string `json:"InstanceIds,omitempty"`
@@ -85,30 +88,16 @@ func decodePage(a *describeAnswer) (page, error) {
 
 // describe sends one DescribeInstancesStatus request (with retries) and
 // returns its validated page. An answer that does not decode as a page is
-// retried like a truncated one, after the same backoff.
+// retried by send like a truncated one.
 func (c *Client) describe(ctx context.Context, region string, req describeRequest) (page, error) {
 	payload, err := json.Marshal(req)
 	if err != nil {
 		return page{}, err
 	}
-	attrs := []slog.Attr{slog.Int("offset", req.Offset), slog.Int("limit", req.Limit), slog.Int("instance_id_count", len(req.InstanceIds))}
-	for attempt := 1; ; attempt++ {
-		var a describeAnswer
-		if err := c.send(ctx, region, "DescribeInstancesStatus", payload, &a, attrs...); err != nil {
-			return page{}, err
-		}
-		p, err := decodePage(&a)
-		if err == nil {
-			return p, nil
-		}
-		if attempt > c.cfg.MaxRetries {
-			return page{}, &APIError{Action: "DescribeInstancesStatus", Region: region, Endpoint: c.endpoint.String(), Cause: CauseBadAnswer,
-				Code: CodeBadAnswer, Message: err.Error(), RequestID: a.Response.RequestID, Attempts: attempt}
-		}
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
-			return page{}, err
-		}
-	}
+	var a describeAnswer
+	err = c.send(ctx, region, "DescribeInstancesStatus", payload, &a,
+		slog.Int("offset", req.Offset), slog.Int("limit", req.Limit), slog.Int("instance_id_count", len(req.InstanceIds)))
+	return a.page, err
 }
 
 // DescribeInstancesStatus reads the states of the given instances, or of

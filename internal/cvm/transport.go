@@ -40,6 +40,14 @@ type answer interface {
 	reset()
 }
 
+// checkedAnswer is an answer that must hold more than a valid envelope,
+// such as a page with its TotalCount. One that fails check is a bad
+// answer, retried within send like a truncated one.
+type checkedAnswer interface {
+	answer
+	check() error
+}
+
 // caller sends one signed API 3.0 request and decodes its answer.
 type caller struct {
 	httpClient *http.Client
@@ -120,6 +128,13 @@ func (c *caller) call(ctx context.Context, endpoint *url.URL, service, action, v
 	}
 	if resp.StatusCode != http.StatusOK {
 		return statusFailure(fail, resp, nil)
+	}
+	if checked, ok := out.(checkedAnswer); ok {
+		if err := checked.check(); err != nil {
+			e := fail(CauseBadAnswer, CodeBadAnswer, err.Error(), nil)
+			e.RequestID = h.RequestID
+			return e
+		}
 	}
 	return nil
 }
