@@ -75,7 +75,6 @@ type APIError struct {
 	Message    string
 	RequestID  string // empty when the request never got an API answer
 	HTTPStatus int    // the status of an answer that was not an API answer
-	Location   string // where a redirect pointed
 	Cause      Cause
 	Attempts   int
 	Err        error // the transport error, if any

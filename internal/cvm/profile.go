@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,7 +107,7 @@ func LoadProfile(dir, name string) (p Profile, found bool, err error) {
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return p, false, fmt.Errorf("the credential file %s is not valid JSON (%v); it should look like {\"secretId\": \"AKID…\", \"secretKey\": \"…\"}", p.CredentialFile, err)
 	}
-	for _, key := range slices.Sorted(mapKeys(fields)) {
+	for _, key := range slices.Sorted(maps.Keys(fields)) {
 		if !slices.Contains(credentialKeys, key) {
 			fix := "remove the key or use another profile"
 			if near := nearest(key, credentialKeys); near != "" {
@@ -128,9 +129,13 @@ func LoadProfile(dir, name string) (p Profile, found bool, err error) {
 		}
 		return strings.TrimSpace(s), nil
 	}
-	for key, into := range map[string]*string{"type": &p.Type, "secretId": &p.SecretID, "secretKey": &p.SecretKey, "token": &p.Token,
-		"role-arn": &p.RoleARN, "role-session-name": &p.RoleSessionName} {
-		if *into, err = str(key); err != nil {
+	// In a fixed order, so that of two bad values the same is reported.
+	for _, f := range []struct {
+		key  string
+		into *string
+	}{{"type", &p.Type}, {"secretId", &p.SecretID}, {"secretKey", &p.SecretKey}, {"token", &p.Token},
+		{"role-arn", &p.RoleARN}, {"role-session-name", &p.RoleSessionName}} {
+		if *f.into, err = str(f.key); err != nil {
 			return p, false, err
 		}
 	}
@@ -174,16 +179,6 @@ func LoadProfile(dir, name string) (p Profile, found bool, err error) {
 		p.Region = strings.TrimSpace(conf.Sys.Region)
 	}
 	return p, true, nil
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func unwrapPathError(err error) error {

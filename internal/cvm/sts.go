@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -91,7 +92,7 @@ type AccountError struct {
 }
 
 func (e *AccountError) Error() string {
-	if len(e.Allowed) > 0 && !contains(e.Allowed, e.Identity.AccountID) {
+	if len(e.Allowed) > 0 && !slices.Contains(e.Allowed, e.Identity.AccountID) {
 		return fmt.Sprintf("the credential belongs to account %s (%s), which is not one of the allowed accounts %s",
 			e.Identity.AccountID, e.Identity.ARN, strings.Join(e.Allowed, ", "))
 	}
@@ -99,18 +100,9 @@ func (e *AccountError) Error() string {
 		e.Identity.AccountID, e.Identity.ARN, strings.Join(e.Forbidden, ", "))
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // check returns an *AccountError when id's account is not allowed.
 func (g *AccountGuard) check(id CallerIdentity) error {
-	if (len(g.Allowed) > 0 && !contains(g.Allowed, id.AccountID)) || contains(g.Forbidden, id.AccountID) {
+	if (len(g.Allowed) > 0 && !slices.Contains(g.Allowed, id.AccountID)) || slices.Contains(g.Forbidden, id.AccountID) {
 		return &AccountError{Identity: id, Allowed: g.Allowed, Forbidden: g.Forbidden}
 	}
 	return nil

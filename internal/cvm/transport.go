@@ -160,9 +160,8 @@ func statusFailure(fail func(Cause, string, string, error) *APIError, resp *http
 	e := fail(cause, CodeHTTPStatus, msg, nil)
 	e.HTTPStatus = resp.StatusCode
 	if cause == CauseRedirect {
-		e.Location = resp.Header.Get("Location")
-		if e.Location != "" {
-			e.Message += " to " + e.Location
+		if to := resp.Header.Get("Location"); to != "" {
+			e.Message += " to " + to
 		}
 	}
 	return e

@@ -64,7 +64,7 @@ func (c *Client) WaitForStates(ctx context.Context, region string, ids []string,
 		if wait > 0 {
 			next = min(next, wait)
 		}
-		c.logWaiting(ctx, region, w.States, t.pending(res), next)
+		c.logWaiting(ctx, region, w.States, t, res, next)
 		if err := sleep(ctx, next); err != nil {
 			return res, t.interrupted(res, err)
 		}
@@ -161,7 +161,11 @@ func (t *waitTracker) interrupted(last *Result, ctxErr error) *WaitError {
 	return &WaitError{Wanted: t.States, StableFor: t.StableFor, NotReady: t.pending(last), Err: ctxErr}
 }
 
-func (c *Client) logWaiting(ctx context.Context, region string, wanted []string, notReady []InstanceStatus, next time.Duration) {
+func (c *Client) logWaiting(ctx context.Context, region string, wanted []string, t *waitTracker, res *Result, next time.Duration) {
+	if !c.cfg.Logger.Enabled(ctx, slog.LevelDebug) {
+		return // spare listing the instances not ready on every poll
+	}
+	notReady := t.pending(res)
 	c.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "waiting for instance states",
 		slog.String("region", region),
 		slog.Any("wanted", wanted),
