@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -90,8 +91,8 @@ type Client struct {
 	sts      *stsClient
 
 	accountMu      sync.Mutex
-	accountChecked bool  // the guard passed
-	accountErr     error // the guard refused, for good
+	accountChecked atomic.Bool // the guard passed: no lock needed from then on
+	accountErr     error       // the guard refused, for good
 }
 
 // New checks cfg and returns a Client. It makes no request.
@@ -189,19 +190,19 @@ func (c *Client) CallerIdentity(ctx context.Context) (CallerIdentity, error) {
 // is final; a failure to ask is retried like any request, and asked again
 // by the next read when it persists.
 func (c *Client) checkAccount(ctx context.Context) error {
-	if c.cfg.AccountGuard == nil {
+	if c.cfg.AccountGuard == nil || c.accountChecked.Load() {
 		return nil
 	}
 	c.accountMu.Lock()
 	defer c.accountMu.Unlock()
-	if c.accountChecked || c.accountErr != nil {
+	if c.accountChecked.Load() || c.accountErr != nil {
 		return c.accountErr
 	}
 	for attempt := 1; ; attempt++ {
 		id, err := c.CallerIdentity(ctx)
 		if err == nil {
 			if c.accountErr = c.cfg.AccountGuard.check(id); c.accountErr == nil {
-				c.accountChecked = true
+				c.accountChecked.Store(true)
 			}
 			return c.accountErr
 		}
