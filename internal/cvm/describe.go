@@ -311,10 +311,9 @@ const listSlack = 2
 
 // listPage is one answer of a listing.
 type listPage struct {
-	offset    int
-	total     int
-	instances []InstanceStatus
-	seq       int // order in which the answers came in: its index in listing.pages
+	page
+	offset int
+	seq    int // order in which the answers came in: its index in listing.pages
 }
 
 // terminal reports whether p ends the list as it was when p was read.
@@ -347,7 +346,7 @@ func (l *listing) read(ctx context.Context, offsets []int) error {
 		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		l.pages = append(l.pages, &listPage{offset: offset, total: p.total, instances: p.instances, seq: len(l.pages)})
+		l.pages = append(l.pages, &listPage{page: p, offset: offset, seq: len(l.pages)})
 		return nil
 	})
 }
