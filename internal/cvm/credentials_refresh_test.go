@@ -14,11 +14,13 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
-func startTapped(t *testing.T, instances int, onRequest func(e *emutest.Emulator, n int64, r *http.Request)) *emutest.Emulator {
+// startTapped serves instances in testRegion, calling onRequest (if any)
+// with every API request before the emulator answers it.
+func startTapped(t *testing.T, instances []emulator.Instance, onRequest func(e *emutest.Emulator, n int64, r *http.Request)) *emutest.Emulator {
 	t.Helper()
 	var e *emutest.Emulator
 	e = emutest.Start(t, emulator.Config{
-		Regions:     regionOf(emulator.GenerateInstances(instances, 3)),
+		Regions:     regionOf(instances),
 		Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}},
 	}, emutest.Options{OnRequest: func(n int64, r *http.Request) {
 		if onRequest != nil {
@@ -44,7 +46,7 @@ func withAssumeRole(c *Config) {
 // rejected token was replaced only once per request.
 func TestCredentialRevokedTwiceWithinOneRequestIsReplacedTwice(t *testing.T) {
 	var cvmRequests atomic.Int64
-	e := startTapped(t, 50, func(e *emutest.Emulator, _ int64, r *http.Request) {
+	e := startTapped(t, emulator.GenerateInstances(50, 3), func(e *emutest.Emulator, _ int64, r *http.Request) {
 		if isDescribe(r) && cvmRequests.Add(1) <= 2 {
 			e.RevokeTemporaryCredentials()
 		}
@@ -66,7 +68,7 @@ func TestCredentialRevokedTwiceWithinOneRequestIsReplacedTwice(t *testing.T) {
 // CVM API is retried.
 func TestTransientSTSFailureIsRetried(t *testing.T) {
 	var stsRequests atomic.Int64
-	e := startTapped(t, 50, func(e *emutest.Emulator, _ int64, r *http.Request) {
+	e := startTapped(t, emulator.GenerateInstances(50, 3), func(e *emutest.Emulator, _ int64, r *http.Request) {
 		if r.Header.Get("X-TC-Action") == "AssumeRole" && stsRequests.Add(1) == 3 {
 			_ = e.SetFaults(emulator.Faults{})
 		}
@@ -85,7 +87,7 @@ func TestTransientSTSFailureIsRetried(t *testing.T) {
 // STS failing for good is still reported, after max_retries, as a
 // credential error carrying STS's code.
 func TestPersistentSTSFailureIsReported(t *testing.T) {
-	e := startTapped(t, 5, nil)
+	e := startTapped(t, emulator.GenerateInstances(5, 3), nil)
 	if err := e.SetFaults(emulator.Faults{Errors: map[string]float64{"InternalError": 1}, Actions: []string{"AssumeRole"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +120,7 @@ func refetching(fetches *atomic.Int64, fresh bool) CredentialSource {
 // The same credential refused twice is not a matter of its age: reported
 // after one replacement, as before.
 func TestSameCredentialRejectedTwiceIsReported(t *testing.T) {
-	e := startTapped(t, 5, nil)
+	e := startTapped(t, emulator.GenerateInstances(5, 3), nil)
 	var fetches atomic.Int64
 	_, err := tappedClient(t, e, func(c *Config) { c.Credentials = refetching(&fetches, false) }).DescribeInstancesStatus(t.Context(), testRegion, nil)
 	var apiErr *APIError
@@ -132,7 +134,7 @@ func TestSameCredentialRejectedTwiceIsReported(t *testing.T) {
 
 // Fresh credentials refused every time: bounded by max_retries.
 func TestEveryFreshCredentialRejectedIsBounded(t *testing.T) {
-	e := startTapped(t, 5, nil)
+	e := startTapped(t, emulator.GenerateInstances(5, 3), nil)
 	var fetches atomic.Int64
 	_, err := tappedClient(t, e, func(c *Config) {
 		c.Credentials = refetching(&fetches, true)
@@ -163,5 +165,17 @@ func TestInvalidateIfKeepsANewerCredential(t *testing.T) {
 	again, _ := src.Credential(t.Context())
 	if fresh.SecretID == old.SecretID || again.SecretID != fresh.SecretID || n.Load() != 2 {
 		t.Fatalf("old %s, fresh %s, then %s after %d fetches; the fresh one must be kept", old.SecretID, fresh.SecretID, again.SecretID, n.Load())
+	}
+}
+
+// replaceOn replaces testRegion's instances with next when the nth API
+// request arrives, before it is answered.
+func replaceOn(t *testing.T, nth int64, next []emulator.Instance) func(*emutest.Emulator, int64, *http.Request) {
+	return func(e *emutest.Emulator, n int64, _ *http.Request) {
+		if n == nth {
+			if err := e.SetInstances(map[string][]emulator.Instance{testRegion: next}); err != nil {
+				t.Error(err)
+			}
+		}
 	}
 }

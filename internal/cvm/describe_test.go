@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
@@ -34,20 +33,8 @@ func TestListingDetectsNetZeroChurnAcrossAPageBoundary(t *testing.T) {
 	}
 	deleted, atBoundary := seededList[10], seededList[100]
 	next := slices.Concat(seededList[:10], seededList[11:], []emulator.Instance{{InstanceId: created, InstanceState: "PENDING"}})
-	var pages atomic.Int64
-	var e *emutest.Emulator
-	e = emutest.Start(t, emulator.Config{
-		Regions:     regionOf(seededList),
-		Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}},
-	}, emutest.Options{OnRequest: func(_ int64, r *http.Request) {
-		if pages.Add(1) != 2 {
-			return
-		}
-		// After the first page, before the second is answered.
-		if err := e.SetInstances(map[string][]emulator.Instance{testRegion: next}); err != nil {
-			t.Error(err)
-		}
-	}})
+	// After the first page, before the second is answered.
+	e := startTapped(t, seededList, replaceOn(t, 2, next))
 	c := tappedClient(t, e, func(c *Config) { c.Concurrency = 1 })
 	res, err := c.DescribeInstancesStatus(t.Context(), testRegion, nil)
 	if err != nil {
@@ -85,15 +72,7 @@ func TestListingFollowsAListThatGrows(t *testing.T) {
 	for i := range 150 {
 		grown = append(grown, emulator.Instance{InstanceId: fmt.Sprintf("ins-zz%06d", i), InstanceState: "PENDING"})
 	}
-	var requests atomic.Int64
-	var e *emutest.Emulator
-	e = emutest.Start(t, emulator.Config{Regions: regionOf(seededList), Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}}}, emutest.Options{OnRequest: func(_ int64, r *http.Request) {
-		if requests.Add(1) == 2 { // 150 launches after the first page
-			if err := e.SetInstances(map[string][]emulator.Instance{testRegion: grown}); err != nil {
-				t.Error(err)
-			}
-		}
-	}})
+	e := startTapped(t, seededList, replaceOn(t, 2, grown)) // 150 launches after the first page
 	c := tappedClient(t, e, func(c *Config) { c.Concurrency = 1 })
 	res, err := c.DescribeInstancesStatus(t.Context(), testRegion, nil)
 	if err != nil {
@@ -114,15 +93,7 @@ func TestListingFollowsAListThatGrows(t *testing.T) {
 func TestListingFollowsAListThatShrinks(t *testing.T) {
 	seededList := emulator.GenerateInstances(450, 4)
 	shrunk := seededList[:180]
-	var requests atomic.Int64
-	var e *emutest.Emulator
-	e = emutest.Start(t, emulator.Config{Regions: regionOf(seededList), Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}}}, emutest.Options{OnRequest: func(_ int64, r *http.Request) {
-		if requests.Add(1) == 3 { // after the pages at offsets 0 and 99
-			if err := e.SetInstances(map[string][]emulator.Instance{testRegion: shrunk}); err != nil {
-				t.Error(err)
-			}
-		}
-	}})
+	e := startTapped(t, seededList, replaceOn(t, 3, shrunk)) // after the pages at offsets 0 and 99
 	c := tappedClient(t, e, func(c *Config) { c.Concurrency = 1 })
 	res, err := c.DescribeInstancesStatus(t.Context(), testRegion, nil)
 	if err != nil {
@@ -236,14 +207,11 @@ func TestMalformedIDRefusedBeforeAnyRequest(t *testing.T) {
 // requests, never with a partial list: here every request finds a whole new
 // inventory, so no two pages ever share an instance.
 func TestListingThatNeverSettlesFails(t *testing.T) {
-	var generation atomic.Int64
-	var e *emutest.Emulator
-	e = emutest.Start(t, emulator.Config{Regions: regionOf(emulator.GenerateInstances(450, 5)), Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}}}, emutest.Options{OnRequest: func(_ int64, r *http.Request) {
-		fresh := emulator.GenerateInstances(450, 1000+generation.Add(1))
-		if err := e.SetInstances(map[string][]emulator.Instance{testRegion: fresh}); err != nil {
+	e := startTapped(t, emulator.GenerateInstances(450, 5), func(e *emutest.Emulator, n int64, _ *http.Request) {
+		if err := e.SetInstances(map[string][]emulator.Instance{testRegion: emulator.GenerateInstances(450, 1000+n)}); err != nil {
 			t.Error(err)
 		}
-	}})
+	})
 	_, err := tappedClient(t, e).DescribeInstancesStatus(t.Context(), testRegion, nil)
 	if !errors.Is(err, ErrListingUnstable) {
 		t.Fatalf("err = %v, want ErrListingUnstable", err)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,8 +26,7 @@ const (
 func stsEmulator(t *testing.T, identity emulator.Identity) (*emutest.Emulator, func() []string) {
 	t.Helper()
 	var reads []string
-	var mu = make(chan struct{}, 1)
-	mu <- struct{}{}
+	var mu sync.Mutex
 	e := emutest.Start(t, emulator.Config{
 		Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}},
 		Regions:     regionOf(emulator.GenerateInstances(120, 3)),
@@ -34,14 +34,14 @@ func stsEmulator(t *testing.T, identity emulator.Identity) (*emutest.Emulator, f
 	}, emutest.Options{OnRequest: func(_ int64, r *http.Request) {
 		if r.Header.Get("X-TC-Action") == "DescribeInstancesStatus" {
 			id, _, _ := strings.Cut(strings.TrimPrefix(r.Header.Get("Authorization"), "TC3-HMAC-SHA256 Credential="), "/")
-			<-mu
+			mu.Lock()
+			defer mu.Unlock()
 			reads = append(reads, id)
-			mu <- struct{}{}
 		}
 	}})
 	return e, func() []string {
-		<-mu
-		defer func() { mu <- struct{}{} }()
+		mu.Lock()
+		defer mu.Unlock()
 		return append([]string(nil), reads...)
 	}
 }
