@@ -455,21 +455,23 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	if region != "" && !s.regionSupported(region) {
 		return nil, "", newError("UnsupportedRegion", "The region `%s` is not supported by %s.", region, action)
 	}
+	// One state for the whole request, so that a Reload meanwhile cannot
+	// accept a key of the new credentials and charge it to the old accounts.
 	auth := s.auth.Load()
-	var secretID string
-	var aerr *apiError
+	var (
+		secretID string
+		sec      secret // unsigned actions have none, and share one bucket per action
+		aerr     *apiError
+	)
 	if def.unsigned {
 		aerr = checkUnsigned(req, now)
 	} else {
-		secretID, aerr = s.authenticate(req, def.service, now)
+		secretID, sec, aerr = s.authenticate(auth, req, def.service, now)
 	}
 	if aerr != nil {
 		return nil, secretID, aerr
 	}
-	var who principal // unsigned actions have none, and share one bucket per action
-	if !def.unsigned {
-		who = s.callerOf(auth, secretID)
-	}
+	who := sec.who
 	if s.limiter != nil {
 		if ok, seen := s.limiter.allow(who.AccountId, action, now); !ok {
 			return nil, secretID, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
