@@ -49,11 +49,11 @@ echo "==> $(basename "$tf") $version: test examples/module-tests against the emu
 env -i PATH="$PATH" HOME="$work/home" TMPDIR="${TMPDIR:-/tmp}" TF_CLI_CONFIG_FILE="$work/cli.tfrc" \
   TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 \
   TENCENTCLOUD_CVM_ENDPOINT="$url" TENCENTCLOUD_SECRET_ID=AKIDemulator TENCENTCLOUD_SECRET_KEY=emulator-secret \
-  "$tf" -chdir="$work/module" test -no-color 2>&1 | tee "$work/test.log"
-status=${PIPESTATUS[0]}
+  "$tf" -chdir="$work/module" test -no-color 2>&1
+# set -e has ended the script if a test failed; passing tests must also have
+# reached the emulator, or they tested nothing of it.
 requests="$(grep -c 'api request' "$work/emulator.log" || true)"
-if [ "$status" -eq 0 ] && [ "$requests" -eq 0 ]; then
+if [ "$requests" -eq 0 ]; then
   echo "test-examples: the tests passed without a request reaching the emulator" >&2
   exit 1
 fi
-exit "$status"
