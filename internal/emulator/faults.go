@@ -102,6 +102,7 @@ func (s *Server) SetFaults(f Faults) error {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	s.faults = f
+	s.churnEvery.Store(int64(f.ChurnEvery))
 	s.faultCodes = slices.Sorted(maps.Keys(f.Errors))
 	s.churn = churnClock{
 		start: s.now(),
@@ -187,23 +188,13 @@ func (s *Server) applyChurn(region string, d *faultDraw) {
 		rs = newRegionStore(nil, now)
 		s.regions[region] = rs
 	}
-	s.faultMu.Lock()
+	s.faultMu.Lock() // for s.rng
 	defer s.faultMu.Unlock()
 	if d.appear {
-		id := s.unusedIDLocked()
-		// A new instance starts as PENDING and runs shortly after, as a
-		// freshly created one would.
-		rs.insert(newRecord(Instance{
-			InstanceId: id, InstanceState: "PENDING",
-			Transitions: []Transition{{After: Duration(5 * time.Second), InstanceState: "RUNNING"}},
-		}, now))
-		s.log.Info("fault: instance appeared", "region", region, "instance_id", id)
+		s.launch(region, rs, s.rng, now)
 	}
-	if d.disappear && len(rs.sorted) > 0 {
-		i := s.rng.IntN(len(rs.sorted))
-		id := rs.sorted[i].id
-		rs.removeAt(i)
-		s.log.Info("fault: instance disappeared", "region", region, "instance_id", id)
+	if d.disappear {
+		s.terminateRandom(region, rs, s.rng)
 	}
 }
 
@@ -221,13 +212,14 @@ const maxChurnCatchUp = 100_000
 // applyTimedChurn applies every churn_every interval due by now: for each,
 // in every region (by name), one instance is launched (PENDING, RUNNING 5 s
 // later, counted from the interval's end) or a random one terminated, 50/50.
+// It runs before every API request, so without churn_every it takes no lock.
 func (s *Server) applyTimedChurn(now time.Time) {
-	s.faultMu.Lock()
-	every := time.Duration(s.faults.ChurnEvery)
-	due := int64(0)
-	if every > 0 {
-		due = int64(now.Sub(s.churn.start)/every) - s.churn.done
+	every := time.Duration(s.churnEvery.Load())
+	if every <= 0 {
+		return
 	}
+	s.faultMu.Lock()
+	due := int64(now.Sub(s.churn.start)/every) - s.churn.done
 	s.faultMu.Unlock()
 	if due <= 0 {
 		return
@@ -247,17 +239,9 @@ func (s *Server) applyTimedChurn(now time.Time) {
 		for _, region := range names {
 			rs := s.regions[region]
 			if s.churn.rng.IntN(2) == 0 {
-				id := s.unusedIDWith(s.churn.rng)
-				rs.insert(newRecord(Instance{
-					InstanceId: id, InstanceState: "PENDING",
-					Transitions: []Transition{{After: Duration(5 * time.Second), InstanceState: "RUNNING"}},
-				}, at))
-				s.log.Info("fault: instance appeared", "region", region, "instance_id", id, "fault", "churn_every")
-			} else if len(rs.sorted) > 0 {
-				i := s.churn.rng.IntN(len(rs.sorted))
-				id := rs.sorted[i].id
-				rs.removeAt(i)
-				s.log.Info("fault: instance disappeared", "region", region, "instance_id", id, "fault", "churn_every")
+				s.launch(region, rs, s.churn.rng, at, "fault", "churn_every")
+			} else {
+				s.terminateRandom(region, rs, s.churn.rng, "fault", "churn_every")
 			}
 		}
 	}
@@ -265,12 +249,35 @@ func (s *Server) applyTimedChurn(now time.Time) {
 	s.churn.done = int64(now.Sub(s.churn.start) / every)
 }
 
-// unusedIDLocked draws a new instance ID no region uses. It needs s.mu and
-// s.faultMu held.
-func (s *Server) unusedIDLocked() string { return s.unusedIDWith(s.rng) }
+// launch adds to rs a new instance, with an ID drawn from rng that no region
+// uses: PENDING at at, RUNNING 5 s later, as a freshly created one would be.
+// logAttrs are added to its log line. It needs s.mu held, and whatever lock
+// guards rng.
+func (s *Server) launch(region string, rs *regionStore, rng *rand.Rand, at time.Time, logAttrs ...any) {
+	id := s.unusedID(rng)
+	rs.insert(newRecord(Instance{
+		InstanceId: id, InstanceState: "PENDING",
+		Transitions: []Transition{{After: Duration(5 * time.Second), InstanceState: "RUNNING"}},
+	}, at))
+	s.log.Info("fault: instance appeared", append([]any{"region", region, "instance_id", id}, logAttrs...)...)
+}
 
-// unusedIDWith is unusedIDLocked drawing from rng.
-func (s *Server) unusedIDWith(rng *rand.Rand) string {
+// terminateRandom removes an instance of rs drawn from rng, if it has any.
+// logAttrs are added to its log line. It needs s.mu held, and whatever lock
+// guards rng.
+func (s *Server) terminateRandom(region string, rs *regionStore, rng *rand.Rand, logAttrs ...any) {
+	if len(rs.sorted) == 0 {
+		return
+	}
+	i := rng.IntN(len(rs.sorted))
+	id := rs.sorted[i].id
+	rs.removeAt(i)
+	s.log.Info("fault: instance disappeared", append([]any{"region", region, "instance_id", id}, logAttrs...)...)
+}
+
+// unusedID draws from rng a new instance ID no region uses. It needs s.mu
+// held.
+func (s *Server) unusedID(rng *rand.Rand) string {
 	const chars = "abcdefghijklmnopqrstuvwxyz0123456789"
 	for {
 		b := []byte("ins-00000000")

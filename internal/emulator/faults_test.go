@@ -332,3 +332,17 @@ func TestFaultChurnEvery(t *testing.T) {
 		t.Errorf("churn_every 1µs: %v", err)
 	}
 }
+
+// TestFaultChurnEveryOnAnyRequest: churn_every ignores Faults.Actions, and
+// any API request catches up, an unknown action included.
+func TestFaultChurnEveryOnAnyRequest(t *testing.T) {
+	clock := newFakeClock()
+	counter := &churnCounter{events: map[string]int{}}
+	s := startServer(t, Config{Regions: seedInstances(), Now: clock.Now, Logger: slog.New(counter)})
+	setFaults(t, s, Faults{ChurnEvery: Duration(time.Second), Actions: []string{"GetCallerIdentity"}})
+	clock.Advance(2500 * time.Millisecond)
+	wantCode(t, do(t, tc3Call{action: "NoSuchAction", version: cvmVersion, region: testRegion, body: `{}`}.request(t, s)), "InvalidAction")
+	if counter.events[testRegion] != 2 {
+		t.Errorf("after 2.5 s and an unknown action: events %v, want 2", counter.events)
+	}
+}

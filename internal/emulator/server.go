@@ -46,6 +46,7 @@ type Server struct {
 	faultCodes []string
 	rng        *rand.Rand
 	churn      churnClock
+	churnEvery atomic.Int64 // faults.ChurnEvery, read without faultMu on every request
 
 	// Lifecycle. closing is closed by Close to abort delays; lifeMu guards
 	// closed and the in-flight count.
