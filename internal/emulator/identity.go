@@ -186,7 +186,6 @@ type principal struct {
 	Arn         string
 	UserId      string
 	PrincipalId string
-	temporary   bool
 }
 
 // accountPrincipal is a permanent key: the account's own (root) identity.
@@ -200,7 +199,7 @@ func accountPrincipal(account string) principal {
 func rolePrincipal(account, roleArn, session, by string) principal {
 	id := roleID(roleArn)
 	return principal{Type: "CAMRole", AccountId: account, UserId: id + ":" + session, PrincipalId: by,
-		Arn: "qcs::sts:" + account + ":assumed-role/" + id, temporary: true}
+		Arn: "qcs::sts:" + account + ":assumed-role/" + id}
 }
 
 // roleID is a role's numeric ID: the one in a qcs::cam::uin/…:role/<ID>

@@ -472,9 +472,8 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	if aerr != nil {
 		return nil, secretID, aerr
 	}
-	who := sec.who
 	if s.limiter != nil {
-		if ok, seen := s.limiter.allow(who.AccountId, action, now); !ok {
+		if ok, seen := s.limiter.allow(sec.who.AccountId, action, now); !ok {
 			return nil, secretID, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
 		}
 	}
@@ -485,7 +484,7 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	if aerr != nil {
 		return nil, secretID, aerr
 	}
-	c := &call{action: action, params: params, region: region, secretID: secretID, now: now, faults: fx, auth: auth, caller: who}
+	c := &call{action: action, params: params, region: region, secretID: secretID, now: now, faults: fx, auth: auth, caller: sec.who, temporary: sec.temporary}
 	result, aerr := def.handle(s, c)
 	return result, secretID, aerr
 }

@@ -219,7 +219,7 @@ func (s *Server) assumeRoleWithSAML(c *call) (answer, *apiError) {
 }
 
 func (s *Server) getSessionToken(c *call) (answer, *apiError) {
-	if c.caller.temporary {
+	if c.temporary {
 		return nil, newError("FailedOperation.TempKeyNotAllowed", "GetSessionToken takes a permanent key; this request is signed with a temporary credential.")
 	}
 	serial, aerr := required(c, "SerialNumber")
@@ -237,9 +237,7 @@ func (s *Server) getSessionToken(c *call) (answer, *apiError) {
 	if aerr := checkMFA(c, serial, code, c.caller.AccountId); aerr != nil {
 		return nil, aerr
 	}
-	who := c.caller
-	who.temporary = true
-	return s.issue(c, who, ttl), nil
+	return s.issue(c, c.caller, ttl), nil
 }
 
 func (s *Server) getCallerIdentity(c *call) (answer, *apiError) {

@@ -265,6 +265,11 @@ func TestMFA(t *testing.T) {
 	if got := code(emutest.Call(t, w.URL, tmp, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": emutest.TOTPCode(mfaSecret, w.clock.Now())})); got != "FailedOperation.TempKeyNotAllowed" {
 		t.Errorf("session token from a temporary credential: %s", got)
 	}
+	// Nor can a role session.
+	role := credentials(t, emutest.Call(t, w.URL, emutest.DefaultKey, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops"}))
+	if got := code(emutest.Call(t, w.URL, role, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": emutest.TOTPCode(mfaSecret, w.clock.Now())})); got != "FailedOperation.TempKeyNotAllowed" {
+		t.Errorf("session token from a role session: %s", got)
+	}
 }
 
 // TestEveryTemporaryCredential gets a credential from every source, checks
