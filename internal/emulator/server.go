@@ -38,6 +38,9 @@ type Server struct {
 	stats   statsCollector
 	offset  atomic.Int64 // clock offset, nanoseconds
 
+	// reloadMu serializes Reload, which replaces regions, then auth.
+	reloadMu sync.Mutex
+
 	mu      sync.RWMutex // guards regions
 	regions map[string]*regionStore
 
@@ -67,10 +70,7 @@ type Server struct {
 
 // New validates cfg and returns a Server that is not yet listening.
 func New(cfg Config) (*Server, error) {
-	if len(cfg.Credentials) == 0 {
-		cfg.Credentials = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
-	}
-	auth, err := newAuthState(cfg.Credentials, cfg.Identity, "Credentials", "Identity")
+	auth, err := authStateOf(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -252,20 +252,32 @@ func (s *Server) SetClockOffset(d time.Duration) {
 // transitions counting from now). When anything in cfg is invalid nothing
 // changes. Temporary credentials already issued stay valid; the other Config
 // fields are ignored.
+//
+// Reloads are serialized, so that two of them cannot leave the instances of
+// one beside the credentials of the other.
 func (s *Server) Reload(cfg Config) error {
-	if len(cfg.Credentials) == 0 {
-		cfg.Credentials = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
-	}
-	auth, err := newAuthState(cfg.Credentials, cfg.Identity, "Credentials", "Identity")
+	auth, err := authStateOf(cfg)
 	if err != nil {
 		return err
 	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	if err := s.SetInstances(cfg.Regions); err != nil {
 		return err
 	}
 	s.auth.Store(auth)
-	s.log.Info("credentials and identity replaced", "credentials", len(cfg.Credentials))
+	s.log.Info("credentials and identity replaced", "credentials", len(auth.creds))
 	return nil
+}
+
+// authStateOf checks the credentials and identity of cfg: the default
+// credential when it has none.
+func authStateOf(cfg Config) (*authState, error) {
+	creds := cfg.Credentials
+	if len(creds) == 0 {
+		creds = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
+	}
+	return newAuthState(creds, cfg.Identity, "Credentials", "Identity")
 }
 
 // RevokeTemporaryCredentials makes every temporary credential issued so far
