@@ -18,13 +18,18 @@ type authState struct {
 	owner    map[string]string     // SecretId → AccountId, for those listed
 	accounts map[string]bool       // configured accounts; empty: any
 	oidc     map[string]oidcProvider
-	saml     map[string]SAMLProvider // by PrincipalArn
+	saml     map[string]samlProvider // by PrincipalArn
 	mfa      map[string]mfaDevice    // by SerialNumber
 }
 
 type oidcProvider struct {
 	OIDCProvider
 	key *rsa.PublicKey
+}
+
+type samlProvider struct {
+	SAMLProvider
+	account string // from its qcs::cam::uin/<account>:saml-provider/… ARN
 }
 
 type mfaDevice struct {
@@ -44,7 +49,7 @@ var (
 func newAuthState(creds []Credential, id Identity, credRoot, idRoot string) (*authState, error) {
 	st := &authState{
 		creds: make(map[string]Credential, len(creds)), owner: map[string]string{}, accounts: map[string]bool{},
-		oidc: map[string]oidcProvider{}, saml: map[string]SAMLProvider{}, mfa: map[string]mfaDevice{},
+		oidc: map[string]oidcProvider{}, saml: map[string]samlProvider{}, mfa: map[string]mfaDevice{},
 	}
 	bad := func(path, format string, args ...any) error { return &pathError{path, fmt.Sprintf(format, args...)} }
 	for i, c := range creds {
@@ -92,13 +97,14 @@ func newAuthState(creds []Credential, id Identity, credRoot, idRoot string) (*au
 	}
 	for i, p := range id.SAMLProviders {
 		at := fmt.Sprintf("%s.saml_providers[%d]", idRoot, i)
+		m := samlProviderPattern.FindStringSubmatch(p.PrincipalArn)
 		switch _, dup := st.saml[p.PrincipalArn]; {
-		case !samlProviderPattern.MatchString(p.PrincipalArn) || dup:
+		case m == nil || dup:
 			return nil, bad(at+".PrincipalArn", "%q is used twice or is not a provider ARN such as qcs::cam::uin/%s:saml-provider/idp", p.PrincipalArn, DefaultAccountID)
 		case p.Issuer == "":
 			return nil, bad(at+".Issuer", "empty; write the <Issuer> of its assertions, such as https://idp.example.com")
 		}
-		st.saml[p.PrincipalArn] = p
+		st.saml[p.PrincipalArn] = samlProvider{SAMLProvider: p, account: m[1]}
 	}
 	for i, d := range id.MFADevices {
 		at := fmt.Sprintf("%s.mfa_devices[%d]", idRoot, i)

@@ -212,10 +212,10 @@ func (s *Server) assumeRoleWithSAML(c *call) (answer, *apiError) {
 	if !ok {
 		return nil, newError("InvalidParameter.ParamError", "The parameter `PrincipalArn` names no SAML provider: %q (identity.saml_providers).", principalArn)
 	}
-	if aerr := checkSAMLAssertion(p, assertion, r.arn, c.now); aerr != nil {
+	if aerr := checkSAMLAssertion(p.SAMLProvider, assertion, r.arn, c.now); aerr != nil {
 		return nil, aerr
 	}
-	return s.issueRole(c, r, samlProviderPattern.FindStringSubmatch(principalArn)[1])
+	return s.issueRole(c, r, p.account)
 }
 
 func (s *Server) getSessionToken(c *call) (answer, *apiError) {
