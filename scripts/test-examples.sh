@@ -18,31 +18,14 @@ if [ "$major" -lt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -lt 7 ]; }; then
 fi
 
 . scripts/emulator.sh
-work="$(mktemp -d "${TMPDIR:-/tmp}/cvm-test-examples.XXXXXX")"
-cleanup() {
-  stop_emulator
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-mkdir -p "$work/bin" "$work/home"
-go build -o "$work/bin/terraform-provider-cvm" .
-go build -o "$work/bin/cvm-emulator" ./cmd/cvm-emulator
+make_workdir cvm-test-examples
+mkdir -p "$work/home"
+build_local "$work/bin"
 cp -R examples/module-tests "$work/module"
 
 start_emulator "$work/bin/cvm-emulator" "$work" --data examples/module-tests/emulator-data.json
 url="$emulator_url"
-
-cat >"$work/cli.tfrc" <<RC
-provider_installation {
-  dev_overrides {
-    "cvmkit/cvm" = "$work/bin"
-  }
-  direct {}
-}
-RC
+write_cli_config "$work/cli.tfrc" "$work/bin"
 
 echo "==> $(basename "$tf") $version: test examples/module-tests against the emulator at $url"
 # Only what the test needs: no credentials of this machine's, no plugin cache.
