@@ -45,8 +45,9 @@ var (
 
 // newAuthState checks credentials and identity. Problems are *pathError
 // values whose paths start with credRoot or idRoot ("Credentials" and
-// "Identity" for a Config).
-func newAuthState(creds []Credential, id Identity, credRoot, idRoot string) (*authState, error) {
+// "Identity" for a Config). An OIDC provider's key is taken from keys, by
+// PublicKeyFile, when there, else read from the file.
+func newAuthState(creds []Credential, id Identity, credRoot, idRoot string, keys map[string]*rsa.PublicKey) (*authState, error) {
 	st := &authState{
 		creds: make(map[string]Credential, len(creds)), owner: map[string]string{}, accounts: map[string]bool{},
 		oidc: map[string]oidcProvider{}, saml: map[string]samlProvider{}, mfa: map[string]mfaDevice{},
@@ -89,9 +90,12 @@ func newAuthState(creds []Credential, id Identity, credRoot, idRoot string) (*au
 		case len(p.Audiences) == 0 || containsEmpty(p.Audiences):
 			return nil, bad(at+".Audiences", "list at least one audience (the \"aud\" of its tokens), such as sts.tencentcloudapi.com, and no empty one")
 		}
-		key, err := loadRSAPublicKey(p.PublicKeyFile)
-		if err != nil {
-			return nil, bad(at+".PublicKeyFile", "%v", err)
+		key, ok := keys[p.PublicKeyFile]
+		if !ok {
+			var err error
+			if key, err = loadRSAPublicKey(p.PublicKeyFile); err != nil {
+				return nil, bad(at+".PublicKeyFile", "%v", err)
+			}
 		}
 		st.oidc[p.ProviderId] = oidcProvider{OIDCProvider: p, key: key}
 	}

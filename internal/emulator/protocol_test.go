@@ -293,7 +293,7 @@ func TestAuthenticateJudgesAgainstOneState(t *testing.T) {
 	reloaded, err := newAuthState(
 		[]Credential{{SecretID: "AKIDreloaded", SecretKey: "reloaded-key"}},
 		Identity{Accounts: []Account{{AccountId: "200000000002", SecretIds: []string{"AKIDreloaded"}}}},
-		"Credentials", "Identity")
+		"Credentials", "Identity", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -277,7 +277,7 @@ func authStateOf(cfg Config) (*authState, error) {
 	if len(creds) == 0 {
 		creds = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
 	}
-	return newAuthState(creds, cfg.Identity, "Credentials", "Identity")
+	return newAuthState(creds, cfg.Identity, "Credentials", "Identity", cfg.oidcKeys)
 }
 
 // RevokeTemporaryCredentials makes every temporary credential issued so far

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -90,6 +91,10 @@ type Config struct {
 	// Identity assigns credentials to accounts and configures the identity
 	// providers and MFA devices of STS.
 	Identity Identity
+
+	// oidcKeys are the OIDC public keys LoadDataFile read, by PublicKeyFile,
+	// so that New and Reload do not read and parse the files again.
+	oidcKeys map[string]*rsa.PublicKey
 }
 
 // Stats counts the API requests the emulator received since start or the last
