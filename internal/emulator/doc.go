@@ -238,7 +238,7 @@
 //	  "appear": 0.1,              // listings: a new instance (PENDING, RUNNING 5s later) is created first
 //	  "disappear": 0.1,           // listings: a random instance is removed first
 //	  "churn_every": "1s",        // every region: one instance launched or terminated per interval
-//	  "actions": ["DescribeInstancesStatus"] // default: every API action
+//	  "actions": ["DescribeInstancesStatus"] // all but churn_every; default: every API action
 //	}
 //
 // Probabilities are per request, within 0..1. reset, http_502, http_504 and

@@ -124,7 +124,9 @@ type Faults struct {
 	// ChurnEvery launches or terminates one instance in every region each
 	// time this much of the emulator's clock has passed since SetFaults.
 	ChurnEvery Duration `json:"churn_every,omitempty"`
-	Actions    []string `json:"actions,omitempty"`
+	// Actions limits the faults above but ChurnEvery to these actions;
+	// empty: every action.
+	Actions []string `json:"actions,omitempty"`
 }
 
 // DefaultAccountID is the account that owns every credential no
