@@ -205,9 +205,12 @@ type churnClock struct {
 	rng   *rand.Rand // its own source, so that other faults' draws do not shift it
 }
 
-// maxChurnCatchUp bounds the intervals applied before one request, so that
-// a clock moved far ahead cannot stall the emulator.
-const maxChurnCatchUp = 100_000
+// maxChurnCatchUp bounds the churn_every events (intervals × regions, each
+// a log line) applied before one request, under the inventory lock: a clock
+// moved hours ahead costs milliseconds, not a pause of every request while
+// hundreds of thousands of events are applied and logged. At least one
+// interval is applied, however many regions there are.
+const maxChurnCatchUp = 1000
 
 // applyTimedChurn applies every churn_every interval due by now: for each,
 // in every region (by name), one instance is launched (PENDING, RUNNING 5 s
@@ -231,9 +234,10 @@ func (s *Server) applyTimedChurn(now time.Time) {
 	if time.Duration(s.faults.ChurnEvery) != every { // the faults changed meanwhile
 		return
 	}
-	due = min(int64(now.Sub(s.churn.start)/every)-s.churn.done, maxChurnCatchUp)
+	due = int64(now.Sub(s.churn.start)/every) - s.churn.done
 	names := slices.Sorted(maps.Keys(s.regions))
-	for range due {
+	apply := min(due, max(1, maxChurnCatchUp/int64(max(len(names), 1))))
+	for range apply {
 		s.churn.done++
 		at := s.churn.start.Add(time.Duration(s.churn.done) * every)
 		for _, region := range names {
@@ -246,6 +250,9 @@ func (s *Server) applyTimedChurn(now time.Time) {
 		}
 	}
 	// Intervals beyond the catch-up bound are skipped, not owed.
+	if skipped := due - apply; skipped > 0 {
+		s.log.Info("fault: churn_every intervals skipped", "skipped", skipped, "applied", apply, "every", every.String())
+	}
 	s.churn.done = int64(now.Sub(s.churn.start) / every)
 }
 
