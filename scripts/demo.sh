@@ -14,37 +14,21 @@ if ! command -v "$terraform_bin" >/dev/null 2>&1; then
 fi
 
 . scripts/emulator.sh
-work="$(mktemp -d "${TMPDIR:-/tmp}/cvm-demo.XXXXXX")"
-cleanup() {
-  stop_emulator
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+make_workdir cvm-demo
 
 # Bold headings on a terminal; plain text in logs (CI keeps the demo's output).
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 say() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
 
 say "Building the provider and the emulator"
-mkdir -p "$work/bin"
-go build -o "$work/bin/terraform-provider-cvm" .
-go build -o "$work/bin/cvm-emulator" ./cmd/cvm-emulator
+build_local "$work/bin"
 
 say "Starting cvm-emulator: 6 named instances and 1,000 generated ones in ap-guangzhou"
 start_emulator "$work/bin/cvm-emulator" "$work" --data examples/demo/emulator-data.json --instances 1000 --seed 7
 url="$emulator_url"
 echo "listening on $url"
 
-cat >"$work/terraformrc" <<RC
-provider_installation {
-  dev_overrides {
-    "cvmkit/cvm" = "$work/bin"
-  }
-  direct {}
-}
-RC
+write_cli_config "$work/terraformrc" "$work/bin"
 cp examples/demo/main.tf "$work/"
 
 say "terraform plan (examples/demo)"

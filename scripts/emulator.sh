@@ -1,9 +1,46 @@
 # Sourced by the scripts that run terraform against a local cvm-emulator:
-# start_emulator BIN LOGDIR ARGS... starts BIN on a free port of 127.0.0.1
-# with ARGS, waits for its "listening on" line and sets emulator_url;
-# stop_emulator stops it (call it from an EXIT trap).
+#   make_workdir NAME          a temporary directory $work (NAME.XXXXXX), removed
+#                              on exit with the emulator stopped; INT and TERM
+#                              end the script through that exit
+#   build_local BINDIR         the provider and cvm-emulator, built into BINDIR
+#   write_cli_config FILE DIR  a CLI configuration taking cvmkit/cvm from DIR
+#                              (dev_overrides: no registry, no init)
+#   start_emulator BIN LOGDIR ARGS...  starts BIN on a free port of 127.0.0.1
+#                              with ARGS, waits for its "listening on" line and
+#                              sets emulator_url
+#   stop_emulator              stops it (make_workdir's exit trap calls it)
 emulator_pid=""
 emulator_url=""
+work=""
+
+make_workdir() {
+  work="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")"
+  trap cleanup_workdir EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+cleanup_workdir() {
+  stop_emulator
+  rm -rf "$work"
+}
+
+build_local() {
+  mkdir -p "$1"
+  go build -o "$1/terraform-provider-cvm" .
+  go build -o "$1/cvm-emulator" ./cmd/cvm-emulator
+}
+
+write_cli_config() {
+  cat >"$1" <<RC
+provider_installation {
+  dev_overrides {
+    "cvmkit/cvm" = "$2"
+  }
+  direct {}
+}
+RC
+}
 
 start_emulator() {
   local bin="$1" logdir="$2"

@@ -136,7 +136,9 @@ FAULTS (PUT /_emulator/faults)
     "disappear": 0.1,          listings: a random instance is removed first
     "churn_every": "1s",       every interval, each region launches or
                                terminates one instance (50/50)
-    "actions": ["DescribeInstancesStatus"]   default: every action
+    "actions": ["DescribeInstancesStatus"]   only these actions get
+                               the faults above (default: every action);
+                               churn_every ignores it
   }
 Probabilities are per request (0..1); reset, http_502, http_504 and the
 errors exclude each other, so their sum is at most 1. Draws come from

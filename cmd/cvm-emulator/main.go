@@ -1,7 +1,9 @@
 // Command cvm-emulator serves the local Tencent Cloud CVM API emulator
 // (DescribeInstancesStatus, STS and the metadata credential endpoint) for
-// tests, demos and CI jobs. `cvm-emulator --help` is its manual; the same
-// text is the guide docs/guides/emulator.md.
+// tests, demos and CI jobs. `cvm-emulator --help` is its manual. The guide
+// docs/guides/emulator.md (from templates/guides/emulator.md.tmpl) is a
+// separate, longer text; TestHelpAgreesWithGuide holds that every flag,
+// fault field and admin endpoint the manual names is in the guide.
 //
 // Once it accepts connections it prints exactly one line on stdout,
 // "cvm-emulator listening on http://HOST:PORT" (the real port when port 0 was

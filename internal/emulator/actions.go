@@ -8,14 +8,15 @@ import (
 
 // call is one authenticated API call on its way to its action.
 type call struct {
-	action   string
-	params   *boundParams
-	region   string
-	secretID string
-	now      time.Time
-	faults   *faultDraw
-	auth     *authState // the credentials and identities in force
-	caller   principal  // who signed; zero for unsigned actions
+	action    string
+	params    *boundParams
+	region    string
+	secretID  string
+	now       time.Time
+	faults    *faultDraw
+	auth      *authState // the credentials and identities in force
+	caller    principal  // who signed; zero for unsigned actions
+	temporary bool       // the caller signed with a temporary credential
 }
 
 type actionDef struct {

@@ -65,7 +65,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			var f Faults
-			if err := decodeStrict(body, &f); err != nil {
+			if err := decodeDocument(body, &f); err != nil {
 				writeJSONError(w, http.StatusBadRequest, "faults: %v", err)
 				return
 			}
@@ -92,7 +92,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			var c struct {
 				Offset Duration `json:"offset"`
 			}
-			if err := decodeStrict(body, &c); err != nil {
+			if err := decodeDocument(body, &c); err != nil {
 				writeJSONError(w, http.StatusBadRequest, "clock: %v", err)
 				return
 			}
@@ -119,7 +119,3 @@ func readAdminBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	}
 	return body, true
 }
-
-// decodeStrict decodes one JSON value, refusing unknown fields and trailing
-// data; errors name the line, column and JSON path.
-func decodeStrict(body []byte, v any) error { return decodeDocument(body, v) }

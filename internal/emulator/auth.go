@@ -18,7 +18,7 @@ type secret struct {
 	temporary bool
 	expires   time.Time // temporary only
 	revoked   bool      // temporary only
-	who       principal // temporary only
+	who       principal // who signs with it, as GetCallerIdentity answers
 }
 
 // tc3Authorization is a parsed TC3-HMAC-SHA256 Authorization header.
@@ -108,38 +108,42 @@ func hostVariants(host string) []string {
 }
 
 // authenticate checks the request's signature, timestamp and token for the
-// service the action belongs to, and returns the SecretId.
-func (s *Server) authenticate(req *apiRequest, service string, now time.Time) (string, *apiError) {
+// service the action belongs to, against the credentials of st. It returns
+// the SecretId and, when it returns no error, the secret it names, whose
+// principal is the caller. The request is judged against st alone, so that
+// a Reload meanwhile cannot accept a key of one state and charge it to the
+// accounts of another.
+func (s *Server) authenticate(st *authState, req *apiRequest, service string, now time.Time) (string, secret, *apiError) {
 	if req.kind == signatureTC3 {
-		return s.authenticateTC3(req, service, now)
+		return s.authenticateTC3(st, req, service, now)
 	}
-	return s.authenticateV1(req, now)
+	return s.authenticateV1(st, req, now)
 }
 
-func (s *Server) authenticateTC3(req *apiRequest, service string, now time.Time) (string, *apiError) {
+func (s *Server) authenticateTC3(st *authState, req *apiRequest, service string, now time.Time) (string, secret, *apiError) {
 	if req.authorization == "" {
-		return "", newError("AuthFailure.InvalidAuthorization", "The Authorization header is missing: JSON requests must be signed with TC3-HMAC-SHA256.")
+		return "", secret{}, newError("AuthFailure.InvalidAuthorization", "The Authorization header is missing: JSON requests must be signed with TC3-HMAC-SHA256.")
 	}
 	a, aerr := parseTC3Authorization(req.authorization)
 	if aerr != nil {
-		return "", aerr
+		return "", secret{}, aerr
 	}
 	ts, terr := requestTimestamp(req, "X-TC-Timestamp")
 	if terr != nil {
-		return a.secretID, terr
+		return a.secretID, secret{}, terr
 	}
 	if want := tc3Date(ts); a.date != want {
-		return a.secretID, newError("AuthFailure.InvalidAuthorization", "The Authorization header is invalid: the credential scope date %s is not the UTC date of the timestamp %d (%s).", a.date, ts, want)
+		return a.secretID, secret{}, newError("AuthFailure.InvalidAuthorization", "The Authorization header is invalid: the credential scope date %s is not the UTC date of the timestamp %d (%s).", a.date, ts, want)
 	}
 	if a.service != service {
-		return a.secretID, newError("AuthFailure.InvalidAuthorization", "The Authorization header is invalid: the credential scope service is %q, but action %s belongs to service %q.", a.service, req.common["Action"], service)
+		return a.secretID, secret{}, newError("AuthFailure.InvalidAuthorization", "The Authorization header is invalid: the credential scope service is %q, but action %s belongs to service %q.", a.service, req.common["Action"], service)
 	}
 	if err := checkSkew(ts, now); err != nil {
-		return a.secretID, err
+		return a.secretID, secret{}, err
 	}
-	sec, ok := s.lookupSecret(a.secretID)
+	sec, ok := s.lookupSecret(st, a.secretID)
 	if !ok {
-		return a.secretID, errSecretIDNotFound()
+		return a.secretID, secret{}, errSecretIDNotFound()
 	}
 
 	payloadHash := sha256Hex(req.body)
@@ -167,9 +171,9 @@ func (s *Server) authenticateTC3(req *apiRequest, service string, now time.Time)
 		}
 	}
 	if !matched {
-		return a.secretID, errSignatureFailure()
+		return a.secretID, secret{}, errSignatureFailure()
 	}
-	return a.secretID, checkToken(sec, req.common["Token"], now)
+	return a.secretID, sec, checkToken(sec, req.common["Token"], now)
 }
 
 // canonicalHeaders renders the signed headers as "name:value\n" lines. The
@@ -196,23 +200,23 @@ func canonicalHeaders(req *apiRequest, names []string, host string, lower bool) 
 	return b.String()
 }
 
-func (s *Server) authenticateV1(req *apiRequest, now time.Time) (string, *apiError) {
+func (s *Server) authenticateV1(st *authState, req *apiRequest, now time.Time) (string, secret, *apiError) {
 	for _, k := range []string{"SecretId", "Signature", "Timestamp", "Nonce"} {
 		if req.common[k] == "" {
-			return req.common["SecretId"], newError("MissingParameter", "The request is missing the required parameter `%s` (signature v1); or sign the request with TC3-HMAC-SHA256 in the Authorization header.", k)
+			return req.common["SecretId"], secret{}, newError("MissingParameter", "The request is missing the required parameter `%s` (signature v1); or sign the request with TC3-HMAC-SHA256 in the Authorization header.", k)
 		}
 	}
 	id := req.common["SecretId"]
 	ts, terr := requestTimestamp(req, "Timestamp")
 	if terr != nil {
-		return id, terr
+		return id, secret{}, terr
 	}
 	if err := checkSkew(ts, now); err != nil {
-		return id, err
+		return id, secret{}, err
 	}
-	sec, ok := s.lookupSecret(id)
+	sec, ok := s.lookupSecret(st, id)
 	if !ok {
-		return id, errSecretIDNotFound()
+		return id, secret{}, errSecretIDNotFound()
 	}
 	method := req.common["SignatureMethod"]
 	matched := false
@@ -224,9 +228,9 @@ func (s *Server) authenticateV1(req *apiRequest, now time.Time) (string, *apiErr
 		}
 	}
 	if !matched {
-		return id, errSignatureFailure()
+		return id, secret{}, errSignatureFailure()
 	}
-	return id, checkToken(sec, req.common["Token"], now)
+	return id, sec, checkToken(sec, req.common["Token"], now)
 }
 
 func requestTimestamp(req *apiRequest, name string) (int64, *apiError) {
@@ -273,20 +277,12 @@ func errSignatureFailure() *apiError {
 	return newError("AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct.")
 }
 
-// lookupSecret finds a permanent or temporary credential.
-func (s *Server) lookupSecret(id string) (secret, bool) {
-	if c, ok := s.auth.Load().creds[id]; ok {
-		return secret{key: c.SecretKey, token: c.Token}, true
+// lookupSecret finds a permanent credential of st, or else a temporary one.
+func (s *Server) lookupSecret(st *authState, id string) (secret, bool) {
+	if c, ok := st.creds[id]; ok {
+		return secret{key: c.SecretKey, token: c.Token, who: accountPrincipal(st.account(id))}, true
 	}
 	return s.temp.lookup(id)
-}
-
-// callerOf is who signed with secretID, once authenticated.
-func (s *Server) callerOf(st *authState, secretID string) principal {
-	if sec, ok := s.temp.lookup(secretID); ok {
-		return sec.who
-	}
-	return accountPrincipal(st.account(secretID))
 }
 
 // checkUnsigned authenticates an action sent without a signature

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +28,8 @@ import (
 // Unknown fields are refused. An error names the file, the place (line and
 // column, and a JSON path such as regions["ap-guangzhou"][1].InstanceState)
 // and the problem. Relative paths in the identity (PublicKeyFile) are
-// resolved against the data file's directory.
+// resolved against the data file's directory; the key files are read and
+// checked here, once, and the Config carries their keys to New and Reload.
 func LoadDataFile(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -45,7 +47,13 @@ func LoadDataFile(path string) (Config, error) {
 	cfg := Config{Credentials: doc.Credentials, Identity: doc.Identity}
 	err = checkFileCredentials(doc.Credentials)
 	if err == nil {
-		_, err = newAuthState(doc.Credentials, doc.Identity, "credentials", "identity")
+		var st *authState
+		if st, err = newAuthState(doc.Credentials, doc.Identity, "credentials", "identity", nil); err == nil {
+			cfg.oidcKeys = make(map[string]*rsa.PublicKey, len(st.oidc))
+			for _, p := range st.oidc {
+				cfg.oidcKeys[p.PublicKeyFile] = p.key
+			}
+		}
 	}
 	if err == nil {
 		cfg.Regions, err = doc.Regions.instances("regions")

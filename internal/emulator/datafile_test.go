@@ -1,6 +1,10 @@
 package emulator
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +44,47 @@ func TestLoadDataFile(t *testing.T) {
 	}
 	if _, err := New(cfg); err != nil {
 		t.Fatalf("New with the loaded config: %v", err)
+	}
+}
+
+// TestDataFileKeysReadOnce: LoadDataFile reads the OIDC key files; New
+// and Reload use the keys it read instead of reading the files again.
+func TestDataFileKeysReadOnce(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := writeFile(t, `{"identity": {"oidc_providers": [{"ProviderId": "ci", "Issuer": "https://ci.example", "Audiences": ["sts.tencentcloudapi.com"], "PublicKeyFile": "ci.pem"}]}}`)
+	pemFile := filepath.Join(filepath.Dir(p), "ci.pem")
+	if err := os.WriteFile(pemFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadDataFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(pemFile); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New read the key file again: %v", err)
+	}
+	if got := s.auth.Load().oidc["ci"].key; !got.Equal(&key.PublicKey) {
+		t.Errorf("the provider's key is not the file's")
+	}
+	if err := s.Reload(cfg); err != nil {
+		t.Fatalf("Reload read the key file again: %v", err)
+	}
+	// A Config built by hand still names its files, and a missing one is
+	// reported as before.
+	cfg.Identity.OIDCProviders[0].PublicKeyFile = pemFile + ".other"
+	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "Identity.oidc_providers[0].PublicKeyFile") {
+		t.Errorf("a key file LoadDataFile did not read: %v", err)
 	}
 }
 

@@ -238,7 +238,7 @@
 //	  "appear": 0.1,              // listings: a new instance (PENDING, RUNNING 5s later) is created first
 //	  "disappear": 0.1,           // listings: a random instance is removed first
 //	  "churn_every": "1s",        // every region: one instance launched or terminated per interval
-//	  "actions": ["DescribeInstancesStatus"] // default: every API action
+//	  "actions": ["DescribeInstancesStatus"] // all but churn_every; default: every API action
 //	}
 //
 // Probabilities are per request, within 0..1. reset, http_502, http_504 and
@@ -256,10 +256,12 @@
 // launched (a fresh random ID, PENDING, RUNNING 5 s after its interval) or a
 // random instance terminated (removed; nothing when the region is empty).
 // The events are applied lazily, before any API request is served, all that
-// are due (at most 100,000 intervals at once; more are skipped). They draw
-// from their own source seeded from Config.Seed, so the same seed and the
-// same request timing give the same churn. It ignores "actions"; "0s" or
-// leaving it out turns it off, and intervals under 1ms are refused.
+// are due, up to 1,000 events at once (across the regions; at least one
+// interval): the intervals beyond are skipped, and a log line says how
+// many. They draw from their own source seeded from Config.Seed, so the
+// same seed and the same request timing give the same churn. It ignores
+// "actions"; "0s" or leaving it out turns it off, and intervals under 1ms
+// are refused.
 // Durations are strings such as "1.5s". The random source is seeded from
 // Config.Seed and drawn in a fixed order, so the same sequence of requests
 // meets the same faults. Unknown fields and unknown action names are refused.

@@ -102,6 +102,7 @@ func (s *Server) SetFaults(f Faults) error {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	s.faults = f
+	s.churnEvery.Store(int64(f.ChurnEvery))
 	s.faultCodes = slices.Sorted(maps.Keys(f.Errors))
 	s.churn = churnClock{
 		start: s.now(),
@@ -187,23 +188,13 @@ func (s *Server) applyChurn(region string, d *faultDraw) {
 		rs = newRegionStore(nil, now)
 		s.regions[region] = rs
 	}
-	s.faultMu.Lock()
+	s.faultMu.Lock() // for s.rng
 	defer s.faultMu.Unlock()
 	if d.appear {
-		id := s.unusedIDLocked()
-		// A new instance starts as PENDING and runs shortly after, as a
-		// freshly created one would.
-		rs.insert(newRecord(Instance{
-			InstanceId: id, InstanceState: "PENDING",
-			Transitions: []Transition{{After: Duration(5 * time.Second), InstanceState: "RUNNING"}},
-		}, now))
-		s.log.Info("fault: instance appeared", "region", region, "instance_id", id)
+		s.launch(region, rs, s.rng, now)
 	}
-	if d.disappear && len(rs.sorted) > 0 {
-		i := s.rng.IntN(len(rs.sorted))
-		id := rs.sorted[i].id
-		rs.removeAt(i)
-		s.log.Info("fault: instance disappeared", "region", region, "instance_id", id)
+	if d.disappear {
+		s.terminateRandom(region, rs, s.rng)
 	}
 }
 
@@ -214,20 +205,24 @@ type churnClock struct {
 	rng   *rand.Rand // its own source, so that other faults' draws do not shift it
 }
 
-// maxChurnCatchUp bounds the intervals applied before one request, so that
-// a clock moved far ahead cannot stall the emulator.
-const maxChurnCatchUp = 100_000
+// maxChurnCatchUp bounds the churn_every events (intervals × regions, each
+// a log line) applied before one request, under the inventory lock: a clock
+// moved hours ahead costs milliseconds, not a pause of every request while
+// hundreds of thousands of events are applied and logged. At least one
+// interval is applied, however many regions there are.
+const maxChurnCatchUp = 1000
 
 // applyTimedChurn applies every churn_every interval due by now: for each,
 // in every region (by name), one instance is launched (PENDING, RUNNING 5 s
 // later, counted from the interval's end) or a random one terminated, 50/50.
+// It runs before every API request, so without churn_every it takes no lock.
 func (s *Server) applyTimedChurn(now time.Time) {
-	s.faultMu.Lock()
-	every := time.Duration(s.faults.ChurnEvery)
-	due := int64(0)
-	if every > 0 {
-		due = int64(now.Sub(s.churn.start)/every) - s.churn.done
+	every := time.Duration(s.churnEvery.Load())
+	if every <= 0 {
+		return
 	}
+	s.faultMu.Lock()
+	due := int64(now.Sub(s.churn.start)/every) - s.churn.done
 	s.faultMu.Unlock()
 	if due <= 0 {
 		return
@@ -239,38 +234,57 @@ func (s *Server) applyTimedChurn(now time.Time) {
 	if time.Duration(s.faults.ChurnEvery) != every { // the faults changed meanwhile
 		return
 	}
-	due = min(int64(now.Sub(s.churn.start)/every)-s.churn.done, maxChurnCatchUp)
+	due = int64(now.Sub(s.churn.start)/every) - s.churn.done
 	names := slices.Sorted(maps.Keys(s.regions))
-	for range due {
+	apply := min(due, max(1, maxChurnCatchUp/int64(max(len(names), 1))))
+	for range apply {
 		s.churn.done++
 		at := s.churn.start.Add(time.Duration(s.churn.done) * every)
 		for _, region := range names {
 			rs := s.regions[region]
 			if s.churn.rng.IntN(2) == 0 {
-				id := s.unusedIDWith(s.churn.rng)
-				rs.insert(newRecord(Instance{
-					InstanceId: id, InstanceState: "PENDING",
-					Transitions: []Transition{{After: Duration(5 * time.Second), InstanceState: "RUNNING"}},
-				}, at))
-				s.log.Info("fault: instance appeared", "region", region, "instance_id", id, "fault", "churn_every")
-			} else if len(rs.sorted) > 0 {
-				i := s.churn.rng.IntN(len(rs.sorted))
-				id := rs.sorted[i].id
-				rs.removeAt(i)
-				s.log.Info("fault: instance disappeared", "region", region, "instance_id", id, "fault", "churn_every")
+				s.launch(region, rs, s.churn.rng, at, "fault", "churn_every")
+			} else {
+				s.terminateRandom(region, rs, s.churn.rng, "fault", "churn_every")
 			}
 		}
 	}
 	// Intervals beyond the catch-up bound are skipped, not owed.
+	if skipped := due - apply; skipped > 0 {
+		s.log.Info("fault: churn_every intervals skipped", "skipped", skipped, "applied", apply, "every", every.String())
+	}
 	s.churn.done = int64(now.Sub(s.churn.start) / every)
 }
 
-// unusedIDLocked draws a new instance ID no region uses. It needs s.mu and
-// s.faultMu held.
-func (s *Server) unusedIDLocked() string { return s.unusedIDWith(s.rng) }
+// launch adds to rs a new instance, with an ID drawn from rng that no region
+// uses: PENDING at at, RUNNING 5 s later, as a freshly created one would be.
+// logAttrs are added to its log line. It needs s.mu held, and whatever lock
+// guards rng.
+func (s *Server) launch(region string, rs *regionStore, rng *rand.Rand, at time.Time, logAttrs ...any) {
+	id := s.unusedID(rng)
+	rs.insert(newRecord(Instance{
+		InstanceId: id, InstanceState: "PENDING",
+		Transitions: []Transition{{After: Duration(5 * time.Second), InstanceState: "RUNNING"}},
+	}, at))
+	s.log.Info("fault: instance appeared", append([]any{"region", region, "instance_id", id}, logAttrs...)...)
+}
 
-// unusedIDWith is unusedIDLocked drawing from rng.
-func (s *Server) unusedIDWith(rng *rand.Rand) string {
+// terminateRandom removes an instance of rs drawn from rng, if it has any.
+// logAttrs are added to its log line. It needs s.mu held, and whatever lock
+// guards rng.
+func (s *Server) terminateRandom(region string, rs *regionStore, rng *rand.Rand, logAttrs ...any) {
+	if len(rs.sorted) == 0 {
+		return
+	}
+	i := rng.IntN(len(rs.sorted))
+	id := rs.sorted[i].id
+	rs.removeAt(i)
+	s.log.Info("fault: instance disappeared", append([]any{"region", region, "instance_id", id}, logAttrs...)...)
+}
+
+// unusedID draws from rng a new instance ID no region uses. It needs s.mu
+// held.
+func (s *Server) unusedID(rng *rand.Rand) string {
 	const chars = "abcdefghijklmnopqrstuvwxyz0123456789"
 	for {
 		b := []byte("ins-00000000")

@@ -257,19 +257,24 @@ func waitNoServerGoroutines(t *testing.T) {
 	t.Fatalf("goroutine left after Close:\n%s", leaked)
 }
 
-// churnCounter counts the churn fault's log lines by region.
+// churnCounter counts the churn fault's log lines by region, and the
+// churn_every intervals skipped.
 type churnCounter struct {
-	mu     sync.Mutex
-	events map[string]int
+	mu      sync.Mutex
+	events  map[string]int
+	skipped int64
 }
 
 func (c *churnCounter) Enabled(context.Context, slog.Level) bool { return true }
 func (c *churnCounter) Handle(_ context.Context, r slog.Record) error {
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "region" && strings.HasPrefix(r.Message, "fault: instance ") {
-			c.mu.Lock()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		switch {
+		case a.Key == "region" && strings.HasPrefix(r.Message, "fault: instance "):
 			c.events[a.Value.String()]++
-			c.mu.Unlock()
+		case a.Key == "skipped" && r.Message == "fault: churn_every intervals skipped":
+			c.skipped += a.Value.Int64()
 		}
 		return true
 	})
@@ -330,5 +335,44 @@ func TestFaultChurnEvery(t *testing.T) {
 	}
 	if err := (&Server{}).SetFaults(Faults{ChurnEvery: Duration(time.Microsecond)}); err == nil || !strings.Contains(err.Error(), "churn_every") {
 		t.Errorf("churn_every 1µs: %v", err)
+	}
+}
+
+// TestFaultChurnEveryOnAnyRequest: churn_every ignores Faults.Actions, and
+// any API request catches up, an unknown action included.
+func TestFaultChurnEveryOnAnyRequest(t *testing.T) {
+	clock := newFakeClock()
+	counter := &churnCounter{events: map[string]int{}}
+	s := startServer(t, Config{Regions: seedInstances(), Now: clock.Now, Logger: slog.New(counter)})
+	setFaults(t, s, Faults{ChurnEvery: Duration(time.Second), Actions: []string{"GetCallerIdentity"}})
+	clock.Advance(2500 * time.Millisecond)
+	wantCode(t, do(t, tc3Call{action: "NoSuchAction", version: cvmVersion, region: testRegion, body: `{}`}.request(t, s)), "InvalidAction")
+	if counter.events[testRegion] != 2 {
+		t.Errorf("after 2.5 s and an unknown action: events %v, want 2", counter.events)
+	}
+}
+
+// TestFaultChurnEveryCatchUpIsBounded: a clock moved far ahead applies at
+// most maxChurnCatchUp events before the next request, and logs how many
+// intervals it skipped; the churn then goes on from the new time.
+func TestFaultChurnEveryCatchUpIsBounded(t *testing.T) {
+	clock := newFakeClock()
+	counter := &churnCounter{events: map[string]int{}}
+	regions := map[string][]Instance{testRegion: GenerateInstances(10, 1), "ap-tokyo": GenerateInstances(10, 2)}
+	s := startServer(t, Config{Regions: regions, Now: clock.Now, Logger: slog.New(counter)})
+	setFaults(t, s, Faults{ChurnEvery: Duration(time.Millisecond)})
+	clock.Advance(time.Hour) // 3,600,000 intervals, two regions
+	do(t, listing(t, s))
+	perRegion := maxChurnCatchUp / 2
+	if counter.events[testRegion] != perRegion || counter.events["ap-tokyo"] != perRegion {
+		t.Errorf("after an hour: events %v, want %d per region", counter.events, perRegion)
+	}
+	if want := int64(3_600_000 - perRegion); counter.skipped != want {
+		t.Errorf("skipped %d intervals, want %d", counter.skipped, want)
+	}
+	clock.Advance(3 * time.Millisecond)
+	do(t, listing(t, s))
+	if counter.events[testRegion] != perRegion+3 {
+		t.Errorf("3 ms later: events %v, want %d in %s", counter.events, perRegion+3, testRegion)
 	}
 }

@@ -212,7 +212,7 @@ func FuzzTC3Signature(f *testing.F) {
 		sig := signTC3(DefaultSecretKey, "cvm", host, contentType, payload, ts)
 		d := now.Sub(time.Unix(ts, 0))
 		inWindow := d >= -5*time.Minute && d <= 5*time.Minute
-		_, aerr := s.authenticate(build(payload, sig), "cvm", now)
+		_, _, aerr := s.authenticate(s.auth.Load(), build(payload, sig), "cvm", now)
 		switch {
 		case inWindow && aerr != nil:
 			t.Fatalf("a correctly signed request was refused: %+v (host %q, content type %q, skew %d)", aerr, host, contentType, skew%(48*3600))
@@ -225,7 +225,7 @@ func FuzzTC3Signature(f *testing.F) {
 		bad := []byte(sig)
 		i := int(flip) % len(bad)
 		bad[i] = "0123456789abcdef"[(strings.IndexByte("0123456789abcdef", bad[i])+1+int(flip)%15)%16]
-		if _, aerr := s.authenticate(build(payload, string(bad)), "cvm", now); aerr == nil || aerr.Code != "AuthFailure.SignatureFailure" {
+		if _, _, aerr := s.authenticate(s.auth.Load(), build(payload, string(bad)), "cvm", now); aerr == nil || aerr.Code != "AuthFailure.SignatureFailure" {
 			t.Fatalf("a wrong signature got %+v", aerr)
 		}
 		// So is any other body under the right signature.
@@ -235,7 +235,7 @@ func FuzzTC3Signature(f *testing.F) {
 		} else {
 			other[int(flip)%len(other)] ^= 1 + flip%255
 		}
-		if _, aerr := s.authenticate(build(other, sig), "cvm", now); aerr == nil || aerr.Code != "AuthFailure.SignatureFailure" {
+		if _, _, aerr := s.authenticate(s.auth.Load(), build(other, sig), "cvm", now); aerr == nil || aerr.Code != "AuthFailure.SignatureFailure" {
 			t.Fatalf("a changed body got %+v", aerr)
 		}
 	})

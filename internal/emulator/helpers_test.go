@@ -15,7 +15,8 @@ import (
 const testRegion = "ap-guangzhou"
 
 // fakeClock is a settable clock near real time, so that SDK timestamps
-// (taken from the real clock) stay within the 5-minute window.
+// (taken from the real clock) stay within the 5-minute window. It is
+// emutest.Clock, which these tests cannot import (emutest imports emulator).
 type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -71,16 +72,21 @@ func (k tempKey) listing() tc3Call {
 	return tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{}`, secretID: k.id, secretKey: k.key, token: k.token}
 }
 
+// assumeRole sends an AssumeRole request and returns its credential.
+func assumeRole(t *testing.T, s *Server, c tc3Call) tempKey {
+	t.Helper()
+	a := do(t, c.request(t, s))
+	cred := a.Response.Credentials
+	if cred == nil {
+		t.Fatalf("AssumeRole: %s %+v", a.code(), a.Response.Error)
+	}
+	return tempKey{cred.TmpSecretId, cred.TmpSecretKey, cred.Token}
+}
+
 // assumeRoleRaw assumes a role with the default credential.
 func assumeRoleRaw(t *testing.T, s *Server) tempKey {
 	t.Helper()
-	r := decodeResponse(t, assumeRoleCall(DefaultSecretID, DefaultSecretKey, "").request(t, s))
-	c, ok := r["Credentials"].(map[string]any)
-	if !ok {
-		t.Fatalf("AssumeRole: %v", r)
-	}
-	str := func(k string) string { v, _ := c[k].(string); return v }
-	return tempKey{str("TmpSecretId"), str("TmpSecretKey"), str("Token")}
+	return assumeRole(t, s, assumeRoleCall(DefaultSecretID, DefaultSecretKey, ""))
 }
 
 // apiAnswer is any API answer, decoded loosely.
@@ -93,6 +99,7 @@ type apiAnswer struct {
 		RequestId         string
 		TotalCount        *int
 		InstanceStatusSet []struct{ InstanceId, InstanceState string }
+		Credentials       *struct{ TmpSecretId, TmpSecretKey, Token string }
 	}
 }
 

@@ -18,13 +18,18 @@ type authState struct {
 	owner    map[string]string     // SecretId → AccountId, for those listed
 	accounts map[string]bool       // configured accounts; empty: any
 	oidc     map[string]oidcProvider
-	saml     map[string]SAMLProvider // by PrincipalArn
+	saml     map[string]samlProvider // by PrincipalArn
 	mfa      map[string]mfaDevice    // by SerialNumber
 }
 
 type oidcProvider struct {
 	OIDCProvider
 	key *rsa.PublicKey
+}
+
+type samlProvider struct {
+	SAMLProvider
+	account string // from its qcs::cam::uin/<account>:saml-provider/… ARN
 }
 
 type mfaDevice struct {
@@ -40,11 +45,12 @@ var (
 
 // newAuthState checks credentials and identity. Problems are *pathError
 // values whose paths start with credRoot or idRoot ("Credentials" and
-// "Identity" for a Config).
-func newAuthState(creds []Credential, id Identity, credRoot, idRoot string) (*authState, error) {
+// "Identity" for a Config). An OIDC provider's key is taken from keys, by
+// PublicKeyFile, when there, else read from the file.
+func newAuthState(creds []Credential, id Identity, credRoot, idRoot string, keys map[string]*rsa.PublicKey) (*authState, error) {
 	st := &authState{
 		creds: make(map[string]Credential, len(creds)), owner: map[string]string{}, accounts: map[string]bool{},
-		oidc: map[string]oidcProvider{}, saml: map[string]SAMLProvider{}, mfa: map[string]mfaDevice{},
+		oidc: map[string]oidcProvider{}, saml: map[string]samlProvider{}, mfa: map[string]mfaDevice{},
 	}
 	bad := func(path, format string, args ...any) error { return &pathError{path, fmt.Sprintf(format, args...)} }
 	for i, c := range creds {
@@ -84,21 +90,25 @@ func newAuthState(creds []Credential, id Identity, credRoot, idRoot string) (*au
 		case len(p.Audiences) == 0 || containsEmpty(p.Audiences):
 			return nil, bad(at+".Audiences", "list at least one audience (the \"aud\" of its tokens), such as sts.tencentcloudapi.com, and no empty one")
 		}
-		key, err := loadRSAPublicKey(p.PublicKeyFile)
-		if err != nil {
-			return nil, bad(at+".PublicKeyFile", "%v", err)
+		key, ok := keys[p.PublicKeyFile]
+		if !ok {
+			var err error
+			if key, err = loadRSAPublicKey(p.PublicKeyFile); err != nil {
+				return nil, bad(at+".PublicKeyFile", "%v", err)
+			}
 		}
 		st.oidc[p.ProviderId] = oidcProvider{OIDCProvider: p, key: key}
 	}
 	for i, p := range id.SAMLProviders {
 		at := fmt.Sprintf("%s.saml_providers[%d]", idRoot, i)
+		m := samlProviderPattern.FindStringSubmatch(p.PrincipalArn)
 		switch _, dup := st.saml[p.PrincipalArn]; {
-		case !samlProviderPattern.MatchString(p.PrincipalArn) || dup:
+		case m == nil || dup:
 			return nil, bad(at+".PrincipalArn", "%q is used twice or is not a provider ARN such as qcs::cam::uin/%s:saml-provider/idp", p.PrincipalArn, DefaultAccountID)
 		case p.Issuer == "":
 			return nil, bad(at+".Issuer", "empty; write the <Issuer> of its assertions, such as https://idp.example.com")
 		}
-		st.saml[p.PrincipalArn] = p
+		st.saml[p.PrincipalArn] = samlProvider{SAMLProvider: p, account: m[1]}
 	}
 	for i, d := range id.MFADevices {
 		at := fmt.Sprintf("%s.mfa_devices[%d]", idRoot, i)
@@ -186,7 +196,6 @@ type principal struct {
 	Arn         string
 	UserId      string
 	PrincipalId string
-	temporary   bool
 }
 
 // accountPrincipal is a permanent key: the account's own (root) identity.
@@ -200,7 +209,7 @@ func accountPrincipal(account string) principal {
 func rolePrincipal(account, roleArn, session, by string) principal {
 	id := roleID(roleArn)
 	return principal{Type: "CAMRole", AccountId: account, UserId: id + ":" + session, PrincipalId: by,
-		Arn: "qcs::sts:" + account + ":assumed-role/" + id, temporary: true}
+		Arn: "qcs::sts:" + account + ":assumed-role/" + id}
 }
 
 // roleID is a role's numeric ID: the one in a qcs::cam::uin/…:role/<ID>

@@ -281,3 +281,47 @@ func TestTC3HeaderValueVariants(t *testing.T) {
 	c.contentType = "application/json; charset=UTF-8"
 	wantCode(t, do(t, c.request(t, s)), "Success")
 }
+
+// TestAuthenticateJudgesAgainstOneState: a request is authenticated and
+// attributed against the one authState it is given. A Reload between
+// loading the state and checking the key must not let a key of the new
+// credentials be charged to the old accounts (the rate-limit bucket,
+// GetCallerIdentity and the role account rule all follow the caller).
+func TestAuthenticateJudgesAgainstOneState(t *testing.T) {
+	s := startServer(t, Config{Regions: seedInstances()})
+	old := s.auth.Load()
+	reloaded, err := newAuthState(
+		[]Credential{{SecretID: "AKIDreloaded", SecretKey: "reloaded-key"}},
+		Identity{Accounts: []Account{{AccountId: "200000000002", SecretIds: []string{"AKIDreloaded"}}}},
+		"Credentials", "Identity", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, perr := parseRequest(tc3Call{action: "GetCallerIdentity", version: stsVersion, service: "sts",
+		secretID: "AKIDreloaded", secretKey: "reloaded-key", body: `{}`}.request(t, s))
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	now := s.now()
+	id, sec, aerr := s.authenticate(reloaded, r, "sts", now)
+	if aerr != nil || id != "AKIDreloaded" {
+		t.Fatalf("against the state that has the key: %q %+v", id, aerr)
+	}
+	if want := accountPrincipal("200000000002"); sec.who != want {
+		t.Errorf("caller %+v, want %+v: the account of the state that accepted the key", sec.who, want)
+	}
+	if _, _, aerr := s.authenticate(old, r, "sts", now); aerr == nil || aerr.Code != "AuthFailure.SecretIdNotFound" {
+		t.Errorf("against the state without the key: %+v, want AuthFailure.SecretIdNotFound", aerr)
+	}
+
+	// A temporary credential is found, and attributed, by the same lookup.
+	tmp := assumeRoleRaw(t, s)
+	r, perr = parseRequest(tmp.listing().request(t, s))
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	_, sec, aerr = s.authenticate(reloaded, r, "cvm", now)
+	if aerr != nil || sec.who.Type != "CAMRole" || !sec.temporary {
+		t.Errorf("temporary credential: %+v %+v", sec.who, aerr)
+	}
+}

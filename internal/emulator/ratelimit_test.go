@@ -38,14 +38,8 @@ func TestRateLimitIsPerAccount(t *testing.T) {
 	// account, A, whoever asked. AssumeRole has buckets of its own.
 	assume := func(caller tempKey, account string) tempKey {
 		t.Helper()
-		r := decodeResponse(t, tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", secretID: caller.id, secretKey: caller.key,
-			body: fmt.Sprintf(`{"RoleArn": "qcs::cam::uin/%s:roleName/reader", "RoleSessionName": "pipeline"}`, account)}.request(t, s))
-		c, ok := r["Credentials"].(map[string]any)
-		if !ok {
-			t.Fatalf("AssumeRole: %v", r)
-		}
-		str := func(k string) string { v, _ := c[k].(string); return v }
-		return tempKey{str("TmpSecretId"), str("TmpSecretKey"), str("Token")}
+		return assumeRole(t, s, tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", secretID: caller.id, secretKey: caller.key,
+			body: fmt.Sprintf(`{"RoleArn": "qcs::cam::uin/%s:roleName/reader", "RoleSessionName": "pipeline"}`, account)})
 	}
 	roleA1 := assume(key(teamA1, "a1"), accountA)
 	roleA2 := assume(key(teamB, "b"), accountA)
@@ -80,7 +74,7 @@ func TestRateLimitIsPerAccount(t *testing.T) {
 	want("the default account", codes(key(DefaultSecretID, DefaultSecretKey), key(unlisted, "u"), defaultRole, key(unlisted, "u")), 3)
 
 	// Another action has its own buckets: account A can still assume roles.
-	if r := decodeResponse(t, assumeRoleCall(teamA1, "a1", "").request(t, s)); r["Error"] != nil {
-		t.Errorf("AssumeRole was throttled by DescribeInstancesStatus's bucket: %v", r["Error"])
+	if a := do(t, assumeRoleCall(teamA1, "a1", "").request(t, s)); a.Response.Error != nil {
+		t.Errorf("AssumeRole was throttled by DescribeInstancesStatus's bucket: %+v", a.Response.Error)
 	}
 }

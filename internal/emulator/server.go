@@ -38,6 +38,9 @@ type Server struct {
 	stats   statsCollector
 	offset  atomic.Int64 // clock offset, nanoseconds
 
+	// reloadMu serializes Reload, which replaces regions, then auth.
+	reloadMu sync.Mutex
+
 	mu      sync.RWMutex // guards regions
 	regions map[string]*regionStore
 
@@ -46,6 +49,7 @@ type Server struct {
 	faultCodes []string
 	rng        *rand.Rand
 	churn      churnClock
+	churnEvery atomic.Int64 // faults.ChurnEvery, read without faultMu on every request
 
 	// Lifecycle. closing is closed by Close to abort delays; lifeMu guards
 	// closed and the in-flight count.
@@ -66,10 +70,7 @@ type Server struct {
 
 // New validates cfg and returns a Server that is not yet listening.
 func New(cfg Config) (*Server, error) {
-	if len(cfg.Credentials) == 0 {
-		cfg.Credentials = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
-	}
-	auth, err := newAuthState(cfg.Credentials, cfg.Identity, "Credentials", "Identity")
+	auth, err := authStateOf(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -251,20 +252,32 @@ func (s *Server) SetClockOffset(d time.Duration) {
 // transitions counting from now). When anything in cfg is invalid nothing
 // changes. Temporary credentials already issued stay valid; the other Config
 // fields are ignored.
+//
+// Reloads are serialized, so that two of them cannot leave the instances of
+// one beside the credentials of the other.
 func (s *Server) Reload(cfg Config) error {
-	if len(cfg.Credentials) == 0 {
-		cfg.Credentials = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
-	}
-	auth, err := newAuthState(cfg.Credentials, cfg.Identity, "Credentials", "Identity")
+	auth, err := authStateOf(cfg)
 	if err != nil {
 		return err
 	}
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	if err := s.SetInstances(cfg.Regions); err != nil {
 		return err
 	}
 	s.auth.Store(auth)
-	s.log.Info("credentials and identity replaced", "credentials", len(cfg.Credentials))
+	s.log.Info("credentials and identity replaced", "credentials", len(auth.creds))
 	return nil
+}
+
+// authStateOf checks the credentials and identity of cfg: the default
+// credential when it has none.
+func authStateOf(cfg Config) (*authState, error) {
+	creds := cfg.Credentials
+	if len(creds) == 0 {
+		creds = []Credential{{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey}}
+	}
+	return newAuthState(creds, cfg.Identity, "Credentials", "Identity", cfg.oidcKeys)
 }
 
 // RevokeTemporaryCredentials makes every temporary credential issued so far
@@ -455,23 +468,24 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	if region != "" && !s.regionSupported(region) {
 		return nil, "", newError("UnsupportedRegion", "The region `%s` is not supported by %s.", region, action)
 	}
+	// One state for the whole request, so that a Reload meanwhile cannot
+	// accept a key of the new credentials and charge it to the old accounts.
 	auth := s.auth.Load()
-	var secretID string
-	var aerr *apiError
+	var (
+		secretID string
+		sec      secret // unsigned actions have none, and share one bucket per action
+		aerr     *apiError
+	)
 	if def.unsigned {
 		aerr = checkUnsigned(req, now)
 	} else {
-		secretID, aerr = s.authenticate(req, def.service, now)
+		secretID, sec, aerr = s.authenticate(auth, req, def.service, now)
 	}
 	if aerr != nil {
 		return nil, secretID, aerr
 	}
-	var who principal // unsigned actions have none, and share one bucket per action
-	if !def.unsigned {
-		who = s.callerOf(auth, secretID)
-	}
 	if s.limiter != nil {
-		if ok, seen := s.limiter.allow(who.AccountId, action, now); !ok {
+		if ok, seen := s.limiter.allow(sec.who.AccountId, action, now); !ok {
 			return nil, secretID, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
 		}
 	}
@@ -482,7 +496,7 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	if aerr != nil {
 		return nil, secretID, aerr
 	}
-	c := &call{action: action, params: params, region: region, secretID: secretID, now: now, faults: fx, auth: auth, caller: who}
+	c := &call{action: action, params: params, region: region, secretID: secretID, now: now, faults: fx, auth: auth, caller: sec.who, temporary: sec.temporary}
 	result, aerr := def.handle(s, c)
 	return result, secretID, aerr
 }

@@ -67,31 +67,45 @@ func durationParam(c *call, def, maxSeconds int64, code string) (time.Duration, 
 	return time.Duration(seconds) * time.Second, nil
 }
 
-// roleParams reads and checks RoleArn and RoleSessionName; a malformed one
-// is code. It returns the role's account.
-func roleParams(c *call, code string) (arn, session, account string, aerr *apiError) {
-	if arn, aerr = required(c, "RoleArn"); aerr != nil {
-		return
-	}
-	m := roleArnPattern.FindStringSubmatch(arn)
-	if m == nil {
-		return "", "", "", newError(code, "The parameter `RoleArn` is invalid: %q; expected qcs::cam::uin/<account ID>:roleName/<role name>.", arn)
-	}
-	if session, aerr = required(c, "RoleSessionName"); aerr != nil {
-		return
-	}
-	if !sessionNamePattern.MatchString(session) {
-		return "", "", "", newError(code, "The parameter `RoleSessionName` is invalid: %q; use 2 to 128 letters, digits or the characters +=,.@-_.", session)
-	}
-	return arn, session, m[1], nil
+// roleRequest is the role session an AssumeRole* request asks for.
+type roleRequest struct {
+	arn, session string
+	account      string // the role's, from its ARN
+	ttl          time.Duration
 }
 
-// checkRoleAccount applies the account rule of Identity.Accounts.
-func checkRoleAccount(c *call, arn, account string) *apiError {
-	if !c.auth.roleExists(account) {
-		return newError("ResourceNotFound.RoleNotFound", "The role %s does not exist: account %s is not one of the emulator's accounts (identity.accounts, and %s).", arn, account, DefaultAccountID)
+// parseRoleRequest reads RoleArn and RoleSessionName (a malformed one is
+// paramCode), then DurationSeconds (out of range: durationCode), in that
+// order: the AssumeRole actions share it and so agree on which error wins.
+func parseRoleRequest(c *call, paramCode, durationCode string) (roleRequest, *apiError) {
+	var r roleRequest
+	var aerr *apiError
+	if r.arn, aerr = required(c, "RoleArn"); aerr != nil {
+		return r, aerr
 	}
-	return nil
+	m := roleArnPattern.FindStringSubmatch(r.arn)
+	if m == nil {
+		return r, newError(paramCode, "The parameter `RoleArn` is invalid: %q; expected qcs::cam::uin/<account ID>:roleName/<role name>.", r.arn)
+	}
+	r.account = m[1]
+	if r.session, aerr = required(c, "RoleSessionName"); aerr != nil {
+		return r, aerr
+	}
+	if !sessionNamePattern.MatchString(r.session) {
+		return r, newError(paramCode, "The parameter `RoleSessionName` is invalid: %q; use 2 to 128 letters, digits or the characters +=,.@-_.", r.session)
+	}
+	r.ttl, aerr = durationParam(c, defaultAssumeRoleSeconds, maxAssumeRoleSeconds, durationCode)
+	return r, aerr
+}
+
+// issueRole is the last step of every AssumeRole action: the account rule of
+// Identity.Accounts, then a credential for a session of the role, asked for
+// by account by.
+func (s *Server) issueRole(c *call, r roleRequest, by string) (answer, *apiError) {
+	if !c.auth.roleExists(r.account) {
+		return nil, newError("ResourceNotFound.RoleNotFound", "The role %s does not exist: account %s is not one of the emulator's accounts (identity.accounts, and %s).", r.arn, r.account, DefaultAccountID)
+	}
+	return s.issue(c, rolePrincipal(r.account, r.arn, r.session, by), r.ttl), nil
 }
 
 // checkMFA checks a TokenCode against the device SerialNumber names, for a
@@ -142,11 +156,7 @@ func (s *Server) issue(c *call, who principal, ttl time.Duration) answer {
 }
 
 func (s *Server) assumeRole(c *call) (answer, *apiError) {
-	arn, session, account, aerr := roleParams(c, "InvalidParameter")
-	if aerr != nil {
-		return nil, aerr
-	}
-	ttl, aerr := durationParam(c, defaultAssumeRoleSeconds, maxAssumeRoleSeconds, "InvalidParameterValue")
+	r, aerr := parseRoleRequest(c, "InvalidParameter", "InvalidParameterValue")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -159,10 +169,7 @@ func (s *Server) assumeRole(c *call) (answer, *apiError) {
 	if aerr := optionalMFA(c, c.caller.AccountId); aerr != nil {
 		return nil, aerr
 	}
-	if aerr := checkRoleAccount(c, arn, account); aerr != nil {
-		return nil, aerr
-	}
-	return s.issue(c, rolePrincipal(account, arn, session, c.caller.AccountId), ttl), nil
+	return s.issueRole(c, r, c.caller.AccountId)
 }
 
 func (s *Server) assumeRoleWithWebIdentity(c *call) (answer, *apiError) {
@@ -174,11 +181,7 @@ func (s *Server) assumeRoleWithWebIdentity(c *call) (answer, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	arn, session, account, aerr := roleParams(c, "InvalidParameter.ParamError")
-	if aerr != nil {
-		return nil, aerr
-	}
-	ttl, aerr := durationParam(c, defaultAssumeRoleSeconds, maxAssumeRoleSeconds, "InvalidParameter.ParamError")
+	r, aerr := parseRoleRequest(c, "InvalidParameter.ParamError", "InvalidParameter.ParamError")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -189,10 +192,7 @@ func (s *Server) assumeRoleWithWebIdentity(c *call) (answer, *apiError) {
 	if err := verifyWebIdentityToken(p, token, c.now); err != nil {
 		return nil, newError("InvalidParameter.WebIdentityTokenError", "The WebIdentityToken is invalid: %v.", err)
 	}
-	if aerr := checkRoleAccount(c, arn, account); aerr != nil {
-		return nil, aerr
-	}
-	return s.issue(c, rolePrincipal(account, arn, session, account), ttl), nil
+	return s.issueRole(c, r, r.account)
 }
 
 func (s *Server) assumeRoleWithSAML(c *call) (answer, *apiError) {
@@ -204,11 +204,7 @@ func (s *Server) assumeRoleWithSAML(c *call) (answer, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	arn, session, account, aerr := roleParams(c, "InvalidParameter.ParamError")
-	if aerr != nil {
-		return nil, aerr
-	}
-	ttl, aerr := durationParam(c, defaultAssumeRoleSeconds, maxAssumeRoleSeconds, "InvalidParameter.OverTimeError")
+	r, aerr := parseRoleRequest(c, "InvalidParameter.ParamError", "InvalidParameter.OverTimeError")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -216,18 +212,14 @@ func (s *Server) assumeRoleWithSAML(c *call) (answer, *apiError) {
 	if !ok {
 		return nil, newError("InvalidParameter.ParamError", "The parameter `PrincipalArn` names no SAML provider: %q (identity.saml_providers).", principalArn)
 	}
-	if aerr := checkSAMLAssertion(p, assertion, arn, c.now); aerr != nil {
+	if aerr := checkSAMLAssertion(p.SAMLProvider, assertion, r.arn, c.now); aerr != nil {
 		return nil, aerr
 	}
-	if aerr := checkRoleAccount(c, arn, account); aerr != nil {
-		return nil, aerr
-	}
-	by := samlProviderPattern.FindStringSubmatch(principalArn)[1]
-	return s.issue(c, rolePrincipal(account, arn, session, by), ttl), nil
+	return s.issueRole(c, r, p.account)
 }
 
 func (s *Server) getSessionToken(c *call) (answer, *apiError) {
-	if c.caller.temporary {
+	if c.temporary {
 		return nil, newError("FailedOperation.TempKeyNotAllowed", "GetSessionToken takes a permanent key; this request is signed with a temporary credential.")
 	}
 	serial, aerr := required(c, "SerialNumber")
@@ -245,9 +237,7 @@ func (s *Server) getSessionToken(c *call) (answer, *apiError) {
 	if aerr := checkMFA(c, serial, code, c.caller.AccountId); aerr != nil {
 		return nil, aerr
 	}
-	who := c.caller
-	who.temporary = true
-	return s.issue(c, who, ttl), nil
+	return s.issue(c, c.caller, ttl), nil
 }
 
 func (s *Server) getCallerIdentity(c *call) (answer, *apiError) {

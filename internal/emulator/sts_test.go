@@ -1,10 +1,10 @@
 package emulator_test
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,40 +18,29 @@ const (
 	mfaSecret    = "JBSWY3DPEHPK3PXP"
 )
 
-// clock is a settable emulator clock near real time, so that signatures
-// (timestamped with the real clock) stay within five minutes.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// otherKey is the permanent key of otherAccount.
+var otherKey = emutest.Key{SecretID: "AKIDother", SecretKey: "other-key"}
 
 // stsWorld is an emulator with one identity of every kind.
 type stsWorld struct {
-	s     *emulator.Server
-	clock *clock
+	*emutest.Emulator
+	clock *emutest.Clock
 	oidc  *emutest.OIDCIssuer
 	idp   *emutest.SAMLIdP
 }
 
 func newSTSWorld(t *testing.T) stsWorld {
 	t.Helper()
-	w := stsWorld{clock: &clock{t: time.Now()}, oidc: emutest.NewOIDCIssuer(t, "github"), idp: emutest.NewSAMLIdP(emulator.DefaultAccountID, "corp")}
-	s, err := emulator.Start(emulator.Config{
+	w := stsWorld{clock: emutest.NewClock(), oidc: emutest.NewOIDCIssuer(t, "github"), idp: emutest.NewSAMLIdP(emulator.DefaultAccountID, "corp")}
+	w.Emulator = emutest.Start(t, emulator.Config{
 		Credentials: []emulator.Credential{
 			{SecretID: emulator.DefaultSecretID, SecretKey: emulator.DefaultSecretKey},
-			{SecretID: "AKIDother", SecretKey: "other-key"},
+			{SecretID: otherKey.SecretID, SecretKey: otherKey.SecretKey},
 		},
 		Regions: map[string][]emulator.Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"}}},
 		Now:     w.clock.Now,
 		Identity: emulator.Identity{
-			Accounts:      []emulator.Account{{AccountId: otherAccount, SecretIds: []string{"AKIDother"}}},
+			Accounts:      []emulator.Account{{AccountId: otherAccount, SecretIds: []string{otherKey.SecretID}}},
 			OIDCProviders: []emulator.OIDCProvider{w.oidc.Provider},
 			SAMLProviders: []emulator.SAMLProvider{w.idp.Provider},
 			MFADevices: []emulator.MFADevice{
@@ -59,12 +48,7 @@ func newSTSWorld(t *testing.T) stsWorld {
 				{SerialNumber: emutest.MFASerial(otherAccount), TOTPSecret: "KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ"},
 			},
 		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	w.s = s
+	}, emutest.Options{})
 	return w
 }
 
@@ -74,12 +58,8 @@ func str(m map[string]any, key string) string {
 	return s
 }
 
-func code(resp map[string]any) string {
-	if e, ok := resp["Error"].(map[string]any); ok {
-		return str(e, "Code")
-	}
-	return "Success"
-}
+// code is the answer's error code, or Success.
+func code(resp map[string]any) string { return cmp.Or(emutest.ErrorCode(resp), "Success") }
 
 func message(resp map[string]any) string {
 	if e, ok := resp["Error"].(map[string]any); ok {
@@ -90,7 +70,7 @@ func message(resp map[string]any) string {
 
 // credentials returns the temporary credential of a successful answer,
 // after checking the answer's shape.
-func credentials(t *testing.T, resp map[string]any) emulator.Caller {
+func credentials(t *testing.T, resp map[string]any) emutest.Key {
 	t.Helper()
 	if code(resp) != "Success" {
 		t.Fatalf("%s: %s", code(resp), message(resp))
@@ -100,7 +80,7 @@ func credentials(t *testing.T, resp map[string]any) emulator.Caller {
 	if expired, _ := resp["ExpiredTime"].(float64); err != nil || float64(exp.Unix()) != expired || str(c, "Token") == "" {
 		t.Fatalf("answer %v", resp)
 	}
-	return emulator.Caller{SecretID: str(c, "TmpSecretId"), SecretKey: str(c, "TmpSecretKey"), Token: str(c, "Token")}
+	return emutest.Key{SecretID: str(c, "TmpSecretId"), SecretKey: str(c, "TmpSecretKey"), Token: str(c, "Token")}
 }
 
 func (w stsWorld) webIdentity(t *testing.T, params map[string]any) map[string]any {
@@ -114,7 +94,7 @@ func (w stsWorld) webIdentity(t *testing.T, params map[string]any) map[string]an
 			p[k] = v
 		}
 	}
-	return emulator.UnsignedCallForTest(t, w.s, "AssumeRoleWithWebIdentity", p, nil)
+	return emutest.Call(t, w.URL, emutest.Key{}, "AssumeRoleWithWebIdentity", p)
 }
 
 func TestAssumeRoleWithWebIdentity(t *testing.T) {
@@ -179,26 +159,26 @@ func TestUnsignedActionsRefuseSignaturesAndTokens(t *testing.T) {
 	for _, action := range []string{"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"} {
 		for _, tc := range []struct {
 			name    string
-			headers map[string]string
+			headers emutest.Headers
 			code    string
 		}{
-			{"no Authorization", map[string]string{"Authorization": ""}, "AuthFailure.InvalidAuthorization"},
-			{"lowercase skip", map[string]string{"Authorization": "skip"}, "AuthFailure.InvalidAuthorization"},
-			{"with a token", map[string]string{"X-TC-Token": "abc"}, "AuthFailure.InvalidAuthorization"},
-			{"no timestamp", map[string]string{"X-TC-Timestamp": ""}, "MissingParameter"},
-			{"stale timestamp", map[string]string{"X-TC-Timestamp": "1000000000"}, "AuthFailure.SignatureExpire"},
+			{"no Authorization", emutest.Headers{"Authorization": ""}, "AuthFailure.InvalidAuthorization"},
+			{"lowercase skip", emutest.Headers{"Authorization": "skip"}, "AuthFailure.InvalidAuthorization"},
+			{"with a token", emutest.Headers{"X-TC-Token": "abc"}, "AuthFailure.InvalidAuthorization"},
+			{"no timestamp", emutest.Headers{"X-TC-Timestamp": ""}, "MissingParameter"},
+			{"stale timestamp", emutest.Headers{"X-TC-Timestamp": "1000000000"}, "AuthFailure.SignatureExpire"},
 		} {
-			if got := code(emulator.UnsignedCallForTest(t, w.s, action, params, tc.headers)); got != tc.code {
+			if got := code(emutest.Call(t, w.URL, emutest.Key{}, action, params, tc.headers)); got != tc.code {
 				t.Errorf("%s, %s: %s, want %s", action, tc.name, got, tc.code)
 			}
 		}
 		// Signed with a valid TC3 signature: still refused.
-		if got := code(emulator.CallForTest(t, w.s, emulator.DefaultCaller, action, params)); got != "AuthFailure.InvalidAuthorization" {
+		if got := code(emutest.Call(t, w.URL, emutest.DefaultKey, action, params)); got != "AuthFailure.InvalidAuthorization" {
 			t.Errorf("%s signed: %s, want AuthFailure.InvalidAuthorization", action, got)
 		}
 	}
 	// And the signed actions refuse Authorization: SKIP.
-	if got := code(emulator.UnsignedCallForTest(t, w.s, "GetCallerIdentity", nil, nil)); got != "AuthFailure.InvalidAuthorization" {
+	if got := code(emutest.Call(t, w.URL, emutest.Key{}, "GetCallerIdentity", nil)); got != "AuthFailure.InvalidAuthorization" {
 		t.Errorf("GetCallerIdentity unsigned: %s", got)
 	}
 }
@@ -236,7 +216,7 @@ func TestAssumeRoleWithSAML(t *testing.T) {
 				p[k] = v
 			}
 		}
-		r := emulator.UnsignedCallForTest(t, w.s, "AssumeRoleWithSAML", p, nil)
+		r := emutest.Call(t, w.URL, emutest.Key{}, "AssumeRoleWithSAML", p)
 		if got := code(r); got != tc.code || !strings.Contains(message(r), tc.msg) {
 			t.Errorf("%s: %s %q, want %s containing %q", tc.name, got, message(r), tc.code, tc.msg)
 		}
@@ -250,40 +230,45 @@ func TestMFA(t *testing.T) {
 	serial := emutest.MFASerial(emulator.DefaultAccountID)
 	for _, tc := range []struct {
 		name   string
-		caller emulator.Caller
+		caller emutest.Key
 		action string
 		params map[string]any
 		code   string
 	}{
-		{"session token", emulator.DefaultCaller, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": current}, "Success"},
-		{"previous step", emulator.DefaultCaller, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": emutest.TOTPCode(mfaSecret, now.Add(-30*time.Second))}, "Success"},
-		{"two steps ago", emulator.DefaultCaller, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": emutest.TOTPCode(mfaSecret, now.Add(-60*time.Second))}, "FailedOperation.CheckMFAError"},
-		{"wrong code", emulator.DefaultCaller, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": "000000x"}, "FailedOperation.CheckMFAError"},
-		{"unknown device", emulator.DefaultCaller, "GetSessionToken", map[string]any{"SerialNumber": emutest.MFASerial("9"), "TokenCode": current}, "FailedOperation.CheckMFAError"},
-		{"another account's device", emulator.Caller{SecretID: "AKIDother", SecretKey: "other-key"}, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": current}, "FailedOperation.CheckMFAError"},
-		{"hardware token", emulator.DefaultCaller, "GetSessionToken", map[string]any{"SerialNumber": "qcs::cam:uin/1::mfa/hardToken", "TokenCode": current}, "FailedOperation.MFATypeNotSupported"},
-		{"no code", emulator.DefaultCaller, "GetSessionToken", map[string]any{"SerialNumber": serial}, "MissingParameter"},
-		{"too long", emulator.DefaultCaller, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": current, "DurationSeconds": 129601}, "InvalidParameter.OverTimeError"},
-		{"assume role with MFA", emulator.DefaultCaller, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops", "SerialNumber": serial, "TokenCode": current, "SourceIdentity": emulator.DefaultAccountID}, "Success"},
-		{"assume role, wrong MFA", emulator.DefaultCaller, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops", "SerialNumber": serial, "TokenCode": "123456x"}, "FailedOperation.CheckMFAError"},
-		{"assume role, serial alone", emulator.DefaultCaller, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops", "SerialNumber": serial}, "MissingParameter"},
-		{"assume role, empty SourceIdentity", emulator.DefaultCaller, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops", "SourceIdentity": ""}, "InvalidParameter.ParamError"},
+		{"session token", emutest.DefaultKey, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": current}, "Success"},
+		{"previous step", emutest.DefaultKey, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": emutest.TOTPCode(mfaSecret, now.Add(-30*time.Second))}, "Success"},
+		{"two steps ago", emutest.DefaultKey, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": emutest.TOTPCode(mfaSecret, now.Add(-60*time.Second))}, "FailedOperation.CheckMFAError"},
+		{"wrong code", emutest.DefaultKey, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": "000000x"}, "FailedOperation.CheckMFAError"},
+		{"unknown device", emutest.DefaultKey, "GetSessionToken", map[string]any{"SerialNumber": emutest.MFASerial("9"), "TokenCode": current}, "FailedOperation.CheckMFAError"},
+		{"another account's device", otherKey, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": current}, "FailedOperation.CheckMFAError"},
+		{"hardware token", emutest.DefaultKey, "GetSessionToken", map[string]any{"SerialNumber": "qcs::cam:uin/1::mfa/hardToken", "TokenCode": current}, "FailedOperation.MFATypeNotSupported"},
+		{"no code", emutest.DefaultKey, "GetSessionToken", map[string]any{"SerialNumber": serial}, "MissingParameter"},
+		{"too long", emutest.DefaultKey, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": current, "DurationSeconds": 129601}, "InvalidParameter.OverTimeError"},
+		{"assume role with MFA", emutest.DefaultKey, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops", "SerialNumber": serial, "TokenCode": current, "SourceIdentity": emulator.DefaultAccountID}, "Success"},
+		{"assume role, wrong MFA", emutest.DefaultKey, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops", "SerialNumber": serial, "TokenCode": "123456x"}, "FailedOperation.CheckMFAError"},
+		{"assume role, serial alone", emutest.DefaultKey, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops", "SerialNumber": serial}, "MissingParameter"},
+		{"assume role, empty SourceIdentity", emutest.DefaultKey, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops", "SourceIdentity": ""}, "InvalidParameter.ParamError"},
 	} {
-		if got := code(emulator.CallForTest(t, w.s, tc.caller, tc.action, tc.params)); got != tc.code {
+		if got := code(emutest.Call(t, w.URL, tc.caller, tc.action, tc.params)); got != tc.code {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.code)
 		}
 	}
 	// The emulator's clock decides: two minutes later the code is stale
 	// (and the signatures, made with the real clock, still within 5 minutes).
 	w.clock.Advance(2 * time.Minute)
-	if got := code(emulator.CallForTest(t, w.s, emulator.DefaultCaller, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": current})); got != "FailedOperation.CheckMFAError" {
+	if got := code(emutest.Call(t, w.URL, emutest.DefaultKey, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": current})); got != "FailedOperation.CheckMFAError" {
 		t.Errorf("stale code: %s", got)
 	}
 	// A session token cannot ask for another.
-	tmp := credentials(t, emulator.CallForTest(t, w.s, emulator.DefaultCaller, "GetSessionToken",
+	tmp := credentials(t, emutest.Call(t, w.URL, emutest.DefaultKey, "GetSessionToken",
 		map[string]any{"SerialNumber": serial, "TokenCode": emutest.TOTPCode(mfaSecret, w.clock.Now())}))
-	if got := code(emulator.CallForTest(t, w.s, tmp, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": emutest.TOTPCode(mfaSecret, w.clock.Now())})); got != "FailedOperation.TempKeyNotAllowed" {
+	if got := code(emutest.Call(t, w.URL, tmp, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": emutest.TOTPCode(mfaSecret, w.clock.Now())})); got != "FailedOperation.TempKeyNotAllowed" {
 		t.Errorf("session token from a temporary credential: %s", got)
+	}
+	// Nor can a role session.
+	role := credentials(t, emutest.Call(t, w.URL, emutest.DefaultKey, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops"}))
+	if got := code(emutest.Call(t, w.URL, role, "GetSessionToken", map[string]any{"SerialNumber": serial, "TokenCode": emutest.TOTPCode(mfaSecret, w.clock.Now())})); got != "FailedOperation.TempKeyNotAllowed" {
+		t.Errorf("session token from a role session: %s", got)
 	}
 }
 
@@ -303,27 +288,27 @@ func TestEveryTemporaryCredential(t *testing.T) {
 		arnPrefix   string
 	}{
 		{"AssumeRole", func() map[string]any {
-			return emulator.CallForTest(t, w.s, emulator.Caller{SecretID: "AKIDother", SecretKey: "other-key"}, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops", "DurationSeconds": 60})
+			return emutest.Call(t, w.URL, otherKey, "AssumeRole", map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops", "DurationSeconds": 60})
 		}, "CAMRole", emulator.DefaultAccountID, ":ops", otherAccount, "qcs::sts:" + emulator.DefaultAccountID + ":assumed-role/"},
 		{"AssumeRoleWithWebIdentity", func() map[string]any {
 			return w.webIdentity(t, map[string]any{"DurationSeconds": 60})
 		}, "CAMRole", emulator.DefaultAccountID, ":ci", emulator.DefaultAccountID, "qcs::sts:" + emulator.DefaultAccountID + ":assumed-role/"},
 		{"AssumeRoleWithSAML", func() map[string]any {
-			return emulator.UnsignedCallForTest(t, w.s, "AssumeRoleWithSAML", map[string]any{
+			return emutest.Call(t, w.URL, emutest.Key{}, "AssumeRoleWithSAML", map[string]any{
 				"SAMLAssertion": w.idp.Assertion(roleArn, now.Add(-time.Minute), now.Add(time.Hour)), "PrincipalArn": w.idp.Provider.PrincipalArn,
-				"RoleArn": roleArn, "RoleSessionName": "alice", "DurationSeconds": 60}, nil)
+				"RoleArn": roleArn, "RoleSessionName": "alice", "DurationSeconds": 60})
 		}, "CAMRole", emulator.DefaultAccountID, ":alice", emulator.DefaultAccountID, "qcs::sts:" + emulator.DefaultAccountID + ":assumed-role/"},
 		{"GetSessionToken", func() map[string]any {
-			return emulator.CallForTest(t, w.s, emulator.Caller{SecretID: "AKIDother", SecretKey: "other-key"}, "GetSessionToken", map[string]any{
+			return emutest.Call(t, w.URL, otherKey, "GetSessionToken", map[string]any{
 				"SerialNumber": emutest.MFASerial(otherAccount), "TokenCode": emutest.TOTPCode("KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ", now), "DurationSeconds": 60})
 		}, "CAMUser", otherAccount, otherAccount, otherAccount, "qcs::cam::uin/" + otherAccount + ":uin/" + otherAccount},
 	}
-	var temps []emulator.Caller
+	var temps []emutest.Key
 	var roleIDs []string
 	for _, src := range sources {
 		tmp := credentials(t, src.get())
 		temps = append(temps, tmp)
-		id := emulator.CallForTest(t, w.s, tmp, "GetCallerIdentity", nil)
+		id := emutest.Call(t, w.URL, tmp, "GetCallerIdentity", nil)
 		if code(id) != "Success" || id["Type"] != src.typ || id["AccountId"] != src.acct || id["PrincipalId"] != src.principalID ||
 			!strings.HasSuffix(str(id, "UserId"), src.userSuffix) || !strings.HasPrefix(str(id, "Arn"), src.arnPrefix) {
 			t.Errorf("%s: GetCallerIdentity %v", src.name, id)
@@ -334,7 +319,7 @@ func TestEveryTemporaryCredential(t *testing.T) {
 				t.Errorf("%s: Arn %s does not end with the role ID of UserId %s", src.name, id["Arn"], id["UserId"])
 			}
 		}
-		if got := code(emulator.CallForTest(t, w.s, tmp, "DescribeInstancesStatus", nil)); got != "Success" {
+		if got := code(emutest.Call(t, w.URL, tmp, "DescribeInstancesStatus", nil)); got != "Success" {
 			t.Errorf("%s: DescribeInstancesStatus with its credential: %s", src.name, got)
 		}
 	}
@@ -342,32 +327,32 @@ func TestEveryTemporaryCredential(t *testing.T) {
 		t.Errorf("one role, one stable 19-digit role ID: %v", roleIDs)
 	}
 	// Permanent keys: each account's own identity.
-	for caller, acct := range map[emulator.Caller]string{emulator.DefaultCaller: emulator.DefaultAccountID, {SecretID: "AKIDother", SecretKey: "other-key"}: otherAccount} {
-		id := emulator.CallForTest(t, w.s, caller, "GetCallerIdentity", nil)
+	for caller, acct := range map[emutest.Key]string{emutest.DefaultKey: emulator.DefaultAccountID, otherKey: otherAccount} {
+		id := emutest.Call(t, w.URL, caller, "GetCallerIdentity", nil)
 		if id["Type"] != "CAMUser" || id["AccountId"] != acct || id["UserId"] != acct || id["PrincipalId"] != acct || id["Arn"] != "qcs::cam::uin/"+acct+":uin/"+acct {
 			t.Errorf("%s: GetCallerIdentity %v", caller.SecretID, id)
 		}
 	}
-	if got := code(emulator.CallForTest(t, w.s, emulator.DefaultCaller, "GetCallerIdentity", map[string]any{"RoleArn": roleArn})); got != "UnknownParameter" {
+	if got := code(emutest.Call(t, w.URL, emutest.DefaultKey, "GetCallerIdentity", map[string]any{"RoleArn": roleArn})); got != "UnknownParameter" {
 		t.Errorf("GetCallerIdentity takes no parameter: %s", got)
 	}
 
 	// All of them last 60 s on the emulator's clock.
 	w.clock.Advance(61 * time.Second)
 	for i, tmp := range temps {
-		if got := code(emulator.CallForTest(t, w.s, tmp, "DescribeInstancesStatus", nil)); got != "AuthFailure.TokenFailure" {
+		if got := code(emutest.Call(t, w.URL, tmp, "DescribeInstancesStatus", nil)); got != "AuthFailure.TokenFailure" {
 			t.Errorf("%s after expiry: %s", sources[i].name, got)
 		}
 	}
 	// And revocation applies to each kind.
 	now = w.clock.Now()
-	fresh := []emulator.Caller{credentials(t, w.webIdentity(t, nil))}
-	fresh = append(fresh, credentials(t, emulator.UnsignedCallForTest(t, w.s, "AssumeRoleWithSAML", map[string]any{
+	fresh := []emutest.Key{credentials(t, w.webIdentity(t, nil))}
+	fresh = append(fresh, credentials(t, emutest.Call(t, w.URL, emutest.Key{}, "AssumeRoleWithSAML", map[string]any{
 		"SAMLAssertion": w.idp.Assertion(roleArn, now.Add(-time.Minute), now.Add(time.Hour)), "PrincipalArn": w.idp.Provider.PrincipalArn,
-		"RoleArn": roleArn, "RoleSessionName": "alice"}, nil)))
-	w.s.RevokeTemporaryCredentials()
+		"RoleArn": roleArn, "RoleSessionName": "alice"})))
+	w.RevokeTemporaryCredentials()
 	for _, tmp := range fresh {
-		if got := code(emulator.CallForTest(t, w.s, tmp, "GetCallerIdentity", nil)); got != "AuthFailure.TokenFailure" {
+		if got := code(emutest.Call(t, w.URL, tmp, "GetCallerIdentity", nil)); got != "AuthFailure.TokenFailure" {
 			t.Errorf("revoked: %s", got)
 		}
 	}
@@ -416,16 +401,12 @@ func TestIdentityInDataFile(t *testing.T) {
 	if got := cfg.Identity.OIDCProviders[0].PublicKeyFile; got != filepath.Join(dir, "oidc.pem") {
 		t.Errorf("PublicKeyFile %q, want it resolved against the data file's directory", got)
 	}
-	s, err := emulator.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = s.Close() }()
-	if id := emulator.CallForTest(t, s, emulator.DefaultCaller, "GetCallerIdentity", nil); id["AccountId"] != "200000000002" {
+	e := emutest.Start(t, cfg, emutest.Options{})
+	if id := emutest.Call(t, e.URL, emutest.DefaultKey, "GetCallerIdentity", nil); id["AccountId"] != "200000000002" {
 		t.Errorf("the account of AKIDemulator: %v", id)
 	}
-	r := emulator.UnsignedCallForTest(t, s, "AssumeRoleWithWebIdentity", map[string]any{"ProviderId": "k8s", "RoleArn": "qcs::cam::uin/200000000002:roleName/pod",
-		"RoleSessionName": "pod", "WebIdentityToken": iss.Token(emutest.STSAudience, "system:serviceaccount:ci:runner", time.Minute)}, nil)
+	r := emutest.Call(t, e.URL, emutest.Key{}, "AssumeRoleWithWebIdentity", map[string]any{"ProviderId": "k8s", "RoleArn": "qcs::cam::uin/200000000002:roleName/pod",
+		"RoleSessionName": "pod", "WebIdentityToken": iss.Token(emutest.STSAudience, "system:serviceaccount:ci:runner", time.Minute)})
 	credentials(t, r)
 
 	for _, tc := range []struct{ identity, want string }{

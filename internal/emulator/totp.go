@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -39,7 +40,7 @@ func totpCode(secret []byte, t time.Time) string {
 	sum := m.Sum(nil)
 	off := sum[len(sum)-1] & 0x0f
 	v := binary.BigEndian.Uint32(sum[off:off+4]) & 0x7fffffff
-	return fmt.Sprintf("%0*d", totpDigits, v%1_000_000)
+	return fmt.Sprintf("%0*d", totpDigits, v%uint32(math.Pow10(totpDigits)))
 }
 
 // totpValid accepts the code of the step holding now, or of the step before

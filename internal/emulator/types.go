@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -90,6 +91,10 @@ type Config struct {
 	// Identity assigns credentials to accounts and configures the identity
 	// providers and MFA devices of STS.
 	Identity Identity
+
+	// oidcKeys are the OIDC public keys LoadDataFile read, by PublicKeyFile,
+	// so that New and Reload do not read and parse the files again.
+	oidcKeys map[string]*rsa.PublicKey
 }
 
 // Stats counts the API requests the emulator received since start or the last
@@ -119,7 +124,9 @@ type Faults struct {
 	// ChurnEvery launches or terminates one instance in every region each
 	// time this much of the emulator's clock has passed since SetFaults.
 	ChurnEvery Duration `json:"churn_every,omitempty"`
-	Actions    []string `json:"actions,omitempty"`
+	// Actions limits the faults above but ChurnEvery to these actions;
+	// empty: every action.
+	Actions []string `json:"actions,omitempty"`
 }
 
 // DefaultAccountID is the account that owns every credential no

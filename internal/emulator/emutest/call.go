@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
 // Key is a credential that signs Call's requests; the zero Key sends them
@@ -19,14 +21,25 @@ import (
 // AssumeRoleWithSAML are sent.
 type Key struct{ SecretID, SecretKey, Token string }
 
+// DefaultKey is the credential the emulator has when Config.Credentials is
+// empty.
+var DefaultKey = Key{SecretID: emulator.DefaultSecretID, SecretKey: emulator.DefaultSecretKey}
+
+// Headers change the headers of Call's request after it is signed: each
+// value replaces the header Call would send, and an empty one leaves the
+// header out. A test sends with them what no well-behaved client would (no
+// Authorization, a stale X-TC-Timestamp, a token on an unsigned action).
+type Headers map[string]string
+
 // Call sends action to the emulator at baseURL (such as Emulator.URL) as a
-// JSON POST signed with TC3-HMAC-SHA256 by key, and returns the answer's
-// Response object; an error answer has Response["Error"]["Code"]. The
-// action's service and version are cvm 2017-03-12 for
-// DescribeInstancesStatus, else sts 2018-08-13; the region is ap-guangzhou.
-// It is a test's way to check what a credential can do (GetCallerIdentity)
-// without the project's client.
-func Call(t testing.TB, baseURL string, key Key, action string, params map[string]any) map[string]any {
+// JSON POST signed with TC3-HMAC-SHA256 by key, with the common headers the
+// official SDK sends, changed by headers, and returns the answer's Response
+// object; an error answer has Response["Error"]["Code"]. The answer must be
+// an API answer (HTTP 200, a RequestId), or the test fails. The action's
+// service and version are cvm 2017-03-12 for DescribeInstancesStatus, else
+// sts 2018-08-13; the region is ap-guangzhou. It is a test's way to check
+// what a credential can do (GetCallerIdentity) without the project's client.
+func Call(t testing.TB, baseURL string, key Key, action string, params map[string]any, headers ...Headers) map[string]any {
 	t.Helper()
 	service, version := "sts", "2018-08-13"
 	if action == "DescribeInstancesStatus" {
@@ -53,6 +66,8 @@ func Call(t testing.TB, baseURL string, key Key, action string, params map[strin
 	req.Header.Set("X-TC-Version", version)
 	req.Header.Set("X-TC-Region", "ap-guangzhou")
 	req.Header.Set("X-TC-Timestamp", strconv.FormatInt(now, 10))
+	req.Header.Set("X-TC-Language", "en-US")
+	req.Header.Set("X-TC-RequestClient", "emutest")
 	if key.SecretID == "" {
 		req.Header.Set("Authorization", "SKIP")
 	} else {
@@ -61,6 +76,15 @@ func Call(t testing.TB, baseURL string, key Key, action string, params map[strin
 	if key.Token != "" {
 		req.Header.Set("X-TC-Token", key.Token)
 	}
+	for _, h := range headers {
+		for name, value := range h {
+			if value == "" {
+				req.Header.Del(name)
+			} else {
+				req.Header.Set(name, value)
+			}
+		}
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("emutest.Call %s: %v", action, err)
@@ -68,7 +92,7 @@ func Call(t testing.TB, baseURL string, key Key, action string, params map[strin
 	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	var out struct{ Response map[string]any }
-	if err != nil || json.Unmarshal(b, &out) != nil || out.Response == nil {
+	if err != nil || resp.StatusCode != http.StatusOK || json.Unmarshal(b, &out) != nil || out.Response["RequestId"] == nil {
 		t.Fatalf("emutest.Call %s: HTTP %d, not an API answer: %v %s", action, resp.StatusCode, err, b)
 	}
 	return out.Response

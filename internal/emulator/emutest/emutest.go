@@ -10,6 +10,9 @@
 // unsigned) API request so that a test can see what a credential is
 // (GetCallerIdentity) without the project's client.
 //
+// Listen serves the emulator with its own listener instead, without the
+// tap, and Clock is a settable Config.Now.
+//
 // It is test support only: nothing outside _test.go files imports it.
 package emutest
 
@@ -90,6 +93,25 @@ func Start(t testing.TB, cfg emulator.Config, opts Options) *Emulator {
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { _ = s.Close() })
 	return e
+}
+
+// Listen serves cfg with the emulator's own listener (emulator.Start) on
+// 127.0.0.1 until the test ends, as the cvm-emulator command serves it,
+// without Start's tap; the test fails if Close does. It is for tests of the
+// emulator's own serving, such as the official SDK's cross-check; the
+// server's URL method gives its address.
+func Listen(t testing.TB, cfg emulator.Config) *emulator.Server {
+	t.Helper()
+	s, err := emulator.Start(cfg)
+	if err != nil {
+		t.Fatalf("emutest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("emutest: Close: %v", err)
+		}
+	})
+	return s
 }
 
 // Requests is the number of API requests received so far, faults included.

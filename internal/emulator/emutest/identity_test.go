@@ -24,7 +24,7 @@ func TestHelpersAgainstTheEmulator(t *testing.T) {
 			MFADevices:    []emulator.MFADevice{{SerialNumber: emutest.MFASerial(account), TOTPSecret: secret}},
 		},
 	}, emutest.Options{})
-	key := emutest.Key{SecretID: emulator.DefaultSecretID, SecretKey: emulator.DefaultSecretKey}
+	key := emutest.DefaultKey
 	if id := emutest.Call(t, e.URL, key, "GetCallerIdentity", nil); id["AccountId"] != account || id["Type"] != "CAMUser" {
 		t.Fatalf("the default key: %v", id)
 	}

@@ -15,6 +15,7 @@ import (
 	cvm "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/cvm/v20170312"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 func seedInstances() map[string][]emulator.Instance {
@@ -25,7 +26,7 @@ func seedInstances() map[string][]emulator.Instance {
 }
 
 func TestSDKDescribeByIDs(t *testing.T) {
-	s := startServer(t, emulator.Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	c := sdkClient(t, s, defaultCred())
 	got, err := describe(c, []string{"ins-r8hr2upy", "ins-5d8a23rs", "ins-00000000", "ins-r8hr2upy"}, i64(0), i64(10))
 	if err != nil {
@@ -49,7 +50,7 @@ func TestSDKDescribeByIDs(t *testing.T) {
 
 func TestSDKPaging250(t *testing.T) {
 	gen := emulator.GenerateInstances(250, 7)
-	s := startServer(t, emulator.Config{Regions: map[string][]emulator.Instance{testRegion: gen}})
+	s := emutest.Listen(t, emulator.Config{Regions: map[string][]emulator.Instance{testRegion: gen}})
 	c := sdkClient(t, s, defaultCred())
 	var ids []string
 	for offset := int64(0); ; offset += 100 {
@@ -88,7 +89,7 @@ func TestSDKPaging250(t *testing.T) {
 
 func TestSDKDefaultLimitAppliesToIDs(t *testing.T) {
 	gen := emulator.GenerateInstances(60, 3)
-	s := startServer(t, emulator.Config{Regions: map[string][]emulator.Instance{testRegion: gen}})
+	s := emutest.Listen(t, emulator.Config{Regions: map[string][]emulator.Instance{testRegion: gen}})
 	c := sdkClient(t, s, defaultCred())
 	var ids []string
 	for i := 59; i >= 10; i-- { // 50 IDs, in reverse order
@@ -113,7 +114,7 @@ func TestSDKDefaultLimitAppliesToIDs(t *testing.T) {
 }
 
 func TestSDKParameterErrors(t *testing.T) {
-	s := startServer(t, emulator.Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	c := sdkClient(t, s, defaultCred())
 	var many []string
 	for _, in := range emulator.GenerateInstances(101, 1) {
@@ -149,7 +150,7 @@ func TestSDKParameterErrors(t *testing.T) {
 		t.Errorf("unknown region: %s, want UnsupportedRegion", got)
 	}
 	// A region the data names is supported even though the page lists it not.
-	s2 := startServer(t, emulator.Config{Regions: map[string][]emulator.Instance{"xx-test-1": nil}})
+	s2 := emutest.Listen(t, emulator.Config{Regions: map[string][]emulator.Instance{"xx-test-1": nil}})
 	c2, _ := cvmClientInRegion(t, s2, "xx-test-1")
 	if _, err := describe(c2, nil, nil, nil); err != nil {
 		t.Errorf("data region: %v", err)
@@ -162,7 +163,7 @@ func cvmClientInRegion(t *testing.T, s *emulator.Server, region string) (*cvm.Cl
 }
 
 func TestSDKAuthFailures(t *testing.T) {
-	s := startServer(t, emulator.Config{Credentials: []emulator.Credential{
+	s := emutest.Listen(t, emulator.Config{Credentials: []emulator.Credential{
 		{SecretID: "AKIDplain", SecretKey: "plain-key"},
 		{SecretID: "AKIDtoken", SecretKey: "token-key", Token: "the-token"},
 	}, Regions: seedInstances()})
@@ -210,8 +211,8 @@ func TestSDKAuthFailures(t *testing.T) {
 }
 
 func TestSDKThrottling(t *testing.T) {
-	clock := newFakeClock() // frozen: the bucket never refills
-	s := startServer(t, emulator.Config{Regions: seedInstances(), RateLimit: 5, Now: clock.Now})
+	clock := emutest.NewClock() // frozen: the bucket never refills
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances(), RateLimit: 5, Now: clock.Now})
 	c := sdkClient(t, s, defaultCred())
 	ok, throttled := 0, 0
 	for range 12 {
@@ -253,7 +254,7 @@ func TestSDKThrottling(t *testing.T) {
 }
 
 func TestSDKSignatureMethodsAndGET(t *testing.T) {
-	s := startServer(t, emulator.Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	for _, method := range []string{"TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256"} {
 		for _, verb := range []string{"POST", "GET"} {
 			c := sdkClient(t, s, defaultCred(), func(p *profile.ClientProfile) {
@@ -273,8 +274,8 @@ func TestSDKSignatureMethodsAndGET(t *testing.T) {
 }
 
 func TestSDKTransitions(t *testing.T) {
-	clock := newFakeClock()
-	s := startServer(t, emulator.Config{Now: clock.Now, Regions: map[string][]emulator.Instance{testRegion: {
+	clock := emutest.NewClock()
+	s := emutest.Listen(t, emulator.Config{Now: clock.Now, Regions: map[string][]emulator.Instance{testRegion: {
 		{InstanceId: "ins-5d8a23rs", InstanceState: "STARTING", Transitions: []emulator.Transition{
 			{After: emulator.Duration(3 * time.Second), InstanceState: "RUNNING"},
 			{After: emulator.Duration(10 * time.Second), InstanceState: "STOPPING"},
@@ -352,8 +353,8 @@ func assumeRole(t *testing.T, s *emulator.Server, cred common.CredentialIface, s
 }
 
 func TestSDKAssumeRoleThenCVM(t *testing.T) {
-	clock := newFakeClock()
-	s := startServer(t, emulator.Config{Regions: seedInstances(), Now: clock.Now})
+	clock := emutest.NewClock()
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances(), Now: clock.Now})
 	tmp, err := assumeRole(t, s, defaultCred(), 60)
 	if err != nil {
 		t.Fatal(err)
@@ -395,7 +396,7 @@ func TestSDKAssumeRoleThenCVM(t *testing.T) {
 }
 
 func TestSDKAssumeRoleErrors(t *testing.T) {
-	s := startServer(t, emulator.Config{})
+	s := emutest.Listen(t, emulator.Config{})
 	send := func(service, version, action string, params map[string]any) error {
 		client := common.NewCommonClient(defaultCred(), testRegion, newProfile(s))
 		req := tchttp.NewCommonRequest(service, version, action)
@@ -447,8 +448,8 @@ func TestSDKAssumeRoleErrors(t *testing.T) {
 }
 
 func TestMetadataCredentials(t *testing.T) {
-	clock := newFakeClock()
-	s := startServer(t, emulator.Config{Regions: seedInstances(), CAMRoleName: "ops-role", TempCredentialTTL: time.Hour, Now: clock.Now})
+	clock := emutest.NewClock()
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances(), CAMRoleName: "ops-role", TempCredentialTTL: time.Hour, Now: clock.Now})
 	get := func(path string) (int, string) {
 		resp, err := http.Get(s.URL() + path)
 		if err != nil {

@@ -22,7 +22,7 @@ func TestSDKSTS(t *testing.T) {
 	role := "qcs::cam::uin/" + account + ":roleName/deployer"
 	oidc := emutest.NewOIDCIssuer(t, "github")
 	idp := emutest.NewSAMLIdP(account, "corp")
-	s := startServer(t, emulator.Config{
+	s := emutest.Listen(t, emulator.Config{
 		Regions: seedInstances(),
 		Identity: emulator.Identity{
 			Accounts:      []emulator.Account{{AccountId: account, SecretIds: []string{emulator.DefaultSecretID}}},
@@ -118,7 +118,7 @@ func TestSDKSTS(t *testing.T) {
 // TestSDKUnderTransportFaults: the SDK reports the emulator's transport
 // faults as client-side errors, not API codes, as it does the service's.
 func TestSDKUnderTransportFaults(t *testing.T) {
-	s := startServer(t, emulator.Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	for _, tc := range []struct {
 		f    emulator.Faults
 		code string

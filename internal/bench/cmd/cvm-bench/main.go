@@ -277,7 +277,7 @@ func listingSizes(full bool) []int {
 func planCases(o options, sizes []int, idSource []emulator.Instance) []planCase {
 	cases := []planCase{
 		{Key: "baseline", Label: "empty configuration (baseline)", Sum: -1, Reps: max(o.reps, 5)},
-		{Key: "noop", Label: "instance_ids = [] (provider started, no request)", Data: dataBlock("r0", "", []string{}), Region: bench.Region(bench.IDSource), Reps: o.reps},
+		{Key: "noop", Label: "instance_ids = [] (provider started, no request)", Data: dataBlock("r0", "", "", []string{}), Region: bench.Region(bench.IDSource), Reps: o.reps},
 	}
 	for _, n := range sizes {
 		reps := o.reps
@@ -285,16 +285,16 @@ func planCases(o options, sizes []int, idSource []emulator.Instance) []planCase 
 			reps = o.repsFull
 		}
 		cases = append(cases, planCase{Key: fmt.Sprintf("list/%d", n), Label: fmt.Sprintf("list n=%d", n),
-			Requests: bench.ListingRequests(n), Sum: n, Data: dataBlock("r0", "", nil), Region: bench.Region(n), Reps: reps})
+			Requests: bench.ListingRequests(n), Sum: n, Data: dataBlock("r0", "", "", nil), Region: bench.Region(n), Reps: reps})
 	}
 	for _, k := range bench.IDListSizes {
 		cases = append(cases, planCase{Key: fmt.Sprintf("ids/%d", k), Label: fmt.Sprintf("ids=%d", k),
-			Requests: bench.Pages(k), Sum: k, Data: dataBlock("r0", "", bench.SpreadIDs(idSource, k)), Region: bench.Region(bench.IDSource), Reps: o.reps})
+			Requests: bench.Pages(k), Sum: k, Data: dataBlock("r0", "", "", bench.SpreadIDs(idSource, k)), Region: bench.Region(bench.IDSource), Reps: o.reps})
 	}
 	var ten, tenRegions strings.Builder
 	for i := range 10 {
-		ten.WriteString(dataBlock(fmt.Sprintf("r%d", i), "", nil))
-		tenRegions.WriteString(dataBlock(fmt.Sprintf("r%d", i), tenRegion(i), nil))
+		ten.WriteString(dataBlock(fmt.Sprintf("r%d", i), "", "", nil))
+		tenRegions.WriteString(dataBlock(fmt.Sprintf("r%d", i), "", tenRegion(i), nil))
 	}
 	cases = append(cases,
 		planCase{Key: "ten", Label: fmt.Sprintf("10 data sources × %d instances, one region", tenSize),

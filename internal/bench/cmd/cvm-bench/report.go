@@ -392,7 +392,6 @@ type verdict struct {
 
 func (r *report) targetsTable() {
 	var vs []verdict
-	yes := func(b bool) *bool { return &b }
 
 	// Exact request counts and no throttling, everywhere.
 	exact, unthrottled := true, true
@@ -454,33 +453,33 @@ func (r *report) targetsTable() {
 	if len(where) > 0 {
 		detail = strings.Join(where, "; ")
 	}
-	vs = append(vs, verdict{"requests = ⌈n/100⌉ exactly by ID; listings ⌈n/100⌉ plus the overlap of consecutive pages (`cvm.ListingRequests`: ≤ 1% more); where processes share an account, exactly that besides the throttled ones", detail, yes(exact)},
-		verdict{"`throttled` = 0 at `rate_limit` = the emulator's limit", detail, yes(unthrottled)})
+	vs = append(vs, verdict{"requests = ⌈n/100⌉ exactly by ID; listings ⌈n/100⌉ plus the overlap of consecutive pages (`cvm.ListingRequests`: ≤ 1% more); where processes share an account, exactly that besides the throttled ones", detail, met(exact)},
+		verdict{"`throttled` = 0 at `rate_limit` = the emulator's limit", detail, met(unthrottled)})
 
 	for _, n := range []int{10_000, bench.FullSize} {
 		t := fmt.Sprintf("in-process wall ≤ %.1f × T* at n = %s", targetInProcess, thousands(n))
 		if _, wall, ok := r.inProcess(fmt.Sprintf("BenchmarkListing/n=%d", n)); ok {
 			ratio := wall.Seconds() / tStar(bench.Pages(n)).Seconds()
-			vs = append(vs, verdict{t, fmt.Sprintf("%s = %.3f × T*", secs(wall), ratio), yes(ratio <= targetInProcess)})
+			vs = append(vs, verdict{t, fmt.Sprintf("%s = %.3f × T*", secs(wall), ratio), met(ratio <= targetInProcess)})
 		} else {
 			vs = append(vs, verdict{t, "not measured", nil})
 		}
 	}
 	if over, ok := r.planOverBaseline("list/10000"); ok {
 		ratio := over.Seconds() / tStar(bench.Pages(10_000)).Seconds()
-		vs = append(vs, verdict{fmt.Sprintf("`terraform plan` − baseline ≤ %.1f × T* at n = 10,000", targetPlan), fmt.Sprintf("%s = %.3f × T*", secs(over), ratio), yes(ratio <= targetPlan)})
+		vs = append(vs, verdict{fmt.Sprintf("`terraform plan` − baseline ≤ %.1f × T* at n = 10,000", targetPlan), fmt.Sprintf("%s = %.3f × T*", secs(over), ratio), met(ratio <= targetPlan)})
 	}
 	_, par, ok1 := r.inProcess("BenchmarkListing/n=10000")
 	_, ser, ok2 := r.inProcess("BenchmarkListingSerial/n=10000")
 	if ok1 && ok2 {
 		s := ser.Seconds() / par.Seconds()
-		vs = append(vs, verdict{fmt.Sprintf("speedup over serial paging ≥ %.1f× at n = 10,000", targetSpeedup), fmt.Sprintf("%.2f×", s), yes(s >= targetSpeedup)})
+		vs = append(vs, verdict{fmt.Sprintf("speedup over serial paging ≥ %.1f× at n = 10,000", targetSpeedup), fmt.Sprintf("%.2f×", s), met(s >= targetSpeedup)})
 	}
 	rssT := fmt.Sprintf("provider peak RSS ≤ %d MB at n = 100,000", targetRSSMB)
 	cpuT := fmt.Sprintf("provider CPU ≤ %.0f s at n = 100,000", targetCPU)
 	if p, ok := r.plans[fmt.Sprintf("list/%d", bench.FullSize)]; ok {
 		rss := float64(p.peakRSSKB()) / 1024
-		vs = append(vs, verdict{rssT, mb(p.peakRSSKB()), yes(rss <= targetRSSMB)}, verdict{cpuT, fmt.Sprintf("%.2f s", p.cpu().Seconds()), yes(p.cpu().Seconds() <= targetCPU)})
+		vs = append(vs, verdict{rssT, mb(p.peakRSSKB()), met(rss <= targetRSSMB)}, verdict{cpuT, fmt.Sprintf("%.2f s", p.cpu().Seconds()), met(p.cpu().Seconds() <= targetCPU)})
 	} else {
 		vs = append(vs, verdict{rssT, "not measured (BENCH_FULL=0)", nil}, verdict{cpuT, "not measured (BENCH_FULL=0)", nil})
 	}
@@ -494,7 +493,7 @@ func (r *report) targetsTable() {
 		if key == "ten-regions" {
 			where = "ten regions"
 		}
-		vs = append(vs, verdict{"ten parallel data sources, " + where + ": `throttled` = 0", fmt.Sprintf("%d throttled of %s requests", p.throttled(), countRange(p.minRequests(), p.maxRequests())), yes(p.throttled() == 0)})
+		vs = append(vs, verdict{"ten parallel data sources, " + where + ": `throttled` = 0", fmt.Sprintf("%d throttled of %s requests", p.throttled(), countRange(p.minRequests(), p.maxRequests())), met(p.throttled() == 0)})
 	}
 
 	vs = append(vs, r.sharedTargets()...)
@@ -504,18 +503,19 @@ func (r *report) targetsTable() {
 	r.line("| target | measured | met |")
 	r.line("|---|---|---|")
 	for _, v := range vs {
-		met := "not measured"
+		shown := "not measured"
 		if v.met != nil {
-			met = "**no**"
+			shown = "**no**"
 			if *v.met {
-				met = "yes"
+				shown = "yes"
 			}
 		}
-		r.line("| %s | %s | %s |", v.target, v.measured, met)
+		r.line("| %s | %s | %s |", v.target, v.measured, shown)
 	}
 	r.line("")
 }
 
+// met is a measured verdict.
 func met(ok bool) *bool { return &ok }
 
 // isSharedBench reports whether a Go benchmark runs processes sharing an

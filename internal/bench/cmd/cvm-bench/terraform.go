@@ -431,16 +431,20 @@ provider "cvm" {
   rate_limit = %v
 }
 `, i, emu.url, region, bench.SharedSecretID(i), bench.SecretKey, rate)
-		d.WriteString(strings.Replace(dataBlock(fmt.Sprintf("r%d", i), "", ids), "{\n", fmt.Sprintf("{\n  provider = cvm.p%d\n", i), 1))
+		d.WriteString(dataBlock(fmt.Sprintf("r%d", i), fmt.Sprintf("cvm.p%d", i), "", ids))
 	}
 	return p.String(), d.String()
 }
 
 // dataBlock is one data source reading ids, or the provider's whole region
-// when ids is nil, with an output of how many instances it found.
-func dataBlock(name, region string, ids []string) string {
+// when ids is nil, with an output of how many instances it found. provider
+// names an aliased provider configuration (cvm.p1); "" is the default one.
+func dataBlock(name, provider, region string, ids []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\ndata \"cvm_instances_status\" %q {\n", name)
+	if provider != "" {
+		fmt.Fprintf(&b, "  provider = %s\n", provider)
+	}
 	if region != "" {
 		fmt.Fprintf(&b, "  region = %q\n", region)
 	}
