@@ -237,7 +237,6 @@ func (p *CVMProvider) tokenSource(w webIdentitySettings) (func(context.Context) 
 			return nil, fmt.Errorf("the web identity token in %s (from %s) %w", w.tokenFile, w.fileFrom, err)
 		}
 		return read, nil
-	case !w.ci:
 	case p.envValue(EnvTFCWorkloadIdentityToken) != "":
 		return fixed(EnvTFCWorkloadIdentityToken+" (HCP Terraform's workload identity)", p.envValue(EnvTFCWorkloadIdentityToken))
 	case p.envValue(EnvGitHubTokenRequestURL) != "" && p.envValue(EnvGitHubTokenRequestToken) != "":

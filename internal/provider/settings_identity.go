@@ -38,7 +38,6 @@ type webIdentitySettings struct {
 	sessionName, audience string
 	duration              int64
 	stsRegion             string // enable_pod_oidc: TKE_REGION
-	ci                    bool   // the token may come from the CI system
 }
 
 // env reads one variable ("" when unset).
@@ -164,7 +163,7 @@ func (m merger) assumeRoleOptions(at path.Path, block string, ar *cvm.AssumeRole
 
 func (m merger) webIdentityBlock(b *webIdentityModel) *webIdentitySettings {
 	const block = "assume_role_with_web_identity"
-	w := &webIdentitySettings{ci: true}
+	w := &webIdentitySettings{}
 	w.providerID, _ = m.strAt(block, b.ProviderID, "provider_id", EnvAssumeRoleProviderID)
 	// Configured before the environment, and a token before a file, as the
 	// official provider reads them; both configured at once is refused by
