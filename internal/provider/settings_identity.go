@@ -97,9 +97,11 @@ func (m merger) identity(cfg providerModel) identitySettings {
 	case cfg.AssumeRole != nil:
 		id.assumeRole, id.from = m.assumeRoleBlock(cfg.AssumeRole), "the assume_role block"
 	case cfg.WebIdentity != nil:
-		id.webIdentity, id.from = m.webIdentityBlock(cfg.WebIdentity), "the assume_role_with_web_identity block"
+		const block = "assume_role_with_web_identity"
+		id.webIdentity, id.from = m.webIdentityBlock(cfg.WebIdentity, path.Root(block), block), "the assume_role_with_web_identity block"
 	case cfg.SAML != nil:
-		id.saml, id.from = m.samlBlock(cfg.SAML), "the assume_role_with_saml block"
+		const block = "assume_role_with_saml"
+		id.saml, id.from = m.samlBlock(cfg.SAML, path.Root(block), block), "the assume_role_with_saml block"
 	case cfg.EnablePodOIDC.ValueBool():
 		id.webIdentity, id.from = m.podOIDC(), "enable_pod_oidc"
 	default:
@@ -128,40 +130,40 @@ func stringSet(v types.Set) []string {
 	return out
 }
 
+// assumeRoleBlock is the assume_role block, each attribute falling back to
+// its variable; an empty block (all null) is the environment alone.
 func (m merger) assumeRoleBlock(b *assumeRoleModel) *cvm.AssumeRole {
-	at := path.Root("assume_role")
+	const block = "assume_role"
+	at := path.Root(block)
 	ar := &cvm.AssumeRole{Policy: b.Policy.ValueString()}
 	var from string
-	ar.RoleARN, from = m.strAt("assume_role", b.RoleARN, "role_arn", EnvAssumeRoleARN)
+	ar.RoleARN, from = m.strAt(block, b.RoleARN, "role_arn", EnvAssumeRoleARN)
 	if ar.RoleARN == "" {
 		m.diags.AddAttributeError(at.AtName("role_arn"), "Missing Role ARN",
 			fmt.Sprintf("The assume_role block needs role_arn (or %s), the ARN of the role to assume: %s.", EnvAssumeRoleARN, roleARNRule.rule))
 	}
 	m.checkPattern(at, "Invalid Role ARN", from, ar.RoleARN, roleARNRule)
-	m.assumeRoleOptions(at, "assume_role", ar, b.SessionName, b.SessionDuration, b.ExternalID, b.SourceIdentity, b.SerialNumber, b.TokenCode)
-	return ar
-}
-
-// assumeRoleOptions fills what an AssumeRole takes besides its role, from
-// the block's attributes (null when there is no block) and the environment.
-func (m merger) assumeRoleOptions(at path.Path, block string, ar *cvm.AssumeRole, session types.String, duration types.Int64, externalID, sourceIdentity, serial, code types.String) {
-	var from string
-	ar.SessionName, from = m.strAt(block, session, "session_name", EnvAssumeRoleSession)
+	ar.SessionName, from = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
 	m.checkPattern(at, "Invalid Session Name", from, ar.SessionName, sessionNameRule)
 	ar.SessionName = cmp.Or(ar.SessionName, DefaultSessionName)
-	ar.DurationSeconds = m.sessionDuration(at, duration)
-	ar.ExternalID, _ = m.strAt(block, externalID, "external_id", EnvAssumeRoleExternalID)
-	ar.SourceIdentity, _ = m.strAt(block, sourceIdentity, "source_identity", EnvAssumeRoleSourceIdentity)
-	ar.SerialNumber, _ = m.strAt(block, serial, "serial_number", EnvAssumeRoleSerialNumber)
-	ar.TokenCode, from = m.strAt(block, code, "token_code", EnvAssumeRoleTokenCode)
+	ar.DurationSeconds = m.sessionDuration(at, b.SessionDuration)
+	ar.ExternalID, _ = m.strAt(block, b.ExternalID, "external_id", EnvAssumeRoleExternalID)
+	ar.SourceIdentity, _ = m.strAt(block, b.SourceIdentity, "source_identity", EnvAssumeRoleSourceIdentity)
+	ar.SerialNumber, _ = m.strAt(block, b.SerialNumber, "serial_number", EnvAssumeRoleSerialNumber)
+	ar.TokenCode, from = m.strAt(block, b.TokenCode, "token_code", EnvAssumeRoleTokenCode)
 	m.checkPattern(at, "Invalid Token Code", from, ar.TokenCode, mfaCodeRule)
 	if (ar.SerialNumber == "") != (ar.TokenCode == "") {
 		m.need(at, "both serial_number and token_code for MFA", "assume_role",
 			fmt.Sprintf("both (or %s and %s), or neither", EnvAssumeRoleSerialNumber, EnvAssumeRoleTokenCode))
 	}
+	return ar
 }
 
-func (m merger) webIdentityBlock(b *webIdentityModel) *webIdentitySettings {
+// webIdentityBlock is the assume_role_with_web_identity block, each
+// attribute falling back to its variable; an empty block (all null) is the
+// environment alone. Problems are reported at at, and a missing role names
+// source as what needs it.
+func (m merger) webIdentityBlock(b *webIdentityModel, at path.Path, source string) *webIdentitySettings {
 	const block = "assume_role_with_web_identity"
 	w := &webIdentitySettings{}
 	w.providerID, _ = m.strAt(block, b.ProviderID, "provider_id", EnvAssumeRoleProviderID)
@@ -191,14 +193,9 @@ func (m merger) webIdentityBlock(b *webIdentityModel) *webIdentitySettings {
 		}
 	}
 	w.sessionName, _ = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
-	w.duration = m.sessionDuration(path.Root(block), b.SessionDuration)
+	w.duration = m.sessionDuration(at, b.SessionDuration)
 	w.audience = cmp.Or(b.Audience.ValueString(), DefaultWebIdentityAudience)
-	m.checkWebIdentity(path.Root(block), block, w)
-	return w
-}
 
-// checkWebIdentity needs a role, and fills the defaults.
-func (m merger) checkWebIdentity(at path.Path, source string, w *webIdentitySettings) {
 	if w.roleARN == "" && w.roleARNFile == "" {
 		m.need(at.AtName("role_arn"), "a role", source, fmt.Sprintf("role_arn or role_arn_file (or %s or %s)", EnvAssumeRoleARN, EnvAssumeRoleARNFile))
 	}
@@ -208,11 +205,15 @@ func (m merger) checkWebIdentity(at path.Path, source string, w *webIdentitySett
 	if msg := sessionNameRule.problem(w.sessionName); msg != "" {
 		m.envProblem(at, "Invalid Session Name", EnvAssumeRoleSession, msg)
 	}
+	return w
 }
 
-func (m merger) samlBlock(b *samlModel) *cvm.SAML {
+// samlBlock is the assume_role_with_saml block, each attribute falling back
+// to its variable; an empty block (all null) is the environment alone.
+// Problems are reported at at, and what is missing names source as what
+// needs it.
+func (m merger) samlBlock(b *samlModel, at path.Path, source string) *cvm.SAML {
 	const block = "assume_role_with_saml"
-	at := path.Root(block)
 	sa := &cvm.SAML{}
 	var roleFrom, sessionFrom string
 	sa.Assertion, _ = m.strAt(block, b.SAMLAssertion, "saml_assertion", EnvAssumeRoleSAMLAssertion)
@@ -220,11 +221,7 @@ func (m merger) samlBlock(b *samlModel) *cvm.SAML {
 	sa.RoleARN, roleFrom = m.strAt(block, b.RoleARN, "role_arn", EnvAssumeRoleARN)
 	sa.SessionName, sessionFrom = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
 	sa.DurationSeconds = m.sessionDuration(at, b.SessionDuration)
-	m.checkSAML(at, block, sa, roleFrom, sessionFrom)
-	return sa
-}
 
-func (m merger) checkSAML(at path.Path, source string, sa *cvm.SAML, roleFrom, sessionFrom string) {
 	for _, need := range []struct{ value, attr, env string }{
 		{sa.Assertion, "saml_assertion", EnvAssumeRoleSAMLAssertion},
 		{sa.PrincipalARN, "principal_arn", EnvAssumeRolePrincipalARN},
@@ -237,6 +234,7 @@ func (m merger) checkSAML(at path.Path, source string, sa *cvm.SAML, roleFrom, s
 	m.checkPattern(at, "Invalid Role ARN", roleFrom, sa.RoleARN, roleARNRule)
 	m.checkPattern(at, "Invalid Session Name", sessionFrom, sa.SessionName, sessionNameRule)
 	sa.SessionName = cmp.Or(sa.SessionName, DefaultSessionName)
+	return sa
 }
 
 // podOIDC is the TKE pod identity, from the variables TKE sets.
@@ -272,21 +270,12 @@ func isAre(n int) string {
 
 // roleFromEnvironment is the role layer the environment alone gives, as the
 // official provider reads it: TENCENTCLOUD_ASSUME_ROLE_ARN (or its file) with
-// a SAML assertion, with a web identity token (or its file), or alone.
+// a SAML assertion, with a web identity token (or its file), or alone. Each
+// is its block with every attribute null, reported at assume_role.
 func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *cvm.SAML, string) {
 	at := path.Root("assume_role")
-	arn := m.envValue(EnvAssumeRoleARN)
-	arnFile, arnFileFrom := "", ""
-	if arn == "" {
-		arnFile, arnFileFrom = m.firstEnv(EnvAssumeRoleARNFile, EnvAssumeRoleARNFileOfficial)
-	}
-	token, tokenFile := m.envValue(EnvAssumeRoleWebIdentityToken), ""
-	if token == "" {
-		tokenFile = m.envValue(EnvAssumeRoleWebIdentityTokenFile)
-	}
-	assertion, principal := m.envValue(EnvAssumeRoleSAMLAssertion), m.envValue(EnvAssumeRolePrincipalARN)
-	web := token != "" || tokenFile != ""
-	saml := assertion != "" || principal != ""
+	web := m.envValue(EnvAssumeRoleWebIdentityToken) != "" || m.envValue(EnvAssumeRoleWebIdentityTokenFile) != ""
+	saml := m.envValue(EnvAssumeRoleSAMLAssertion) != "" || m.envValue(EnvAssumeRolePrincipalARN) != ""
 	switch {
 	case web && saml:
 		m.diags.AddAttributeError(at, "Conflicting Credential Sources",
@@ -294,49 +283,35 @@ func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *c
 				EnvAssumeRoleWebIdentityToken, EnvAssumeRoleWebIdentityTokenFile, EnvAssumeRoleSAMLAssertion, EnvAssumeRolePrincipalARN))
 		return nil, nil, nil, ""
 	case web:
-		w := &webIdentitySettings{
-			providerID: m.envValue(EnvAssumeRoleProviderID), token: token, tokenFrom: EnvAssumeRoleWebIdentityToken,
-			tokenFile: tokenFile, fileFrom: EnvAssumeRoleWebIdentityTokenFile, roleARN: arn, roleARNFrom: EnvAssumeRoleARN,
-			roleARNFile: arnFile, arnFrom: arnFileFrom, sessionName: m.envValue(EnvAssumeRoleSession),
-			duration: m.sessionDuration(at, types.Int64Null()),
-		}
-		m.checkWebIdentity(at, "A web identity token in the environment", w)
-		return nil, w, nil, EnvAssumeRoleWebIdentityToken
+		return nil, m.webIdentityBlock(&webIdentityModel{}, at, "A web identity token in the environment"), nil, EnvAssumeRoleWebIdentityToken
 	case saml:
-		sa := &cvm.SAML{Assertion: assertion, PrincipalARN: principal, RoleARN: arn, SessionName: m.envValue(EnvAssumeRoleSession),
-			DurationSeconds: m.sessionDuration(at, types.Int64Null())}
-		m.checkSAML(at, "A SAML assertion in the environment", sa, EnvAssumeRoleARN, EnvAssumeRoleSession)
-		return nil, nil, sa, EnvAssumeRoleSAMLAssertion
-	case arn != "":
-		ar := &cvm.AssumeRole{RoleARN: arn}
-		m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, arn, roleARNRule)
-		null := types.StringNull()
-		m.assumeRoleOptions(at, "assume_role", ar, null, types.Int64Null(), null, null, null, null)
-		return ar, nil, nil, EnvAssumeRoleARN
+		return nil, nil, m.samlBlock(&samlModel{}, at, "A SAML assertion in the environment"), EnvAssumeRoleSAMLAssertion
+	case m.envValue(EnvAssumeRoleARN) != "":
+		return m.assumeRoleBlock(&assumeRoleModel{}), nil, nil, EnvAssumeRoleARN
 	}
 	return nil, nil, nil, ""
 }
 
 // mfa is the mfa_certification block, else its variables, else nil.
 func (m merger) mfa(b *mfaModel) *cvm.SessionToken {
-	at := path.Root("mfa_certification")
-	null := types.StringNull()
-	serial, code, duration := null, null, types.Int64Null()
-	if b != nil {
-		serial, code, duration = b.SerialNumber, b.TokenCode, b.DurationSeconds
+	const block = "mfa_certification"
+	at := path.Root(block)
+	configured := b != nil
+	if !configured {
+		b = &mfaModel{} // all null: the variables alone
 	}
 	st := &cvm.SessionToken{}
-	st.SerialNumber, _ = m.strAt("mfa_certification", serial, "serial_number", EnvMFASerialNumber)
+	st.SerialNumber, _ = m.strAt(block, b.SerialNumber, "serial_number", EnvMFASerialNumber)
 	var from string
-	st.TokenCode, from = m.strAt("mfa_certification", code, "token_code", EnvMFATokenCode)
+	st.TokenCode, from = m.strAt(block, b.TokenCode, "token_code", EnvMFATokenCode)
 	m.checkPattern(at, "Invalid Token Code", from, st.TokenCode, mfaCodeRule)
-	if b == nil && st.SerialNumber == "" && st.TokenCode == "" {
+	if !configured && st.SerialNumber == "" && st.TokenCode == "" {
 		return nil
 	}
 	if st.SerialNumber == "" || st.TokenCode == "" {
 		m.need(at, "both serial_number and token_code", "mfa_certification",
 			fmt.Sprintf("both (or %s and %s)", EnvMFASerialNumber, EnvMFATokenCode))
 	}
-	st.DurationSeconds = int64(m.number(at, "Invalid Duration Seconds", int64Of(duration), EnvMFADuration, mfaDurationRange, DefaultMFADuration))
+	st.DurationSeconds = int64(m.number(at, "Invalid Duration Seconds", int64Of(b.DurationSeconds), EnvMFADuration, mfaDurationRange, DefaultMFADuration))
 	return st
 }
