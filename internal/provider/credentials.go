@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -115,7 +116,7 @@ func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
 		if msg := roleARNRule.problem(profile.RoleARN); msg != "" {
 			return id, fmt.Errorf("profile %q (%s): its role-arn %s", profile.Name, profile.CredentialFile, msg)
 		}
-		id.assume = &cvm.AssumeRole{RoleARN: profile.RoleARN, SessionName: cmpOr(profile.RoleSessionName, DefaultSessionName), DurationSeconds: DefaultSessionDuration}
+		id.assume = &cvm.AssumeRole{RoleARN: profile.RoleARN, SessionName: cmp.Or(profile.RoleSessionName, DefaultSessionName), DurationSeconds: DefaultSessionDuration}
 		if msg := sessionNameRule.problem(id.assume.SessionName); msg != "" {
 			return id, fmt.Errorf("profile %q (%s): its role-session-name %s", profile.Name, profile.CredentialFile, msg)
 		}
@@ -125,13 +126,6 @@ func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
 		add(id.session.TokenCode)
 	}
 	return id, nil
-}
-
-func cmpOr(v, def string) string {
-	if v != "" {
-		return v
-	}
-	return def
 }
 
 // baseCredential picks the base credential: keys (configuration, then
