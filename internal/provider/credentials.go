@@ -231,19 +231,14 @@ func (p *CVMProvider) tokenSource(w webIdentitySettings) (func(context.Context) 
 			return nil, fmt.Errorf("the web identity token in %s (from %s) %w", w.tokenFile, w.fileFrom, err)
 		}
 		return read, nil
-	case p.envValue(EnvTFCWorkloadIdentityToken) != "":
-		return fixed(EnvTFCWorkloadIdentityToken+" (HCP Terraform's workload identity)", p.envValue(EnvTFCWorkloadIdentityToken))
-	case p.envValue(EnvGitHubTokenRequestURL) != "" && p.envValue(EnvGitHubTokenRequestToken) != "":
-		return cvm.GitHubActionsToken(p.envValue(EnvGitHubTokenRequestURL), p.envValue(EnvGitHubTokenRequestToken), w.audience, p.opts.httpClient)
+	case w.hcpToken != "":
+		return fixed(EnvTFCWorkloadIdentityToken+" (HCP Terraform's workload identity)", w.hcpToken)
+	case w.githubURL != "" && w.githubBearer != "":
+		return cvm.GitHubActionsToken(w.githubURL, w.githubBearer, w.audience, p.opts.httpClient)
 	}
 	return nil, fmt.Errorf("assume_role_with_web_identity has no token: set web_identity_token (%s) or web_identity_token_file (%s), "+
 		"or run in HCP Terraform with workload identity (%s) or in a GitHub Actions job with `permissions: id-token: write` (%s, %s)",
 		EnvAssumeRoleWebIdentityToken, EnvAssumeRoleWebIdentityTokenFile, EnvTFCWorkloadIdentityToken, EnvGitHubTokenRequestURL, EnvGitHubTokenRequestToken)
-}
-
-func (p *CVMProvider) envValue(name string) string {
-	v, _ := p.opts.env(name)
-	return v
 }
 
 // readTokenFile reads a token file: the JWT itself, as Kubernetes projects

@@ -38,6 +38,10 @@ type webIdentitySettings struct {
 	sessionName, audience string
 	duration              int64
 	stsRegion             string // enable_pod_oidc: TKE_REGION
+	// Without a token or a token file, the CI system's: HCP Terraform's
+	// workload identity token, or GitHub Actions' token request.
+	hcpToken                string
+	githubURL, githubBearer string
 }
 
 // env reads one variable ("" when unset).
@@ -195,6 +199,8 @@ func (m merger) webIdentityBlock(b *webIdentityModel, at path.Path, source strin
 	w.sessionName, _ = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
 	w.duration = m.sessionDuration(at, b.SessionDuration)
 	w.audience = cmp.Or(b.Audience.ValueString(), DefaultWebIdentityAudience)
+	w.hcpToken = m.envValue(EnvTFCWorkloadIdentityToken)
+	w.githubURL, w.githubBearer = m.envValue(EnvGitHubTokenRequestURL), m.envValue(EnvGitHubTokenRequestToken)
 
 	if w.roleARN == "" && w.roleARNFile == "" {
 		m.need(at.AtName("role_arn"), "a role", source, fmt.Sprintf("role_arn or role_arn_file (or %s or %s)", EnvAssumeRoleARN, EnvAssumeRoleARNFile))
