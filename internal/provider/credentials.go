@@ -61,7 +61,8 @@ type identity struct {
 	stsRegion string
 	guard     *cvm.AccountGuard
 	// secrets are the values of this configuration that no log line may
-	// show: keys, tokens, assertions, codes.
+	// show: keys, tokens (given, read from a file or from the CI system),
+	// assertions, codes. Tokens a renewal reads later are not among them.
 	secrets []string
 }
 
@@ -82,12 +83,13 @@ func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
 
 	switch {
 	case s.identity.webIdentity != nil:
-		web, err := p.webIdentity(*s.identity.webIdentity)
+		w := *s.identity.webIdentity
+		web, token, err := p.webIdentity(w)
 		if err != nil {
 			return id, err
 		}
-		id.web, id.stsRegion = web, s.identity.webIdentity.stsRegion
-		add(s.identity.webIdentity.token)
+		id.web, id.stsRegion = web, w.stsRegion
+		add(token, w.hcpToken, w.githubBearer)
 		return id, nil
 	case s.identity.saml != nil:
 		id.saml = s.identity.saml
@@ -182,35 +184,37 @@ func profileCredential(p cvm.Profile, cs credentialSettings, hc *http.Client) (c
 }
 
 // webIdentity reads the role file and checks the token source now; the
-// token itself is read again at every renewal.
-func (p *CVMProvider) webIdentity(w webIdentitySettings) (*cvm.WebIdentity, error) {
+// token itself is read again at every renewal. token is the one known now,
+// if any, for the log masks.
+func (p *CVMProvider) webIdentity(w webIdentitySettings) (web *cvm.WebIdentity, token string, err error) {
 	roleARN := w.roleARN
 	if roleARN == "" {
 		raw, err := os.ReadFile(w.roleARNFile)
 		if err != nil {
-			return nil, fmt.Errorf("the role ARN file %s (from %s) cannot be read: %w", w.roleARNFile, w.arnFrom, unwrapPathError(err))
+			return nil, "", fmt.Errorf("the role ARN file %s (from %s) cannot be read: %w", w.roleARNFile, w.arnFrom, unwrapPathError(err))
 		}
 		roleARN = strings.TrimSpace(string(raw))
 		if msg := roleARNRule.problem(roleARN); msg != "" {
-			return nil, fmt.Errorf("the role ARN file %s (from %s) holds %s", w.roleARNFile, w.arnFrom, msg)
+			return nil, "", fmt.Errorf("the role ARN file %s (from %s) holds %s", w.roleARNFile, w.arnFrom, msg)
 		}
 	}
-	token, err := p.tokenSource(w)
+	source, token, err := p.tokenSource(w)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &cvm.WebIdentity{ProviderID: w.providerID, Token: token, RoleARN: roleARN, SessionName: w.sessionName, DurationSeconds: w.duration}, nil
+	return &cvm.WebIdentity{ProviderID: w.providerID, Token: source, RoleARN: roleARN, SessionName: w.sessionName, DurationSeconds: w.duration}, token, nil
 }
 
 // tokenSource chooses where the web identity token comes from: the token
 // given, the token file (read now to check it, and again at each renewal),
-// HCP Terraform's workload identity token, or GitHub Actions.
-func (p *CVMProvider) tokenSource(w webIdentitySettings) (func(context.Context) (string, error), error) {
-	fixed := func(what, token string) (func(context.Context) (string, error), error) {
+// HCP Terraform's workload identity token, or GitHub Actions. now is the
+// token read now ("" for GitHub's, requested at each renewal).
+func (p *CVMProvider) tokenSource(w webIdentitySettings) (source func(context.Context) (string, error), now string, err error) {
+	fixed := func(what, token string) (func(context.Context) (string, error), string, error) {
 		if err := tokenUsable(token); err != nil {
-			return nil, fmt.Errorf("the web identity token from %s %w", what, err)
+			return nil, "", fmt.Errorf("the web identity token from %s %w", what, err)
 		}
-		return func(context.Context) (string, error) { return token, nil }, nil
+		return func(context.Context) (string, error) { return token, nil }, token, nil
 	}
 	switch {
 	case w.token != "":
@@ -225,18 +229,19 @@ func (p *CVMProvider) tokenSource(w webIdentitySettings) (func(context.Context) 
 		}
 		token, err := read(context.Background())
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := tokenUsable(token); err != nil {
-			return nil, fmt.Errorf("the web identity token in %s (from %s) %w", w.tokenFile, w.fileFrom, err)
+			return nil, "", fmt.Errorf("the web identity token in %s (from %s) %w", w.tokenFile, w.fileFrom, err)
 		}
-		return read, nil
+		return read, token, nil
 	case w.hcpToken != "":
 		return fixed(EnvTFCWorkloadIdentityToken+" (HCP Terraform's workload identity)", w.hcpToken)
 	case w.githubURL != "" && w.githubBearer != "":
-		return cvm.GitHubActionsToken(w.githubURL, w.githubBearer, w.audience, p.opts.httpClient)
+		source, err := cvm.GitHubActionsToken(w.githubURL, w.githubBearer, w.audience, p.opts.httpClient)
+		return source, "", err
 	}
-	return nil, fmt.Errorf("assume_role_with_web_identity has no token: set web_identity_token (%s) or web_identity_token_file (%s), "+
+	return nil, "", fmt.Errorf("assume_role_with_web_identity has no token: set web_identity_token (%s) or web_identity_token_file (%s), "+
 		"or run in HCP Terraform with workload identity (%s) or in a GitHub Actions job with `permissions: id-token: write` (%s, %s)",
 		EnvAssumeRoleWebIdentityToken, EnvAssumeRoleWebIdentityTokenFile, EnvTFCWorkloadIdentityToken, EnvGitHubTokenRequestURL, EnvGitHubTokenRequestToken)
 }

@@ -19,15 +19,24 @@ import (
 // way every time ("CVM API request: action=DescribeInstancesStatus
 // region=ap-guangzhou offset=0 …"). The fields stay structured too, for
 // TF_LOG=JSON.
+//
+// Every line is masked with the secrets of the configuration: the client
+// logs through its own context, which Configure's masking never reaches.
 type tflogHandler struct {
-	attrs []slog.Attr
+	attrs   []slog.Attr
+	secrets []string
 }
 
-func newTflogLogger() *slog.Logger { return slog.New(tflogHandler{}) }
+func newTflogLogger(secrets []string) *slog.Logger {
+	return slog.New(tflogHandler{secrets: secrets})
+}
 
 func (tflogHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h tflogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if len(h.secrets) > 0 {
+		ctx = tflog.MaskLogStrings(ctx, h.secrets...)
+	}
 	fields := make(map[string]any, len(h.attrs)+r.NumAttrs())
 	var msg strings.Builder
 	msg.WriteString(r.Message)
@@ -57,7 +66,8 @@ func (h tflogHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h tflogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return tflogHandler{attrs: append(append([]slog.Attr{}, h.attrs...), attrs...)}
+	h.attrs = append(append([]slog.Attr{}, h.attrs...), attrs...)
+	return h
 }
 
 // WithGroup is not used by the client; groups are flattened.

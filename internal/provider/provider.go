@@ -278,11 +278,9 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		resp.Diagnostics.AddError("No Usable Tencent Cloud Credentials", err.Error())
 		return
 	}
-	// Secrets must never reach a log line, whatever logs them.
-	for _, secret := range id.secrets {
-		ctx = tflog.MaskMessageStrings(ctx, secret)
-		ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
-	}
+	// Secrets must never reach a log line: this function's, and the
+	// client's (newTflogLogger), which logs with each read's context.
+	ctx = tflog.MaskLogStrings(ctx, id.secrets...)
 	profile := id.profile
 	region := s.region
 	if region == "" && profile != nil && profile.Region != "" {
@@ -310,7 +308,7 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		RequestTimeout: s.requestTimeout,
 		HTTPClient:     p.opts.httpClient,
 		UserAgent:      "terraform-provider-cvm/" + p.version,
-		Logger:         newTflogLogger(),
+		Logger:         newTflogLogger(id.secrets),
 	}
 	if s.maxRetries == 0 {
 		clientCfg.MaxRetries = -1 // none; the client reads 0 as its default
