@@ -184,7 +184,7 @@ func settingsFrom(cfg providerModel, env func(string) (string, bool), diags diag
 
 	if region, from := m.str(cfg.Region, EnvRegion); region != "" {
 		if msg := regionRule.problem(region); msg != "" {
-			diags.AddAttributeError(path.Root("region"), "Invalid Region", fmt.Sprintf("%s: %s.", from, msg))
+			m.envProblem(path.Root("region"), "Invalid Region", from, msg)
 		}
 		s.region = region
 	}
@@ -201,7 +201,7 @@ func settingsFrom(cfg providerModel, env func(string) (string, bool), diags diag
 	var metadataFrom string
 	if s.creds.metadataURL, metadataFrom = m.str(cfg.MetadataEndpoint, EnvMetadataEndpoint); s.creds.metadataURL != "" {
 		if msg := metadataEndpointProblem(s.creds.metadataURL); msg != "" {
-			diags.AddAttributeError(path.Root("metadata_endpoint"), "Invalid Metadata Endpoint", fmt.Sprintf("%s: %s.", metadataFrom, msg))
+			m.envProblem(path.Root("metadata_endpoint"), "Invalid Metadata Endpoint", metadataFrom, msg)
 		}
 	}
 
