@@ -112,8 +112,7 @@ func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
 	case profile != nil && profile.RoleARN != "":
 		// tccli configure set role-arn …: the profile acts as the role.
 		if s.identity.mfa != nil {
-			return id, fmt.Errorf("mfa_certification (an MFA session of the base key) cannot be combined with the role-arn of profile %q (%s): "+
-				"for a role that requires MFA, set serial_number and token_code in an assume_role block", profile.Name, profile.CredentialFile)
+			return id, errors.New(mfaConflict(fmt.Sprintf("the role-arn of profile %q (%s)", profile.Name, profile.CredentialFile)))
 		}
 		if msg := roleARNRule.problem(profile.RoleARN); msg != "" {
 			return id, fmt.Errorf("profile %q (%s): its role-arn %s", profile.Name, profile.CredentialFile, msg)

@@ -218,8 +218,7 @@ func (p *CVMProvider) ValidateConfig(_ context.Context, req provider.ValidateCon
 		roles = append(roles, r.name)
 	}
 	if set(top, "mfa_certification") && len(roles) > 0 {
-		conflict(path.Root("mfa_certification"), fmt.Sprintf("mfa_certification (an MFA session of the base key) cannot be combined with %s. "+
-			"For a role that requires MFA, set serial_number and token_code in assume_role.", roles[0]))
+		conflict(path.Root("mfa_certification"), mfaConflict(roles[0]))
 	}
 	var camRole string
 	if v, ok := top["cam_role_name"]; ok && v.IsKnown() && !v.IsNull() {

@@ -113,14 +113,22 @@ func (m merger) identity(cfg providerModel) identitySettings {
 	}
 	id.mfa = m.mfa(cfg.MFA)
 	if id.mfa != nil && id.from != "" {
-		m.diags.AddAttributeError(path.Root("mfa_certification"), "Conflicting Credential Sources",
-			fmt.Sprintf("mfa_certification (an MFA session of the base key) cannot be combined with %s. For a role that requires MFA, set serial_number and token_code in assume_role.", id.from))
+		m.diags.AddAttributeError(path.Root("mfa_certification"), "Conflicting Credential Sources", mfaConflict(id.from))
 	}
 	allowed, forbidden := stringSet(cfg.AllowedAccountIDs), stringSet(cfg.ForbiddenAccountIDs)
 	if len(allowed) > 0 || len(forbidden) > 0 {
 		id.guard = &cvm.AccountGuard{Allowed: allowed, Forbidden: forbidden}
 	}
 	return id
+}
+
+// mfaConflict says that mfa_certification cannot be combined with role, a
+// layer that changes who acts, and what to do instead. ValidateConfig,
+// identity and resolveIdentity each find such a role: in the configuration,
+// in the environment, in the profile.
+func mfaConflict(role string) string {
+	return "mfa_certification (an MFA session of the base key) cannot be combined with " + role +
+		". For a role that requires MFA, set serial_number and token_code in assume_role."
 }
 
 func stringSet(v types.Set) []string {
