@@ -387,7 +387,7 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e, pcfg, dcfg, env := tc.setUp(t)
-			out := runProtocol(t, pcfg, dcfg, WithSTSEndpoint(e.URL), env)
+			out := runProtocol(t, pcfg, dcfg, env)
 			t.Logf("stage %q:%s", out.stage, out)
 			if out.stage != tc.stage {
 				t.Fatalf("refused at %q, want %q:%s", out.stage, tc.stage, out)

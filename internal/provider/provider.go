@@ -66,15 +66,11 @@ type providerData struct {
 type Option func(*options)
 
 type options struct {
-	stsEndpoint string
 	httpClient  *http.Client
 	tune        []func(*cvm.Config)
 	env         func(string) (string, bool)
 	dataSources []func() datasource.DataSource
 }
-
-// WithSTSEndpoint sends STS calls to url instead of the public STS endpoint.
-func WithSTSEndpoint(url string) Option { return func(o *options) { o.stsEndpoint = url } }
 
 // WithHTTPClient makes every request through hc.
 func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpClient = hc } }
@@ -311,9 +307,6 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	}
 	if s.maxRetries == 0 {
 		clientCfg.MaxRetries = -1 // none; the client reads 0 as its default
-	}
-	if p.opts.stsEndpoint != "" {
-		clientCfg.STSEndpoint = p.opts.stsEndpoint
 	}
 	for _, tune := range p.opts.tune {
 		tune(&clientCfg)
