@@ -68,7 +68,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"protocol": schema.StringAttribute{
 				MarkdownDescription: "`HTTPS` (default) or `HTTP`, for endpoints built from `domain`. Plain HTTP is refused unless the host is a loopback address. Falls back to `TENCENTCLOUD_PROTOCOL`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive("HTTPS", "HTTP")},
+				Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive(protocols...)},
 			},
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: "Full URL of the CVM API, for example `http://127.0.0.1:9100` for the local `cvm-emulator`. " +

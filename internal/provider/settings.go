@@ -207,7 +207,7 @@ func settingsFrom(cfg providerModel, env func(string) (string, bool), diags diag
 
 	domain, _ := m.str(cfg.Domain, EnvDomain)
 	protocol, protocolFrom := m.str(cfg.Protocol, EnvProtocol)
-	if protocol != "" && !strings.EqualFold(protocol, "https") && !strings.EqualFold(protocol, "http") {
+	if protocol != "" && !knownProtocol(protocol) {
 		diags.AddAttributeError(path.Root("protocol"), "Invalid Protocol",
 			fmt.Sprintf("%s: %s is not a supported protocol: use HTTPS (or HTTP for a loopback emulator).", protocolFrom, quote(protocol)))
 	}

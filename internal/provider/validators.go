@@ -369,6 +369,15 @@ func quoteAll(list []string) []string {
 	return out
 }
 
+// protocols are the values protocol takes, in any case; ParseEndpoint then
+// refuses HTTP to anything but a loopback address.
+var protocols = []string{"HTTPS", "HTTP"}
+
+// knownProtocol says whether s is one of protocols.
+func knownProtocol(s string) bool {
+	return slices.ContainsFunc(protocols, func(p string) bool { return strings.EqualFold(p, s) })
+}
+
 // endpointValidator refuses, at validate time, endpoints the client would
 // refuse.
 type endpointValidator struct{}
