@@ -36,7 +36,7 @@ func NewInstancesStatusDataSource() datasource.DataSource {
 // the framework's way, decodes the same state, and
 // TestServerReadsAsTheFrameworkDoes holds the two ways' answers equal.
 type instancesStatusDataSource struct {
-	configured *configuredClient
+	data *providerData // nil until the provider is configured
 }
 
 type instancesStatusModel struct {
@@ -157,13 +157,13 @@ func (d *instancesStatusDataSource) Configure(_ context.Context, req datasource.
 	if req.ProviderData == nil {
 		return
 	}
-	configured, ok := req.ProviderData.(*configuredClient)
+	data, ok := req.ProviderData.(*providerData)
 	if !ok {
 		resp.Diagnostics.AddError("Unexpected Provider Data",
-			fmt.Sprintf("Expected *configuredClient, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
 		return
 	}
-	d.configured = configured
+	d.data = data
 }
 
 // ValidateConfig checks what no single attribute's validator can: that
@@ -184,11 +184,7 @@ func (d *instancesStatusDataSource) ValidateConfig(ctx context.Context, req data
 // Read is the framework's read: ReadEncoded's state, decoded for the
 // framework, so that the two ways of reading build the state one way.
 func (d *instancesStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var data *providerData
-	if d.configured != nil {
-		data = d.configured.Load()
-	}
-	state, diags := d.ReadEncoded(ctx, data, req.Config)
+	state, diags := d.ReadEncoded(ctx, d.data, req.Config)
 	resp.Diagnostics.Append(diags...)
 	if diags.HasError() {
 		return

@@ -42,14 +42,11 @@ var (
 type CVMProvider struct {
 	version string
 	opts    options
-	// configured is what Configure built. Both ways of reading reach it
-	// here: the framework's, through the data source's Configure, and the
-	// protocol server's fast path (server.go), which bypasses Configure.
-	configured configuredClient
+	// configured is what Configure built, for the protocol server's fast
+	// path (server.go), which bypasses the data sources' Configure; the
+	// framework hands the same value to them as DataSourceData.
+	configured atomic.Pointer[providerData]
 }
-
-// configuredClient holds what Configure built, once it has run.
-type configuredClient struct{ atomic.Pointer[providerData] }
 
 // providerData is what Configure builds: the client and what messages
 // about its reads refer to.
@@ -320,8 +317,9 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		"region": region, "endpoint": s.endpoint, "credentials": client.CredentialSourceName(),
 		"rate_limit": clientCfg.RateLimit, "max_retries": s.maxRetries, "request_timeout": s.requestTimeout.String(),
 	})
-	p.configured.Store(&providerData{client: client, region: region, requestTimeout: s.requestTimeout, maxRetries: s.maxRetries})
-	resp.DataSourceData = &p.configured
+	data := &providerData{client: client, region: region, requestTimeout: s.requestTimeout, maxRetries: s.maxRetries}
+	p.configured.Store(data)
+	resp.DataSourceData = data
 }
 
 func (p *CVMProvider) DataSources(context.Context) []func() datasource.DataSource {
