@@ -113,3 +113,43 @@ func TestClientLogsMaskTheSecretsOfTheConfiguration(t *testing.T) {
 		})
 	}
 }
+
+// The client builds its Debug lines only when a log can show them: under
+// Terraform, when TF_LOG_PROVIDER (else TF_LOG) allows DEBUG; served by the
+// provider itself (-debug) or in-process by the test harness, unless
+// TF_LOG_PROVIDER_CVM excludes DEBUG.
+func TestDebugLinesAreBuiltOnlyWhenALogCanShowThem(t *testing.T) {
+	t.Parallel()
+	const cookie = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+	cases := []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{pluginCookie: cookie}, false},
+		{map[string]string{pluginCookie: cookie, "TF_LOG": "TRACE"}, true},
+		{map[string]string{pluginCookie: cookie, "TF_LOG": "debug"}, true},
+		{map[string]string{pluginCookie: cookie, "TF_LOG": "JSON"}, true},
+		{map[string]string{pluginCookie: cookie, "TF_LOG": "1"}, true}, // Terraform: an unknown level is TRACE
+		{map[string]string{pluginCookie: cookie, "TF_LOG": "INFO"}, false},
+		{map[string]string{pluginCookie: cookie, "TF_LOG_PROVIDER": "DEBUG"}, true},
+		{map[string]string{pluginCookie: cookie, "TF_LOG_PROVIDER": "WARN", "TF_LOG": "TRACE"}, false},
+		{map[string]string{pluginCookie: cookie, "TF_LOG_PROVIDER": "TRACE", "TF_LOG": "ERROR"}, true},
+		{map[string]string{pluginCookie: cookie, "TF_LOG": "TRACE", "TF_LOG_PROVIDER_CVM": "INFO"}, false},
+		{map[string]string{pluginCookie: cookie, "TF_LOG_PROVIDER_CVM": "DEBUG"}, false}, // Terraform itself keeps nothing
+		{map[string]string{pluginCookie: cookie, "TF_LOG_CORE": "TRACE"}, false},
+		{map[string]string{}, true}, // -debug: the provider's own stderr, at TRACE
+		{map[string]string{"TF_LOG": "TRACE", "TF_ACC_LOG_PATH": "/tmp/acc.log"}, true},
+		{map[string]string{"TF_LOG_PROVIDER_CVM": "off"}, false},
+		{map[string]string{"TF_LOG_PROVIDER_CVM": "DEBUG"}, true},
+	}
+	for _, tc := range cases {
+		got := debugLogged(func(k string) string { return tc.env[k] })
+		if got != tc.want {
+			t.Errorf("with %v: Debug lines built = %v, want %v", tc.env, got, tc.want)
+		}
+		h := tflogHandler{debug: got}
+		if h.Enabled(t.Context(), slog.LevelDebug) != tc.want || !h.Enabled(t.Context(), slog.LevelWarn) {
+			t.Errorf("with %v: the handler's Enabled does not follow", tc.env)
+		}
+	}
+}
