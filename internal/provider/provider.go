@@ -327,9 +327,3 @@ func (p *CVMProvider) DataSources(context.Context) []func() datasource.DataSourc
 }
 
 func (p *CVMProvider) Resources(context.Context) []func() resource.Resource { return nil }
-
-// diagAdder is what reports an error at an attribute: diag.Diagnostics, or a
-// test's recorder.
-type diagAdder interface {
-	AddAttributeError(path.Path, string, string)
-}

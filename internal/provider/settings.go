@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -111,7 +112,7 @@ type credentialSettings struct {
 // validators already, with the same rules.
 type merger struct {
 	env   func(string) (string, bool)
-	diags diagAdder
+	diags *diag.Diagnostics
 }
 
 // str is the configured value, else the environment variable's ("" when
@@ -178,7 +179,7 @@ func int64Of(v types.Int64) *float64 {
 }
 
 // settingsFrom merges the provider block cfg with the environment env.
-func settingsFrom(cfg providerModel, env func(string) (string, bool), diags diagAdder) settings {
+func settingsFrom(cfg providerModel, env func(string) (string, bool), diags *diag.Diagnostics) settings {
 	m := merger{env: env, diags: diags}
 	var s settings
 
