@@ -47,8 +47,6 @@ const credentialSources = `Provide them in one of these ways, in this order of p
   - or, with no key at all, assume_role_with_web_identity, assume_role_with_saml or enable_pod_oidc.
 assume_role (TENCENTCLOUD_ASSUME_ROLE_ARN) or mfa_certification then applies on top of the key found`
 
-var errNoCredentials = errors.New("no Tencent Cloud credentials")
-
 // identity is what the client's configuration takes to sign as the
 // configured identity.
 type identity struct {
@@ -157,7 +155,7 @@ func baseCredential(cs credentialSettings, hc *http.Client) (cvm.CredentialSourc
 	if cs.camRoleName != "" {
 		return cvm.CAMRoleCredentials(cs.camRoleName, cs.metadataURL, hc, nil), nil, nil
 	}
-	return nil, nil, fmt.Errorf("%w found. "+credentialSources, errNoCredentials, p.CredentialFile)
+	return nil, nil, fmt.Errorf("no Tencent Cloud credentials found. "+credentialSources, p.CredentialFile)
 }
 
 // profileCredential is the credential a profile holds, by its type.
