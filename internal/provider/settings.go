@@ -115,16 +115,24 @@ type merger struct {
 	diags *diag.Diagnostics
 }
 
-// str is the configured value, else the environment variable's ("" when
-// neither is set), and where it came from.
-func (m merger) str(v types.String, name string) (value, from string) {
+// setting is the configured value, else the environment variable's ("" when
+// neither is set); fromEnv says that the variable gave it.
+func (m merger) setting(v types.String, name string) (value string, fromEnv bool) {
 	if !v.IsNull() {
-		return v.ValueString(), "the provider configuration"
+		return v.ValueString(), false
 	}
-	if s, ok := m.env(name); ok && s != "" {
-		return s, name
+	value = m.envValue(name)
+	return value, value != ""
+}
+
+// str is setting, with where the value came from for messages: the
+// variable, or the provider configuration.
+func (m merger) str(v types.String, name string) (value, from string) {
+	value, fromEnv := m.setting(v, name)
+	if fromEnv {
+		return value, name
 	}
-	return "", ""
+	return value, "the provider configuration"
 }
 
 // envProblem reports a bad value of the environment variable name at p.

@@ -33,7 +33,7 @@ type webIdentitySettings struct {
 	providerID            string
 	token, tokenFrom      string
 	tokenFile, fileFrom   string
-	roleARN, roleARNFrom  string
+	roleARN               string
 	roleARNFile, arnFrom  string
 	sessionName, audience string
 	duration              int64
@@ -60,29 +60,20 @@ func (m merger) firstEnv(names ...string) (value, from string) {
 	return "", ""
 }
 
-// strAt is a block attribute, else its environment variable, with where it
-// came from ("assume_role.role_arn" or the variable).
-func (m merger) strAt(block string, v types.String, attr, name string) (value, from string) {
-	if !v.IsNull() {
-		return v.ValueString(), block + "." + attr
-	}
-	if s := m.envValue(name); s != "" {
-		return s, name
-	}
-	return "", ""
-}
-
 // need reports a missing setting of a source at p.
 func (m merger) need(p path.Path, what, source, how string) {
 	m.diags.AddAttributeError(p, "Incomplete Credential Source", fmt.Sprintf("%s needs %s: set %s.", source, what, how))
 }
 
-// checkPattern reports a value from the environment that breaks its rule.
-func (m merger) checkPattern(p path.Path, title, from, value string, rule pattern) {
-	if value != "" && from != "" && !strings.Contains(from, ".") { // configured values were validated
-		if msg := rule.problem(value); msg != "" {
-			m.envProblem(p, title, from, msg)
-		}
+// checkPattern reports value at p if it came from the environment variable
+// name (fromEnv) and breaks rule; configured values were validated by the
+// schema already.
+func (m merger) checkPattern(p path.Path, title, name string, fromEnv bool, value string, rule pattern) {
+	if !fromEnv {
+		return
+	}
+	if msg := rule.problem(value); msg != "" {
+		m.envProblem(p, title, name, msg)
 	}
 }
 
@@ -145,25 +136,24 @@ func stringSet(v types.Set) []string {
 // assumeRoleBlock is the assume_role block, each attribute falling back to
 // its variable; an empty block (all null) is the environment alone.
 func (m merger) assumeRoleBlock(b *assumeRoleModel) *cvm.AssumeRole {
-	const block = "assume_role"
-	at := path.Root(block)
+	at := path.Root("assume_role")
 	ar := &cvm.AssumeRole{Policy: b.Policy.ValueString()}
-	var from string
-	ar.RoleARN, from = m.strAt(block, b.RoleARN, "role_arn", EnvAssumeRoleARN)
+	var env bool
+	ar.RoleARN, env = m.setting(b.RoleARN, EnvAssumeRoleARN)
 	if ar.RoleARN == "" {
 		m.diags.AddAttributeError(at.AtName("role_arn"), "Missing Role ARN",
 			fmt.Sprintf("The assume_role block needs role_arn (or %s), the ARN of the role to assume: %s.", EnvAssumeRoleARN, roleARNRule.rule))
 	}
-	m.checkPattern(at, "Invalid Role ARN", from, ar.RoleARN, roleARNRule)
-	ar.SessionName, from = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
-	m.checkPattern(at, "Invalid Session Name", from, ar.SessionName, sessionNameRule)
+	m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, env, ar.RoleARN, roleARNRule)
+	ar.SessionName, env = m.setting(b.SessionName, EnvAssumeRoleSession)
+	m.checkPattern(at, "Invalid Session Name", EnvAssumeRoleSession, env, ar.SessionName, sessionNameRule)
 	ar.SessionName = cmp.Or(ar.SessionName, DefaultSessionName)
 	ar.DurationSeconds = m.sessionDuration(at, b.SessionDuration)
-	ar.ExternalID, _ = m.strAt(block, b.ExternalID, "external_id", EnvAssumeRoleExternalID)
-	ar.SourceIdentity, _ = m.strAt(block, b.SourceIdentity, "source_identity", EnvAssumeRoleSourceIdentity)
-	ar.SerialNumber, _ = m.strAt(block, b.SerialNumber, "serial_number", EnvAssumeRoleSerialNumber)
-	ar.TokenCode, from = m.strAt(block, b.TokenCode, "token_code", EnvAssumeRoleTokenCode)
-	m.checkPattern(at, "Invalid Token Code", from, ar.TokenCode, mfaCodeRule)
+	ar.ExternalID, _ = m.setting(b.ExternalID, EnvAssumeRoleExternalID)
+	ar.SourceIdentity, _ = m.setting(b.SourceIdentity, EnvAssumeRoleSourceIdentity)
+	ar.SerialNumber, _ = m.setting(b.SerialNumber, EnvAssumeRoleSerialNumber)
+	ar.TokenCode, env = m.setting(b.TokenCode, EnvAssumeRoleTokenCode)
+	m.checkPattern(at, "Invalid Token Code", EnvAssumeRoleTokenCode, env, ar.TokenCode, mfaCodeRule)
 	if (ar.SerialNumber == "") != (ar.TokenCode == "") {
 		m.need(at, "both serial_number and token_code for MFA", "assume_role",
 			fmt.Sprintf("both (or %s and %s), or neither", EnvAssumeRoleSerialNumber, EnvAssumeRoleTokenCode))
@@ -178,7 +168,7 @@ func (m merger) assumeRoleBlock(b *assumeRoleModel) *cvm.AssumeRole {
 func (m merger) webIdentityBlock(b *webIdentityModel, at path.Path, source string) *webIdentitySettings {
 	const block = "assume_role_with_web_identity"
 	w := &webIdentitySettings{}
-	w.providerID, _ = m.strAt(block, b.ProviderID, "provider_id", EnvAssumeRoleProviderID)
+	w.providerID, _ = m.setting(b.ProviderID, EnvAssumeRoleProviderID)
 	// Configured before the environment, and a token before a file, as the
 	// official provider reads them; both configured at once is refused by
 	// ValidateConfig.
@@ -193,18 +183,19 @@ func (m merger) webIdentityBlock(b *webIdentityModel, at path.Path, source strin
 			w.tokenFile, w.fileFrom = m.envValue(EnvAssumeRoleWebIdentityTokenFile), EnvAssumeRoleWebIdentityTokenFile
 		}
 	}
+	var roleFromEnv bool
 	switch {
 	case !b.RoleARN.IsNull():
-		w.roleARN, w.roleARNFrom = b.RoleARN.ValueString(), block+".role_arn"
+		w.roleARN = b.RoleARN.ValueString()
 	case !b.RoleARNFile.IsNull():
 		w.roleARNFile, w.arnFrom = b.RoleARNFile.ValueString(), block+".role_arn_file"
 	default:
-		w.roleARN, w.roleARNFrom = m.envValue(EnvAssumeRoleARN), EnvAssumeRoleARN
+		w.roleARN, roleFromEnv = m.setting(b.RoleARN, EnvAssumeRoleARN)
 		if w.roleARN == "" {
 			w.roleARNFile, w.arnFrom = m.firstEnv(EnvAssumeRoleARNFile, EnvAssumeRoleARNFileOfficial)
 		}
 	}
-	w.sessionName, _ = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
+	w.sessionName, _ = m.setting(b.SessionName, EnvAssumeRoleSession)
 	w.duration = m.sessionDuration(at, b.SessionDuration)
 	w.audience = cmp.Or(b.Audience.ValueString(), DefaultWebIdentityAudience)
 	w.hcpToken = m.envValue(EnvTFCWorkloadIdentityToken)
@@ -213,7 +204,7 @@ func (m merger) webIdentityBlock(b *webIdentityModel, at path.Path, source strin
 	if w.roleARN == "" && w.roleARNFile == "" {
 		m.need(at.AtName("role_arn"), "a role", source, fmt.Sprintf("role_arn or role_arn_file (or %s or %s)", EnvAssumeRoleARN, EnvAssumeRoleARNFile))
 	}
-	m.checkPattern(at, "Invalid Role ARN", w.roleARNFrom, w.roleARN, roleARNRule)
+	m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, roleFromEnv, w.roleARN, roleARNRule)
 	w.providerID = cmp.Or(w.providerID, DefaultWebIdentityProvider)
 	w.sessionName = cmp.Or(w.sessionName, DefaultSessionName)
 	if msg := sessionNameRule.problem(w.sessionName); msg != "" {
@@ -227,13 +218,12 @@ func (m merger) webIdentityBlock(b *webIdentityModel, at path.Path, source strin
 // Problems are reported at at, and what is missing names source as what
 // needs it.
 func (m merger) samlBlock(b *samlModel, at path.Path, source string) *cvm.SAML {
-	const block = "assume_role_with_saml"
 	sa := &cvm.SAML{}
-	var roleFrom, sessionFrom string
-	sa.Assertion, _ = m.strAt(block, b.SAMLAssertion, "saml_assertion", EnvAssumeRoleSAMLAssertion)
-	sa.PrincipalARN, _ = m.strAt(block, b.PrincipalARN, "principal_arn", EnvAssumeRolePrincipalARN)
-	sa.RoleARN, roleFrom = m.strAt(block, b.RoleARN, "role_arn", EnvAssumeRoleARN)
-	sa.SessionName, sessionFrom = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
+	var roleFromEnv, sessionFromEnv bool
+	sa.Assertion, _ = m.setting(b.SAMLAssertion, EnvAssumeRoleSAMLAssertion)
+	sa.PrincipalARN, _ = m.setting(b.PrincipalARN, EnvAssumeRolePrincipalARN)
+	sa.RoleARN, roleFromEnv = m.setting(b.RoleARN, EnvAssumeRoleARN)
+	sa.SessionName, sessionFromEnv = m.setting(b.SessionName, EnvAssumeRoleSession)
 	sa.DurationSeconds = m.sessionDuration(at, b.SessionDuration)
 
 	for _, need := range []struct{ value, attr, env string }{
@@ -245,8 +235,8 @@ func (m merger) samlBlock(b *samlModel, at path.Path, source string) *cvm.SAML {
 			m.need(at.AtName(need.attr), need.attr, source, fmt.Sprintf("%s (or %s)", need.attr, need.env))
 		}
 	}
-	m.checkPattern(at, "Invalid Role ARN", roleFrom, sa.RoleARN, roleARNRule)
-	m.checkPattern(at, "Invalid Session Name", sessionFrom, sa.SessionName, sessionNameRule)
+	m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, roleFromEnv, sa.RoleARN, roleARNRule)
+	m.checkPattern(at, "Invalid Session Name", EnvAssumeRoleSession, sessionFromEnv, sa.SessionName, sessionNameRule)
 	sa.SessionName = cmp.Or(sa.SessionName, DefaultSessionName)
 	return sa
 }
@@ -255,7 +245,7 @@ func (m merger) samlBlock(b *samlModel, at path.Path, source string) *cvm.SAML {
 func (m merger) podOIDC() *webIdentitySettings {
 	w := &webIdentitySettings{
 		stsRegion: m.envValue(EnvTKERegion), tokenFile: m.envValue(EnvTKEWebIdentityTokenFile), fileFrom: EnvTKEWebIdentityTokenFile,
-		providerID: m.envValue(EnvTKEProviderID), roleARN: m.envValue(EnvTKERoleARN), roleARNFrom: EnvTKERoleARN,
+		providerID: m.envValue(EnvTKEProviderID), roleARN: m.envValue(EnvTKERoleARN),
 		sessionName: DefaultSessionName, duration: DefaultSessionDuration,
 	}
 	var missing []string
@@ -271,7 +261,7 @@ func (m merger) podOIDC() *webIdentitySettings {
 				"Give the pod's service account a role (the TKE OIDC add-on), or sign in another way.", strings.Join(missing, ", "), isAre(len(missing))))
 		return w
 	}
-	m.checkPattern(path.Root("enable_pod_oidc"), "Invalid Role ARN", EnvTKERoleARN, w.roleARN, roleARNRule)
+	m.checkPattern(path.Root("enable_pod_oidc"), "Invalid Role ARN", EnvTKERoleARN, true, w.roleARN, roleARNRule)
 	return w
 }
 
@@ -308,17 +298,16 @@ func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *c
 
 // mfa is the mfa_certification block, else its variables, else nil.
 func (m merger) mfa(b *mfaModel) *cvm.SessionToken {
-	const block = "mfa_certification"
-	at := path.Root(block)
+	at := path.Root("mfa_certification")
 	configured := b != nil
 	if !configured {
 		b = &mfaModel{} // all null: the variables alone
 	}
 	st := &cvm.SessionToken{}
-	st.SerialNumber, _ = m.strAt(block, b.SerialNumber, "serial_number", EnvMFASerialNumber)
-	var from string
-	st.TokenCode, from = m.strAt(block, b.TokenCode, "token_code", EnvMFATokenCode)
-	m.checkPattern(at, "Invalid Token Code", from, st.TokenCode, mfaCodeRule)
+	st.SerialNumber, _ = m.setting(b.SerialNumber, EnvMFASerialNumber)
+	var env bool
+	st.TokenCode, env = m.setting(b.TokenCode, EnvMFATokenCode)
+	m.checkPattern(at, "Invalid Token Code", EnvMFATokenCode, env, st.TokenCode, mfaCodeRule)
 	if !configured && st.SerialNumber == "" && st.TokenCode == "" {
 		return nil
 	}
