@@ -140,7 +140,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"Each attribute falls back to its `" + envAssumeRolePrefix + "*` variable, and without the block `" + EnvAssumeRoleARN + "` alone has the same effect. " +
 					"It takes precedence over a profile's `role-arn`.",
 				Attributes: map[string]schema.Attribute{
-					"role_arn":         roleARNAttribute(EnvAssumeRoleARN),
+					"role_arn":         roleARNAttribute(),
 					"session_name":     sessionNameAttribute(),
 					"session_duration": sessionDurationAttribute(),
 					"policy": schema.StringAttribute{
@@ -191,7 +191,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 						Optional:   true,
 						Validators: []validator.String{notEmpty{}},
 					},
-					"role_arn": roleARNAttribute(EnvAssumeRoleARN),
+					"role_arn": roleARNAttribute(),
 					"role_arn_file": schema.StringAttribute{
 						MarkdownDescription: "A file holding the role ARN. Falls back to `" + EnvAssumeRoleARNFile + "` (and the official provider's spelling, `" + EnvAssumeRoleARNFileOfficial + "`). Conflicts with `role_arn`.",
 						Optional:            true,
@@ -223,7 +223,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 						Optional:            true,
 						Validators:          []validator.String{notEmpty{}},
 					},
-					"role_arn":         roleARNAttribute(EnvAssumeRoleARN),
+					"role_arn":         roleARNAttribute(),
 					"session_name":     sessionNameAttribute(),
 					"session_duration": sessionDurationAttribute(),
 				},
@@ -255,9 +255,9 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 	}
 }
 
-func roleARNAttribute(env string) schema.StringAttribute {
+func roleARNAttribute() schema.StringAttribute {
 	return schema.StringAttribute{
-		MarkdownDescription: "ARN of the role, `qcs::cam::uin/<account>:roleName/<name>`. Falls back to `" + env + "`.",
+		MarkdownDescription: "ARN of the role, `qcs::cam::uin/<account>:roleName/<name>`. Falls back to `" + EnvAssumeRoleARN + "`.",
 		Optional:            true,
 		Validators:          []validator.String{roleARNRule},
 	}
