@@ -158,6 +158,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"serial_number": schema.StringAttribute{
 						MarkdownDescription: "Serial number of the MFA device, `qcs::cam:uin/<account>::mfa/softToken`, when the role requires MFA; set with `token_code`. Falls back to `" + EnvAssumeRoleSerialNumber + "`.",
 						Optional:            true,
+						Validators:          []validator.String{notEmpty{}},
 					},
 					"token_code": schema.StringAttribute{
 						MarkdownDescription: "The 6-digit MFA code shown by the device now. A code is used once, so an MFA session is not renewed: it lasts `session_duration`, and a run that outlives it fails and says so. " +
