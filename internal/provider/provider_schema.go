@@ -155,18 +155,9 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 						MarkdownDescription: "Source identity (the caller's UIN) recorded with the session. Falls back to `" + EnvAssumeRoleSourceIdentity + "`.",
 						Optional:            true,
 					},
-					"serial_number": schema.StringAttribute{
-						MarkdownDescription: "Serial number of the MFA device, `qcs::cam:uin/<account>::mfa/softToken`, when the role requires MFA; set with `token_code`. Falls back to `" + EnvAssumeRoleSerialNumber + "`.",
-						Optional:            true,
-						Validators:          []validator.String{notEmpty{}},
-					},
-					"token_code": schema.StringAttribute{
-						MarkdownDescription: "The 6-digit MFA code shown by the device now. A code is used once, so an MFA session is not renewed: it lasts `session_duration`, and a run that outlives it fails and says so. " +
-							"Falls back to `" + EnvAssumeRoleTokenCode + "`.",
-						Optional:   true,
-						Sensitive:  true,
-						Validators: []validator.String{mfaCodeRule},
-					},
+					"serial_number": mfaSerialAttribute(", when the role requires MFA; set with `token_code`", EnvAssumeRoleSerialNumber),
+					"token_code": mfaCodeAttribute("A code is used once, so an MFA session is not renewed: it lasts `session_duration`, and a run that outlives it fails and says so. ",
+						EnvAssumeRoleTokenCode),
 				},
 			},
 			"assume_role_with_web_identity": schema.SingleNestedBlock{
@@ -234,17 +225,8 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"A code is used once, so the session lasts `duration_seconds` and is not renewed. Without the block, `" + EnvMFASerialNumber + "` and `" + EnvMFATokenCode + "` have the same effect. " +
 					"Conflicts with the `assume_role*` sources (for a role that needs MFA, set `assume_role`'s `serial_number` and `token_code`).",
 				Attributes: map[string]schema.Attribute{
-					"serial_number": schema.StringAttribute{
-						MarkdownDescription: "Serial number of the MFA device, `qcs::cam:uin/<account>::mfa/softToken`. Falls back to `" + EnvMFASerialNumber + "`.",
-						Optional:            true,
-						Validators:          []validator.String{notEmpty{}},
-					},
-					"token_code": schema.StringAttribute{
-						MarkdownDescription: "The 6-digit MFA code shown by the device now. Falls back to `" + EnvMFATokenCode + "`.",
-						Optional:            true,
-						Sensitive:           true,
-						Validators:          []validator.String{mfaCodeRule},
-					},
+					"serial_number": mfaSerialAttribute("", EnvMFASerialNumber),
+					"token_code":    mfaCodeAttribute("", EnvMFATokenCode),
 					"duration_seconds": schema.Int64Attribute{
 						MarkdownDescription: fmt.Sprintf("Lifetime of the session, %s. Default %d. Falls back to `%s`.", mfaDurationRange, DefaultMFADuration, EnvMFADuration),
 						Optional:            true,
@@ -261,6 +243,27 @@ func roleARNAttribute() schema.StringAttribute {
 		MarkdownDescription: "ARN of the role, `qcs::cam::uin/<account>:roleName/<name>`. Falls back to `" + EnvAssumeRoleARN + "`.",
 		Optional:            true,
 		Validators:          []validator.String{roleARNRule},
+	}
+}
+
+// mfaSerialAttribute is serial_number, the MFA device's; use says what the
+// block needs it for, if more than the device.
+func mfaSerialAttribute(use, env string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "Serial number of the MFA device, `qcs::cam:uin/<account>::mfa/softToken`" + use + ". Falls back to `" + env + "`.",
+		Optional:            true,
+		Validators:          []validator.String{notEmpty{}},
+	}
+}
+
+// mfaCodeAttribute is token_code, the MFA device's code; more is what the
+// block says of it besides, a sentence or "".
+func mfaCodeAttribute(more, env string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "The 6-digit MFA code shown by the device now. " + more + "Falls back to `" + env + "`.",
+		Optional:            true,
+		Sensitive:           true,
+		Validators:          []validator.String{mfaCodeRule},
 	}
 }
 
