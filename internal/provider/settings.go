@@ -115,6 +115,12 @@ type merger struct {
 	diags *diag.Diagnostics
 }
 
+// envValue is one variable ("" when unset).
+func (m merger) envValue(name string) string {
+	v, _ := m.env(name)
+	return v
+}
+
 // setting is the configured value, else the environment variable's ("" when
 // neither is set); fromEnv says that the variable gave it.
 func (m merger) setting(v types.String, name string) (value string, fromEnv bool) {

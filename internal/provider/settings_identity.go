@@ -44,12 +44,6 @@ type webIdentitySettings struct {
 	githubURL, githubBearer string
 }
 
-// env reads one variable ("" when unset).
-func (m merger) envValue(name string) string {
-	v, _ := m.env(name)
-	return v
-}
-
 // firstEnv is the first of names that is set, and its name.
 func (m merger) firstEnv(names ...string) (value, from string) {
 	for _, n := range names {
