@@ -224,6 +224,8 @@ func badInputs() []badInput {
 			stage: "configure", attr: "mfa_certification", want: []string{"both serial_number and token_code", EnvMFATokenCode}},
 		{name: "MFA session with an assumed role", provider: map[string]any{"mfa_certification": map[string]any{"serial_number": "s", "token_code": "123456"}, "assume_role": map[string]any{"role_arn": accRole}},
 			stage: "validate", attr: "mfa_certification", want: []string{"cannot be combined with assume_role", "serial_number and token_code in assume_role"}},
+		{name: "empty MFA serial in assume_role", provider: map[string]any{"assume_role": map[string]any{"role_arn": accRole, "serial_number": ""}},
+			stage: "validate", attr: "assume_role.serial_number", want: []string{"Empty Serial Number", `assume_role.serial_number is ""`, "must not be empty"}},
 		{name: "assume_role MFA code without a serial", provider: map[string]any{"assume_role": map[string]any{"role_arn": accRole, "token_code": "123456"}},
 			stage: "configure", attr: "assume_role", want: []string{"both serial_number and token_code", EnvAssumeRoleSerialNumber}, absent: []string{"123456"}},
 		{name: "MFA code of five digits", terraform: true, provider: map[string]any{"assume_role": map[string]any{"role_arn": accRole, "serial_number": "qcs::cam:uin/1::mfa/softToken", "token_code": "12345"}},
@@ -387,7 +389,7 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e, pcfg, dcfg, env := tc.setUp(t)
-			out := runProtocol(t, pcfg, dcfg, WithSTSEndpoint(e.URL), env)
+			out := runProtocol(t, pcfg, dcfg, env)
 			t.Logf("stage %q:%s", out.stage, out)
 			if out.stage != tc.stage {
 				t.Fatalf("refused at %q, want %q:%s", out.stage, tc.stage, out)

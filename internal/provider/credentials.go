@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -46,8 +47,6 @@ const credentialSources = `Provide them in one of these ways, in this order of p
   - or, with no key at all, assume_role_with_web_identity, assume_role_with_saml or enable_pod_oidc.
 assume_role (TENCENTCLOUD_ASSUME_ROLE_ARN) or mfa_certification then applies on top of the key found`
 
-var errNoCredentials = errors.New("no Tencent Cloud credentials")
-
 // identity is what the client's configuration takes to sign as the
 // configured identity.
 type identity struct {
@@ -60,7 +59,8 @@ type identity struct {
 	stsRegion string
 	guard     *cvm.AccountGuard
 	// secrets are the values of this configuration that no log line may
-	// show: keys, tokens, assertions, codes.
+	// show: keys, tokens (given, read from a file or from the CI system),
+	// assertions, codes. Tokens a renewal reads later are not among them.
 	secrets []string
 }
 
@@ -81,12 +81,13 @@ func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
 
 	switch {
 	case s.identity.webIdentity != nil:
-		web, err := p.webIdentity(*s.identity.webIdentity)
+		w := *s.identity.webIdentity
+		web, token, err := p.webIdentity(w)
 		if err != nil {
 			return id, err
 		}
-		id.web, id.stsRegion = web, s.identity.webIdentity.stsRegion
-		add(s.identity.webIdentity.token)
+		id.web, id.stsRegion = web, w.stsRegion
+		add(token, w.hcpToken, w.githubBearer)
 		return id, nil
 	case s.identity.saml != nil:
 		id.saml = s.identity.saml
@@ -109,13 +110,12 @@ func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
 	case profile != nil && profile.RoleARN != "":
 		// tccli configure set role-arn …: the profile acts as the role.
 		if s.identity.mfa != nil {
-			return id, fmt.Errorf("mfa_certification (an MFA session of the base key) cannot be combined with the role-arn of profile %q (%s): "+
-				"for a role that requires MFA, set serial_number and token_code in an assume_role block", profile.Name, profile.CredentialFile)
+			return id, errors.New(mfaConflict(fmt.Sprintf("the role-arn of profile %q (%s)", profile.Name, profile.CredentialFile)))
 		}
 		if msg := roleARNRule.problem(profile.RoleARN); msg != "" {
 			return id, fmt.Errorf("profile %q (%s): its role-arn %s", profile.Name, profile.CredentialFile, msg)
 		}
-		id.assume = &cvm.AssumeRole{RoleARN: profile.RoleARN, SessionName: cmpOr(profile.RoleSessionName, DefaultSessionName), DurationSeconds: DefaultSessionDuration}
+		id.assume = &cvm.AssumeRole{RoleARN: profile.RoleARN, SessionName: cmp.Or(profile.RoleSessionName, DefaultSessionName), DurationSeconds: DefaultSessionDuration}
 		if msg := sessionNameRule.problem(id.assume.SessionName); msg != "" {
 			return id, fmt.Errorf("profile %q (%s): its role-session-name %s", profile.Name, profile.CredentialFile, msg)
 		}
@@ -125,13 +125,6 @@ func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
 		add(id.session.TokenCode)
 	}
 	return id, nil
-}
-
-func cmpOr(v, def string) string {
-	if v != "" {
-		return v
-	}
-	return def
 }
 
 // baseCredential picks the base credential: keys (configuration, then
@@ -162,7 +155,7 @@ func baseCredential(cs credentialSettings, hc *http.Client) (cvm.CredentialSourc
 	if cs.camRoleName != "" {
 		return cvm.CAMRoleCredentials(cs.camRoleName, cs.metadataURL, hc, nil), nil, nil
 	}
-	return nil, nil, fmt.Errorf("%w found. "+credentialSources, errNoCredentials, p.CredentialFile)
+	return nil, nil, fmt.Errorf("no Tencent Cloud credentials found. "+credentialSources, p.CredentialFile)
 }
 
 // profileCredential is the credential a profile holds, by its type.
@@ -188,35 +181,37 @@ func profileCredential(p cvm.Profile, cs credentialSettings, hc *http.Client) (c
 }
 
 // webIdentity reads the role file and checks the token source now; the
-// token itself is read again at every renewal.
-func (p *CVMProvider) webIdentity(w webIdentitySettings) (*cvm.WebIdentity, error) {
+// token itself is read again at every renewal. token is the one known now,
+// if any, for the log masks.
+func (p *CVMProvider) webIdentity(w webIdentitySettings) (web *cvm.WebIdentity, token string, err error) {
 	roleARN := w.roleARN
 	if roleARN == "" {
 		raw, err := os.ReadFile(w.roleARNFile)
 		if err != nil {
-			return nil, fmt.Errorf("the role ARN file %s (from %s) cannot be read: %w", w.roleARNFile, w.arnFrom, unwrapPathError(err))
+			return nil, "", fmt.Errorf("the role ARN file %s (from %s) cannot be read: %w", w.roleARNFile, w.arnFrom, unwrapPathError(err))
 		}
 		roleARN = strings.TrimSpace(string(raw))
 		if msg := roleARNRule.problem(roleARN); msg != "" {
-			return nil, fmt.Errorf("the role ARN file %s (from %s) holds %s", w.roleARNFile, w.arnFrom, msg)
+			return nil, "", fmt.Errorf("the role ARN file %s (from %s) holds %s", w.roleARNFile, w.arnFrom, msg)
 		}
 	}
-	token, err := p.tokenSource(w)
+	source, token, err := p.tokenSource(w)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &cvm.WebIdentity{ProviderID: w.providerID, Token: token, RoleARN: roleARN, SessionName: w.sessionName, DurationSeconds: w.duration}, nil
+	return &cvm.WebIdentity{ProviderID: w.providerID, Token: source, RoleARN: roleARN, SessionName: w.sessionName, DurationSeconds: w.duration}, token, nil
 }
 
 // tokenSource chooses where the web identity token comes from: the token
 // given, the token file (read now to check it, and again at each renewal),
-// HCP Terraform's workload identity token, or GitHub Actions.
-func (p *CVMProvider) tokenSource(w webIdentitySettings) (func(context.Context) (string, error), error) {
-	fixed := func(what, token string) (func(context.Context) (string, error), error) {
+// HCP Terraform's workload identity token, or GitHub Actions. now is the
+// token read now ("" for GitHub's, requested at each renewal).
+func (p *CVMProvider) tokenSource(w webIdentitySettings) (source func(context.Context) (string, error), now string, err error) {
+	fixed := func(what, token string) (func(context.Context) (string, error), string, error) {
 		if err := tokenUsable(token); err != nil {
-			return nil, fmt.Errorf("the web identity token from %s %w", what, err)
+			return nil, "", fmt.Errorf("the web identity token from %s %w", what, err)
 		}
-		return func(context.Context) (string, error) { return token, nil }, nil
+		return func(context.Context) (string, error) { return token, nil }, token, nil
 	}
 	switch {
 	case w.token != "":
@@ -231,26 +226,21 @@ func (p *CVMProvider) tokenSource(w webIdentitySettings) (func(context.Context) 
 		}
 		token, err := read(context.Background())
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := tokenUsable(token); err != nil {
-			return nil, fmt.Errorf("the web identity token in %s (from %s) %w", w.tokenFile, w.fileFrom, err)
+			return nil, "", fmt.Errorf("the web identity token in %s (from %s) %w", w.tokenFile, w.fileFrom, err)
 		}
-		return read, nil
-	case !w.ci:
-	case p.envValue(EnvTFCWorkloadIdentityToken) != "":
-		return fixed(EnvTFCWorkloadIdentityToken+" (HCP Terraform's workload identity)", p.envValue(EnvTFCWorkloadIdentityToken))
-	case p.envValue(EnvGitHubTokenRequestURL) != "" && p.envValue(EnvGitHubTokenRequestToken) != "":
-		return cvm.GitHubActionsToken(p.envValue(EnvGitHubTokenRequestURL), p.envValue(EnvGitHubTokenRequestToken), w.audience, p.opts.httpClient)
+		return read, token, nil
+	case w.hcpToken != "":
+		return fixed(EnvTFCWorkloadIdentityToken+" (HCP Terraform's workload identity)", w.hcpToken)
+	case w.githubURL != "" && w.githubBearer != "":
+		source, err := cvm.GitHubActionsToken(w.githubURL, w.githubBearer, w.audience, p.opts.httpClient)
+		return source, "", err
 	}
-	return nil, fmt.Errorf("assume_role_with_web_identity has no token: set web_identity_token (%s) or web_identity_token_file (%s), "+
+	return nil, "", fmt.Errorf("assume_role_with_web_identity has no token: set web_identity_token (%s) or web_identity_token_file (%s), "+
 		"or run in HCP Terraform with workload identity (%s) or in a GitHub Actions job with `permissions: id-token: write` (%s, %s)",
 		EnvAssumeRoleWebIdentityToken, EnvAssumeRoleWebIdentityTokenFile, EnvTFCWorkloadIdentityToken, EnvGitHubTokenRequestURL, EnvGitHubTokenRequestToken)
-}
-
-func (p *CVMProvider) envValue(name string) string {
-	v, _ := p.opts.env(name)
-	return v
 }
 
 // readTokenFile reads a token file: the JWT itself, as Kubernetes projects

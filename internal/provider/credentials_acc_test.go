@@ -165,15 +165,12 @@ func TestAccCredentials_profileOfAnOAuthLogin(t *testing.T) {
 // test's plan runs.
 func mfaCode(t *testing.T, name string) Option {
 	t.Helper()
-	home := t.TempDir()
+	env := isolatedEnv(t, nil)
 	return WithEnvironment(func(k string) (string, bool) {
-		switch k {
-		case name:
+		if k == name {
 			return emutest.TOTPCode(idTOTP, time.Now()), true
-		case "HOME":
-			return home, true
 		}
-		return "", false
+		return env(k)
 	})
 }
 

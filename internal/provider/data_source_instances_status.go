@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
@@ -31,10 +32,11 @@ func NewInstancesStatusDataSource() datasource.DataSource {
 }
 
 // instancesStatusDataSource reads instance states. Terraform reads it through
-// the provider's protocol server, which calls ReadEncoded (server.go); Read
-// is the framework's way, kept equal to it by TestServerReadsAsTheFrameworkDoes.
+// the provider's protocol server, which calls ReadEncoded (server.go); Read,
+// the framework's way, decodes the same state, and
+// TestServerReadsAsTheFrameworkDoes holds the two ways' answers equal.
 type instancesStatusDataSource struct {
-	configured *configuredClient
+	data *providerData // nil until the provider is configured
 }
 
 type instancesStatusModel struct {
@@ -155,13 +157,13 @@ func (d *instancesStatusDataSource) Configure(_ context.Context, req datasource.
 	if req.ProviderData == nil {
 		return
 	}
-	configured, ok := req.ProviderData.(*configuredClient)
+	data, ok := req.ProviderData.(*providerData)
 	if !ok {
 		resp.Diagnostics.AddError("Unexpected Provider Data",
-			fmt.Sprintf("Expected *configuredClient, got %T. This is a bug in the provider; please report it.", req.ProviderData))
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
 		return
 	}
-	d.configured = configured
+	d.data = data
 }
 
 // ValidateConfig checks what no single attribute's validator can: that
@@ -179,24 +181,20 @@ func (d *instancesStatusDataSource) ValidateConfig(ctx context.Context, req data
 	}
 }
 
-// Read is the framework's read: the result mapped onto the model.
+// Read is the framework's read: ReadEncoded's state, decoded for the
+// framework, so that the two ways of reading build the state one way.
 func (d *instancesStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var data *providerData
-	if d.configured != nil {
-		data = d.configured.Load()
-	}
-	var m instancesStatusModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	out, diags := readInstancesStatus(ctx, data, m)
+	state, diags := d.ReadEncoded(ctx, d.data, req.Config)
 	resp.Diagnostics.Append(diags...)
 	if diags.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(m.setResult(ctx, out)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	raw, err := tfprotov6.DynamicValue{MsgPack: state}.Unmarshal(resp.State.Schema.Type().TerraformType(ctx))
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot Build The State", "The encoded state does not decode: "+err.Error()+". This is a bug in the provider; please report it.")
+		return
+	}
+	resp.State.Raw = raw
 }
 
 // ReadEncoded is the same read, its state encoded straight from the result

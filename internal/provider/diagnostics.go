@@ -14,12 +14,12 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
 
-// readContext is what an error message about a read can refer to.
+// readContext is what an error message about a read can refer to: the
+// provider's settings (request_timeout, max_retries), and the read's own.
 type readContext struct {
-	region         string
-	timeout        time.Duration // timeouts.read
-	requestTimeout time.Duration
-	maxRetries     int
+	*providerData
+	region  string        // the read's: the data source's, else the provider's
+	timeout time.Duration // timeouts.read
 }
 
 // destroyHint explains the one case where a wait's failure is expected.

@@ -140,7 +140,8 @@ func TestAssumeRoleErrorSaysItOnce(t *testing.T) {
 	}
 	cfg := keysFor(e.URL)
 	cfg["assume_role"] = map[string]any{"role_arn": "qcs::cam::uin/100000000001:roleName/deployer"}
-	summary, detail := readError(t, cfg, oneID, WithSTSEndpoint(e.URL))
+	cfg["sts_endpoint"] = e.URL
+	summary, detail := readError(t, cfg, oneID)
 	wantAll(t, summary+"\n"+detail, "Cannot Obtain Credentials", "role qcs::cam::uin/100000000001:roleName/deployer assumed with secret_id/secret_key", "UnauthorizedOperation", "sts:AssumeRole", "trust policy")
 	if n := strings.Count(detail, "assumed with"); n != 1 {
 		t.Errorf("the source is named %d times:\n%s", n, detail)

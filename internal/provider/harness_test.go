@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,14 +136,23 @@ func needsEmulator(t *testing.T) {
 // tests with environments of their own run in parallel.
 func testEnv(t *testing.T, vars map[string]string) Option {
 	t.Helper()
+	return WithEnvironment(isolatedEnv(t, vars))
+}
+
+// isolatedEnv is testEnv's lookup.
+func isolatedEnv(t *testing.T, vars map[string]string) func(string) (string, bool) {
+	t.Helper()
 	env := map[string]string{"HOME": t.TempDir()}
-	for k, v := range vars {
-		env[k] = v
-	}
-	return WithEnvironment(func(k string) (string, bool) {
-		v, ok := env[k]
+	maps.Copy(env, vars)
+	return mapEnv(env)
+}
+
+// mapEnv looks variables up in vars, as os.LookupEnv does in the process's.
+func mapEnv(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := vars[k]
 		return v, ok
-	})
+	}
 }
 
 // factories serves the provider in-process, with short retry and poll

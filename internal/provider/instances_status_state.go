@@ -2,14 +2,10 @@ package provider
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"maps"
 	"slices"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/vmihailenco/msgpack/v5"
@@ -17,41 +13,10 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
 
-// The state of cvm_instances_status, two ways from one result: setResult
-// fills the model for the framework's Read, encodeState writes the msgpack
-// Terraform receives from ReadEncoded. TestServerReadsAsTheFrameworkDoes and
-// TestEncodeStateMatchesTheLibrary hold them equal.
-
-// instanceModel is one element of instances.
-type instanceModel struct {
-	InstanceID types.String `tfsdk:"instance_id"`
-	State      types.String `tfsdk:"state"`
-}
-
-var instanceType = types.ObjectType{AttrTypes: map[string]attr.Type{"instance_id": types.StringType, "state": types.StringType}}
-
-// setResult fills the computed attributes of m from out.
-func (m *instancesStatusModel) setResult(ctx context.Context, out readResult) diag.Diagnostics {
-	var diags diag.Diagnostics
-	m.ID = types.StringValue(out.id)
-	m.Region = types.StringValue(out.region)
-	instances := make([]instanceModel, len(out.res.Instances))
-	states := make(map[string]string, len(out.res.Instances))
-	for i, s := range out.res.Instances {
-		instances[i] = instanceModel{InstanceID: types.StringValue(s.InstanceID), State: types.StringValue(s.State)}
-		states[s.InstanceID] = s.State
-	}
-	var d diag.Diagnostics
-	m.Instances, d = types.ListValueFrom(ctx, instanceType, instances)
-	diags.Append(d...)
-	m.States, d = types.MapValueFrom(ctx, types.StringType, states)
-	diags.Append(d...)
-	m.StateCounts, d = types.MapValueFrom(ctx, types.Int64Type, stateCounts(out.res.Instances))
-	diags.Append(d...)
-	m.MissingInstanceIDs, d = types.ListValueFrom(ctx, types.StringType, append([]string{}, out.res.Missing...))
-	diags.Append(d...)
-	return diags
-}
+// The state of cvm_instances_status, written as msgpack straight from the
+// result by encodeState, for both ways of reading (ReadEncoded, and Read,
+// which decodes it). TestEncodeStateMatchesTheLibrary holds it equal to the
+// value the library builds from the same result.
 
 // encodeState returns the state in the msgpack form Terraform exchanges: the
 // configuration as given, and the computed attributes written straight from

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -11,7 +12,7 @@ import (
 // known only after apply, at its own path (assume_role.role_arn is the
 // attribute role_arn in the block assume_role), and says whether there was
 // any. The client is built once, at configure time, and cannot wait for them.
-func refuseUnknown(diags diagAdder, config tftypes.Value) bool {
+func refuseUnknown(diags *diag.Diagnostics, config tftypes.Value) bool {
 	found := false
 	_ = tftypes.Walk(config, func(at *tftypes.AttributePath, v tftypes.Value) (bool, error) {
 		if v.IsKnown() {

@@ -42,14 +42,11 @@ var (
 type CVMProvider struct {
 	version string
 	opts    options
-	// configured is what Configure built. Both ways of reading reach it
-	// here: the framework's, through the data source's Configure, and the
-	// protocol server's fast path (server.go), which bypasses Configure.
-	configured configuredClient
+	// configured is what Configure built, for the protocol server's fast
+	// path (server.go), which bypasses the data sources' Configure; the
+	// framework hands the same value to them as DataSourceData.
+	configured atomic.Pointer[providerData]
 }
-
-// configuredClient holds what Configure built, once it has run.
-type configuredClient struct{ atomic.Pointer[providerData] }
 
 // providerData is what Configure builds: the client and what messages
 // about its reads refer to.
@@ -66,15 +63,11 @@ type providerData struct {
 type Option func(*options)
 
 type options struct {
-	stsEndpoint string
 	httpClient  *http.Client
 	tune        []func(*cvm.Config)
 	env         func(string) (string, bool)
 	dataSources []func() datasource.DataSource
 }
-
-// WithSTSEndpoint sends STS calls to url instead of the public STS endpoint.
-func WithSTSEndpoint(url string) Option { return func(o *options) { o.stsEndpoint = url } }
 
 // WithHTTPClient makes every request through hc.
 func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpClient = hc } }
@@ -218,8 +211,7 @@ func (p *CVMProvider) ValidateConfig(_ context.Context, req provider.ValidateCon
 		roles = append(roles, r.name)
 	}
 	if set(top, "mfa_certification") && len(roles) > 0 {
-		conflict(path.Root("mfa_certification"), fmt.Sprintf("mfa_certification (an MFA session of the base key) cannot be combined with %s. "+
-			"For a role that requires MFA, set serial_number and token_code in assume_role.", roles[0]))
+		conflict(path.Root("mfa_certification"), mfaConflict(roles[0]))
 	}
 	var camRole string
 	if v, ok := top["cam_role_name"]; ok && v.IsKnown() && !v.IsNull() {
@@ -278,11 +270,9 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		resp.Diagnostics.AddError("No Usable Tencent Cloud Credentials", err.Error())
 		return
 	}
-	// Secrets must never reach a log line, whatever logs them.
-	for _, secret := range id.secrets {
-		ctx = tflog.MaskMessageStrings(ctx, secret)
-		ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
-	}
+	// Secrets must never reach a log line: this function's, and the
+	// client's (newTflogLogger), which logs with each read's context.
+	ctx = tflog.MaskLogStrings(ctx, id.secrets...)
 	profile := id.profile
 	region := s.region
 	if region == "" && profile != nil && profile.Region != "" {
@@ -310,13 +300,10 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		RequestTimeout: s.requestTimeout,
 		HTTPClient:     p.opts.httpClient,
 		UserAgent:      "terraform-provider-cvm/" + p.version,
-		Logger:         newTflogLogger(),
+		Logger:         newTflogLogger(id.secrets),
 	}
 	if s.maxRetries == 0 {
 		clientCfg.MaxRetries = -1 // none; the client reads 0 as its default
-	}
-	if p.opts.stsEndpoint != "" {
-		clientCfg.STSEndpoint = p.opts.stsEndpoint
 	}
 	for _, tune := range p.opts.tune {
 		tune(&clientCfg)
@@ -330,8 +317,9 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		"region": region, "endpoint": s.endpoint, "credentials": client.CredentialSourceName(),
 		"rate_limit": clientCfg.RateLimit, "max_retries": s.maxRetries, "request_timeout": s.requestTimeout.String(),
 	})
-	p.configured.Store(&providerData{client: client, region: region, requestTimeout: s.requestTimeout, maxRetries: s.maxRetries})
-	resp.DataSourceData = &p.configured
+	data := &providerData{client: client, region: region, requestTimeout: s.requestTimeout, maxRetries: s.maxRetries}
+	p.configured.Store(data)
+	resp.DataSourceData = data
 }
 
 func (p *CVMProvider) DataSources(context.Context) []func() datasource.DataSource {
@@ -339,9 +327,3 @@ func (p *CVMProvider) DataSources(context.Context) []func() datasource.DataSourc
 }
 
 func (p *CVMProvider) Resources(context.Context) []func() resource.Resource { return nil }
-
-// diagAdder is what reports an error at an attribute: diag.Diagnostics, or a
-// test's recorder.
-type diagAdder interface {
-	AddAttributeError(path.Path, string, string)
-}

@@ -68,7 +68,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"protocol": schema.StringAttribute{
 				MarkdownDescription: "`HTTPS` (default) or `HTTP`, for endpoints built from `domain`. Plain HTTP is refused unless the host is a loopback address. Falls back to `TENCENTCLOUD_PROTOCOL`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive("HTTPS", "HTTP")},
+				Validators:          []validator.String{stringvalidator.OneOfCaseInsensitive(protocols...)},
 			},
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: "Full URL of the CVM API, for example `http://127.0.0.1:9100` for the local `cvm-emulator`. " +
@@ -140,7 +140,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"Each attribute falls back to its `" + envAssumeRolePrefix + "*` variable, and without the block `" + EnvAssumeRoleARN + "` alone has the same effect. " +
 					"It takes precedence over a profile's `role-arn`.",
 				Attributes: map[string]schema.Attribute{
-					"role_arn":         roleARNAttribute(EnvAssumeRoleARN),
+					"role_arn":         roleARNAttribute(),
 					"session_name":     sessionNameAttribute(),
 					"session_duration": sessionDurationAttribute(),
 					"policy": schema.StringAttribute{
@@ -155,17 +155,9 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 						MarkdownDescription: "Source identity (the caller's UIN) recorded with the session. Falls back to `" + EnvAssumeRoleSourceIdentity + "`.",
 						Optional:            true,
 					},
-					"serial_number": schema.StringAttribute{
-						MarkdownDescription: "Serial number of the MFA device, `qcs::cam:uin/<account>::mfa/softToken`, when the role requires MFA; set with `token_code`. Falls back to `" + EnvAssumeRoleSerialNumber + "`.",
-						Optional:            true,
-					},
-					"token_code": schema.StringAttribute{
-						MarkdownDescription: "The 6-digit MFA code shown by the device now. A code is used once, so an MFA session is not renewed: it lasts `session_duration`, and a run that outlives it fails and says so. " +
-							"Falls back to `" + EnvAssumeRoleTokenCode + "`.",
-						Optional:   true,
-						Sensitive:  true,
-						Validators: []validator.String{mfaCodeRule},
-					},
+					"serial_number": mfaSerialAttribute(", when the role requires MFA; set with `token_code`", EnvAssumeRoleSerialNumber),
+					"token_code": mfaCodeAttribute("A code is used once, so an MFA session is not renewed: it lasts `session_duration`, and a run that outlives it fails and says so. ",
+						EnvAssumeRoleTokenCode),
 				},
 			},
 			"assume_role_with_web_identity": schema.SingleNestedBlock{
@@ -191,7 +183,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 						Optional:   true,
 						Validators: []validator.String{notEmpty{}},
 					},
-					"role_arn": roleARNAttribute(EnvAssumeRoleARN),
+					"role_arn": roleARNAttribute(),
 					"role_arn_file": schema.StringAttribute{
 						MarkdownDescription: "A file holding the role ARN. Falls back to `" + EnvAssumeRoleARNFile + "` (and the official provider's spelling, `" + EnvAssumeRoleARNFileOfficial + "`). Conflicts with `role_arn`.",
 						Optional:            true,
@@ -223,7 +215,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 						Optional:            true,
 						Validators:          []validator.String{notEmpty{}},
 					},
-					"role_arn":         roleARNAttribute(EnvAssumeRoleARN),
+					"role_arn":         roleARNAttribute(),
 					"session_name":     sessionNameAttribute(),
 					"session_duration": sessionDurationAttribute(),
 				},
@@ -233,17 +225,8 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"A code is used once, so the session lasts `duration_seconds` and is not renewed. Without the block, `" + EnvMFASerialNumber + "` and `" + EnvMFATokenCode + "` have the same effect. " +
 					"Conflicts with the `assume_role*` sources (for a role that needs MFA, set `assume_role`'s `serial_number` and `token_code`).",
 				Attributes: map[string]schema.Attribute{
-					"serial_number": schema.StringAttribute{
-						MarkdownDescription: "Serial number of the MFA device, `qcs::cam:uin/<account>::mfa/softToken`. Falls back to `" + EnvMFASerialNumber + "`.",
-						Optional:            true,
-						Validators:          []validator.String{notEmpty{}},
-					},
-					"token_code": schema.StringAttribute{
-						MarkdownDescription: "The 6-digit MFA code shown by the device now. Falls back to `" + EnvMFATokenCode + "`.",
-						Optional:            true,
-						Sensitive:           true,
-						Validators:          []validator.String{mfaCodeRule},
-					},
+					"serial_number": mfaSerialAttribute("", EnvMFASerialNumber),
+					"token_code":    mfaCodeAttribute("", EnvMFATokenCode),
 					"duration_seconds": schema.Int64Attribute{
 						MarkdownDescription: fmt.Sprintf("Lifetime of the session, %s. Default %d. Falls back to `%s`.", mfaDurationRange, DefaultMFADuration, EnvMFADuration),
 						Optional:            true,
@@ -255,11 +238,32 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 	}
 }
 
-func roleARNAttribute(env string) schema.StringAttribute {
+func roleARNAttribute() schema.StringAttribute {
 	return schema.StringAttribute{
-		MarkdownDescription: "ARN of the role, `qcs::cam::uin/<account>:roleName/<name>`. Falls back to `" + env + "`.",
+		MarkdownDescription: "ARN of the role, `qcs::cam::uin/<account>:roleName/<name>`. Falls back to `" + EnvAssumeRoleARN + "`.",
 		Optional:            true,
 		Validators:          []validator.String{roleARNRule},
+	}
+}
+
+// mfaSerialAttribute is serial_number, the MFA device's; use says what the
+// block needs it for, if more than the device.
+func mfaSerialAttribute(use, env string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "Serial number of the MFA device, `qcs::cam:uin/<account>::mfa/softToken`" + use + ". Falls back to `" + env + "`.",
+		Optional:            true,
+		Validators:          []validator.String{notEmpty{}},
+	}
+}
+
+// mfaCodeAttribute is token_code, the MFA device's code; more is what the
+// block says of it besides, a sentence or "".
+func mfaCodeAttribute(more, env string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "The 6-digit MFA code shown by the device now. " + more + "Falls back to `" + env + "`.",
+		Optional:            true,
+		Sensitive:           true,
+		Validators:          []validator.String{mfaCodeRule},
 	}
 }
 

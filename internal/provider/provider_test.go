@@ -75,14 +75,15 @@ func TestAccProvider_assumeRole(t *testing.T) {
 	needsEmulator(t)
 	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
 	testConfig(t, fmt.Sprintf(`provider "cvm" {
-  endpoint   = %q
-  secret_id  = %q
-  secret_key = %q
+  endpoint     = %q
+  sts_endpoint = %q
+  secret_id    = %q
+  secret_key   = %q
   assume_role {
     role_arn         = "qcs::cam::uin/100000000001:roleName/reader"
     session_duration = 3600
   }
-}`, target.emu.URL(), accSecretID, accSecretKey)+readOne, WithSTSEndpoint(target.emu.URL()))
+}`, target.emu.URL(), target.emu.URL(), accSecretID, accSecretKey)+readOne)
 	if got := target.emu.Stats().ByAction["AssumeRole"]; got == 0 {
 		t.Fatal("the read did not go through STS AssumeRole")
 	}
@@ -91,8 +92,8 @@ func TestAccProvider_assumeRole(t *testing.T) {
 func TestAccProvider_assumeRoleFromEnvironment(t *testing.T) {
 	needsEmulator(t)
 	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
-	testConfig(t, target.provider+readOne, WithSTSEndpoint(target.emu.URL()), testEnv(t, map[string]string{
-		EnvAssumeRoleARN: "qcs::cam::uin/100000000001:roleName/reader", EnvAssumeRoleSession: "ci-session",
+	testConfig(t, target.provider+readOne, testEnv(t, map[string]string{
+		EnvAssumeRoleARN: "qcs::cam::uin/100000000001:roleName/reader", EnvAssumeRoleSession: "ci-session", EnvSTSEndpoint: target.emu.URL(),
 	}))
 	if got := target.emu.Stats().ByAction["AssumeRole"]; got == 0 {
 		t.Fatal("TENCENTCLOUD_ASSUME_ROLE_ARN did not make the provider assume the role")

@@ -166,7 +166,7 @@ func TestAccSecretsWithAssumedRole(t *testing.T) {
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_LOG_PROVIDER", "TRACE")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
-	env := testEnv(t, map[string]string{EnvSecretID: secretsBaseID, EnvSecretKey: secretsBaseKey, EnvSecurityToken: secretsBaseToken, EnvEndpoint: e.URL})
+	env := testEnv(t, map[string]string{EnvSecretID: secretsBaseID, EnvSecretKey: secretsBaseKey, EnvSecurityToken: secretsBaseToken, EnvEndpoint: e.URL, EnvSTSEndpoint: e.URL})
 
 	var mu sync.Mutex
 	var kept []string
@@ -191,7 +191,7 @@ data "cvm_instances_status" "one" {
 		}
 	}
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(t, WithSTSEndpoint(e.URL), env),
+		ProtoV6ProviderFactories: factories(t, env),
 		Steps:                    []resource.TestStep{step(), step()},
 	})
 
@@ -274,7 +274,7 @@ func TestDiagnosticsCarryNoSecrets(t *testing.T) {
 		if tc.before != nil {
 			tc.before()
 		}
-		out := runProtocol(t, tc.provider, data, WithSTSEndpoint(e.URL), WithClientConfig(fastRetries))
+		out := runProtocol(t, tc.provider, data, testEnv(t, map[string]string{EnvSTSEndpoint: e.URL}), WithClientConfig(fastRetries))
 		if out.stage != "read" || !strings.Contains(out.String(), tc.want) {
 			t.Fatalf("%s: want a read error with %s:%s", tc.name, tc.want, out)
 		}

@@ -22,8 +22,10 @@ import (
 // walks every nested object for semantic equality and compares the two
 // copies, which for a region of 100,000 instances costs more CPU and memory
 // than the read itself (BENCHMARKS.md, "Where the time goes"). A data source
-// opts in by implementing it; any other is read by the framework. Its state
-// must be the one its Read gives: a test holds the two equal.
+// opts in by implementing it; any other is read by the framework. Its answer
+// must be the one its Read gives, which is simplest when Read decodes
+// ReadEncoded's state, as cvm_instances_status's does; a test holds the two
+// equal.
 type encodedReader interface {
 	datasource.DataSource
 	// ReadEncoded reads with data, the provider's configured client (nil

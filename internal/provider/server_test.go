@@ -22,7 +22,12 @@ import (
 // The protocol server reads cvm_instances_status itself (server.go). Terraform
 // must not be able to tell: for every kind of read, it answers with the same
 // state and the same diagnostics, attribute paths included, as the plugin
-// framework's server does with the data source's Read.
+// framework's server does with the data source's Read. Both states are
+// encodeState's (Read decodes it), so what this holds equal is the rest of
+// the way: the configuration decoded, the configured client reached, the
+// diagnostics converted, and a state the framework accepts as it is;
+// TestEncodeStateMatchesTheLibrary holds the encoding itself to the
+// library's.
 func TestServerReadsAsTheFrameworkDoes(t *testing.T) {
 	t.Parallel()
 	e := emutest.Start(t, emulator.Config{

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -111,19 +112,33 @@ type credentialSettings struct {
 // validators already, with the same rules.
 type merger struct {
 	env   func(string) (string, bool)
-	diags diagAdder
+	diags *diag.Diagnostics
 }
 
-// str is the configured value, else the environment variable's ("" when
-// neither is set), and where it came from.
-func (m merger) str(v types.String, name string) (value, from string) {
+// envValue is one variable ("" when unset).
+func (m merger) envValue(name string) string {
+	v, _ := m.env(name)
+	return v
+}
+
+// setting is the configured value, else the environment variable's ("" when
+// neither is set); fromEnv says that the variable gave it.
+func (m merger) setting(v types.String, name string) (value string, fromEnv bool) {
 	if !v.IsNull() {
-		return v.ValueString(), "the provider configuration"
+		return v.ValueString(), false
 	}
-	if s, ok := m.env(name); ok && s != "" {
-		return s, name
+	value = m.envValue(name)
+	return value, value != ""
+}
+
+// str is setting, with where the value came from for messages: the
+// variable, or the provider configuration.
+func (m merger) str(v types.String, name string) (value, from string) {
+	value, fromEnv := m.setting(v, name)
+	if fromEnv {
+		return value, name
 	}
-	return "", ""
+	return value, "the provider configuration"
 }
 
 // envProblem reports a bad value of the environment variable name at p.
@@ -178,13 +193,13 @@ func int64Of(v types.Int64) *float64 {
 }
 
 // settingsFrom merges the provider block cfg with the environment env.
-func settingsFrom(cfg providerModel, env func(string) (string, bool), diags diagAdder) settings {
+func settingsFrom(cfg providerModel, env func(string) (string, bool), diags *diag.Diagnostics) settings {
 	m := merger{env: env, diags: diags}
 	var s settings
 
 	if region, from := m.str(cfg.Region, EnvRegion); region != "" {
 		if msg := regionRule.problem(region); msg != "" {
-			diags.AddAttributeError(path.Root("region"), "Invalid Region", fmt.Sprintf("%s: %s.", from, msg))
+			m.envProblem(path.Root("region"), "Invalid Region", from, msg)
 		}
 		s.region = region
 	}
@@ -201,13 +216,13 @@ func settingsFrom(cfg providerModel, env func(string) (string, bool), diags diag
 	var metadataFrom string
 	if s.creds.metadataURL, metadataFrom = m.str(cfg.MetadataEndpoint, EnvMetadataEndpoint); s.creds.metadataURL != "" {
 		if msg := metadataEndpointProblem(s.creds.metadataURL); msg != "" {
-			diags.AddAttributeError(path.Root("metadata_endpoint"), "Invalid Metadata Endpoint", fmt.Sprintf("%s: %s.", metadataFrom, msg))
+			m.envProblem(path.Root("metadata_endpoint"), "Invalid Metadata Endpoint", metadataFrom, msg)
 		}
 	}
 
 	domain, _ := m.str(cfg.Domain, EnvDomain)
 	protocol, protocolFrom := m.str(cfg.Protocol, EnvProtocol)
-	if protocol != "" && !strings.EqualFold(protocol, "https") && !strings.EqualFold(protocol, "http") {
+	if protocol != "" && !knownProtocol(protocol) {
 		diags.AddAttributeError(path.Root("protocol"), "Invalid Protocol",
 			fmt.Sprintf("%s: %s is not a supported protocol: use HTTPS (or HTTP for a loopback emulator).", protocolFrom, quote(protocol)))
 	}

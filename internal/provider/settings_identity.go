@@ -33,18 +33,15 @@ type webIdentitySettings struct {
 	providerID            string
 	token, tokenFrom      string
 	tokenFile, fileFrom   string
-	roleARN, roleARNFrom  string
+	roleARN               string
 	roleARNFile, arnFrom  string
 	sessionName, audience string
 	duration              int64
 	stsRegion             string // enable_pod_oidc: TKE_REGION
-	ci                    bool   // the token may come from the CI system
-}
-
-// env reads one variable ("" when unset).
-func (m merger) envValue(name string) string {
-	v, _ := m.env(name)
-	return v
+	// Without a token or a token file, the CI system's: HCP Terraform's
+	// workload identity token, or GitHub Actions' token request.
+	hcpToken                string
+	githubURL, githubBearer string
 }
 
 // firstEnv is the first of names that is set, and its name.
@@ -57,29 +54,20 @@ func (m merger) firstEnv(names ...string) (value, from string) {
 	return "", ""
 }
 
-// strAt is a block attribute, else its environment variable, with where it
-// came from ("assume_role.role_arn" or the variable).
-func (m merger) strAt(block string, v types.String, attr, name string) (value, from string) {
-	if !v.IsNull() {
-		return v.ValueString(), block + "." + attr
-	}
-	if s := m.envValue(name); s != "" {
-		return s, name
-	}
-	return "", ""
-}
-
 // need reports a missing setting of a source at p.
 func (m merger) need(p path.Path, what, source, how string) {
 	m.diags.AddAttributeError(p, "Incomplete Credential Source", fmt.Sprintf("%s needs %s: set %s.", source, what, how))
 }
 
-// checkPattern reports a value from the environment that breaks its rule.
-func (m merger) checkPattern(p path.Path, title, from, value string, rule pattern) {
-	if value != "" && from != "" && !strings.Contains(from, ".") { // configured values were validated
-		if msg := rule.problem(value); msg != "" {
-			m.envProblem(p, title, from, msg)
-		}
+// checkPattern reports value at p if it came from the environment variable
+// name (fromEnv) and breaks rule; configured values were validated by the
+// schema already.
+func (m merger) checkPattern(p path.Path, title, name string, fromEnv bool, value string, rule pattern) {
+	if !fromEnv {
+		return
+	}
+	if msg := rule.problem(value); msg != "" {
+		m.envProblem(p, title, name, msg)
 	}
 }
 
@@ -98,9 +86,11 @@ func (m merger) identity(cfg providerModel) identitySettings {
 	case cfg.AssumeRole != nil:
 		id.assumeRole, id.from = m.assumeRoleBlock(cfg.AssumeRole), "the assume_role block"
 	case cfg.WebIdentity != nil:
-		id.webIdentity, id.from = m.webIdentityBlock(cfg.WebIdentity), "the assume_role_with_web_identity block"
+		const block = "assume_role_with_web_identity"
+		id.webIdentity, id.from = m.webIdentityBlock(cfg.WebIdentity, path.Root(block), block), "the assume_role_with_web_identity block"
 	case cfg.SAML != nil:
-		id.saml, id.from = m.samlBlock(cfg.SAML), "the assume_role_with_saml block"
+		const block = "assume_role_with_saml"
+		id.saml, id.from = m.samlBlock(cfg.SAML, path.Root(block), block), "the assume_role_with_saml block"
 	case cfg.EnablePodOIDC.ValueBool():
 		id.webIdentity, id.from = m.podOIDC(), "enable_pod_oidc"
 	default:
@@ -108,14 +98,22 @@ func (m merger) identity(cfg providerModel) identitySettings {
 	}
 	id.mfa = m.mfa(cfg.MFA)
 	if id.mfa != nil && id.from != "" {
-		m.diags.AddAttributeError(path.Root("mfa_certification"), "Conflicting Credential Sources",
-			fmt.Sprintf("mfa_certification (an MFA session of the base key) cannot be combined with %s. For a role that requires MFA, set serial_number and token_code in assume_role.", id.from))
+		m.diags.AddAttributeError(path.Root("mfa_certification"), "Conflicting Credential Sources", mfaConflict(id.from))
 	}
 	allowed, forbidden := stringSet(cfg.AllowedAccountIDs), stringSet(cfg.ForbiddenAccountIDs)
 	if len(allowed) > 0 || len(forbidden) > 0 {
 		id.guard = &cvm.AccountGuard{Allowed: allowed, Forbidden: forbidden}
 	}
 	return id
+}
+
+// mfaConflict says that mfa_certification cannot be combined with role, a
+// layer that changes who acts, and what to do instead. ValidateConfig,
+// identity and resolveIdentity each find such a role: in the configuration,
+// in the environment, in the profile.
+func mfaConflict(role string) string {
+	return "mfa_certification (an MFA session of the base key) cannot be combined with " + role +
+		". For a role that requires MFA, set serial_number and token_code in assume_role."
 }
 
 func stringSet(v types.Set) []string {
@@ -129,43 +127,42 @@ func stringSet(v types.Set) []string {
 	return out
 }
 
+// assumeRoleBlock is the assume_role block, each attribute falling back to
+// its variable; an empty block (all null) is the environment alone.
 func (m merger) assumeRoleBlock(b *assumeRoleModel) *cvm.AssumeRole {
 	at := path.Root("assume_role")
 	ar := &cvm.AssumeRole{Policy: b.Policy.ValueString()}
-	var from string
-	ar.RoleARN, from = m.strAt("assume_role", b.RoleARN, "role_arn", EnvAssumeRoleARN)
+	var env bool
+	ar.RoleARN, env = m.setting(b.RoleARN, EnvAssumeRoleARN)
 	if ar.RoleARN == "" {
 		m.diags.AddAttributeError(at.AtName("role_arn"), "Missing Role ARN",
 			fmt.Sprintf("The assume_role block needs role_arn (or %s), the ARN of the role to assume: %s.", EnvAssumeRoleARN, roleARNRule.rule))
 	}
-	m.checkPattern(at, "Invalid Role ARN", from, ar.RoleARN, roleARNRule)
-	m.assumeRoleOptions(at, "assume_role", ar, b.SessionName, b.SessionDuration, b.ExternalID, b.SourceIdentity, b.SerialNumber, b.TokenCode)
-	return ar
-}
-
-// assumeRoleOptions fills what an AssumeRole takes besides its role, from
-// the block's attributes (null when there is no block) and the environment.
-func (m merger) assumeRoleOptions(at path.Path, block string, ar *cvm.AssumeRole, session types.String, duration types.Int64, externalID, sourceIdentity, serial, code types.String) {
-	var from string
-	ar.SessionName, from = m.strAt(block, session, "session_name", EnvAssumeRoleSession)
-	m.checkPattern(at, "Invalid Session Name", from, ar.SessionName, sessionNameRule)
+	m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, env, ar.RoleARN, roleARNRule)
+	ar.SessionName, env = m.setting(b.SessionName, EnvAssumeRoleSession)
+	m.checkPattern(at, "Invalid Session Name", EnvAssumeRoleSession, env, ar.SessionName, sessionNameRule)
 	ar.SessionName = cmp.Or(ar.SessionName, DefaultSessionName)
-	ar.DurationSeconds = m.sessionDuration(at, duration)
-	ar.ExternalID, _ = m.strAt(block, externalID, "external_id", EnvAssumeRoleExternalID)
-	ar.SourceIdentity, _ = m.strAt(block, sourceIdentity, "source_identity", EnvAssumeRoleSourceIdentity)
-	ar.SerialNumber, _ = m.strAt(block, serial, "serial_number", EnvAssumeRoleSerialNumber)
-	ar.TokenCode, from = m.strAt(block, code, "token_code", EnvAssumeRoleTokenCode)
-	m.checkPattern(at, "Invalid Token Code", from, ar.TokenCode, mfaCodeRule)
+	ar.DurationSeconds = m.sessionDuration(at, b.SessionDuration)
+	ar.ExternalID, _ = m.setting(b.ExternalID, EnvAssumeRoleExternalID)
+	ar.SourceIdentity, _ = m.setting(b.SourceIdentity, EnvAssumeRoleSourceIdentity)
+	ar.SerialNumber, _ = m.setting(b.SerialNumber, EnvAssumeRoleSerialNumber)
+	ar.TokenCode, env = m.setting(b.TokenCode, EnvAssumeRoleTokenCode)
+	m.checkPattern(at, "Invalid Token Code", EnvAssumeRoleTokenCode, env, ar.TokenCode, mfaCodeRule)
 	if (ar.SerialNumber == "") != (ar.TokenCode == "") {
 		m.need(at, "both serial_number and token_code for MFA", "assume_role",
 			fmt.Sprintf("both (or %s and %s), or neither", EnvAssumeRoleSerialNumber, EnvAssumeRoleTokenCode))
 	}
+	return ar
 }
 
-func (m merger) webIdentityBlock(b *webIdentityModel) *webIdentitySettings {
+// webIdentityBlock is the assume_role_with_web_identity block, each
+// attribute falling back to its variable; an empty block (all null) is the
+// environment alone. Problems are reported at at, and a missing role names
+// source as what needs it.
+func (m merger) webIdentityBlock(b *webIdentityModel, at path.Path, source string) *webIdentitySettings {
 	const block = "assume_role_with_web_identity"
-	w := &webIdentitySettings{ci: true}
-	w.providerID, _ = m.strAt(block, b.ProviderID, "provider_id", EnvAssumeRoleProviderID)
+	w := &webIdentitySettings{}
+	w.providerID, _ = m.setting(b.ProviderID, EnvAssumeRoleProviderID)
 	// Configured before the environment, and a token before a file, as the
 	// official provider reads them; both configured at once is refused by
 	// ValidateConfig.
@@ -180,52 +177,49 @@ func (m merger) webIdentityBlock(b *webIdentityModel) *webIdentitySettings {
 			w.tokenFile, w.fileFrom = m.envValue(EnvAssumeRoleWebIdentityTokenFile), EnvAssumeRoleWebIdentityTokenFile
 		}
 	}
+	var roleFromEnv bool
 	switch {
 	case !b.RoleARN.IsNull():
-		w.roleARN, w.roleARNFrom = b.RoleARN.ValueString(), block+".role_arn"
+		w.roleARN = b.RoleARN.ValueString()
 	case !b.RoleARNFile.IsNull():
 		w.roleARNFile, w.arnFrom = b.RoleARNFile.ValueString(), block+".role_arn_file"
 	default:
-		w.roleARN, w.roleARNFrom = m.envValue(EnvAssumeRoleARN), EnvAssumeRoleARN
+		w.roleARN, roleFromEnv = m.setting(b.RoleARN, EnvAssumeRoleARN)
 		if w.roleARN == "" {
 			w.roleARNFile, w.arnFrom = m.firstEnv(EnvAssumeRoleARNFile, EnvAssumeRoleARNFileOfficial)
 		}
 	}
-	w.sessionName, _ = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
-	w.duration = m.sessionDuration(path.Root(block), b.SessionDuration)
+	w.sessionName, _ = m.setting(b.SessionName, EnvAssumeRoleSession)
+	w.duration = m.sessionDuration(at, b.SessionDuration)
 	w.audience = cmp.Or(b.Audience.ValueString(), DefaultWebIdentityAudience)
-	m.checkWebIdentity(path.Root(block), block, w)
-	return w
-}
+	w.hcpToken = m.envValue(EnvTFCWorkloadIdentityToken)
+	w.githubURL, w.githubBearer = m.envValue(EnvGitHubTokenRequestURL), m.envValue(EnvGitHubTokenRequestToken)
 
-// checkWebIdentity needs a role, and fills the defaults.
-func (m merger) checkWebIdentity(at path.Path, source string, w *webIdentitySettings) {
 	if w.roleARN == "" && w.roleARNFile == "" {
 		m.need(at.AtName("role_arn"), "a role", source, fmt.Sprintf("role_arn or role_arn_file (or %s or %s)", EnvAssumeRoleARN, EnvAssumeRoleARNFile))
 	}
-	m.checkPattern(at, "Invalid Role ARN", w.roleARNFrom, w.roleARN, roleARNRule)
+	m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, roleFromEnv, w.roleARN, roleARNRule)
 	w.providerID = cmp.Or(w.providerID, DefaultWebIdentityProvider)
 	w.sessionName = cmp.Or(w.sessionName, DefaultSessionName)
 	if msg := sessionNameRule.problem(w.sessionName); msg != "" {
 		m.envProblem(at, "Invalid Session Name", EnvAssumeRoleSession, msg)
 	}
+	return w
 }
 
-func (m merger) samlBlock(b *samlModel) *cvm.SAML {
-	const block = "assume_role_with_saml"
-	at := path.Root(block)
+// samlBlock is the assume_role_with_saml block, each attribute falling back
+// to its variable; an empty block (all null) is the environment alone.
+// Problems are reported at at, and what is missing names source as what
+// needs it.
+func (m merger) samlBlock(b *samlModel, at path.Path, source string) *cvm.SAML {
 	sa := &cvm.SAML{}
-	var roleFrom, sessionFrom string
-	sa.Assertion, _ = m.strAt(block, b.SAMLAssertion, "saml_assertion", EnvAssumeRoleSAMLAssertion)
-	sa.PrincipalARN, _ = m.strAt(block, b.PrincipalARN, "principal_arn", EnvAssumeRolePrincipalARN)
-	sa.RoleARN, roleFrom = m.strAt(block, b.RoleARN, "role_arn", EnvAssumeRoleARN)
-	sa.SessionName, sessionFrom = m.strAt(block, b.SessionName, "session_name", EnvAssumeRoleSession)
+	var roleFromEnv, sessionFromEnv bool
+	sa.Assertion, _ = m.setting(b.SAMLAssertion, EnvAssumeRoleSAMLAssertion)
+	sa.PrincipalARN, _ = m.setting(b.PrincipalARN, EnvAssumeRolePrincipalARN)
+	sa.RoleARN, roleFromEnv = m.setting(b.RoleARN, EnvAssumeRoleARN)
+	sa.SessionName, sessionFromEnv = m.setting(b.SessionName, EnvAssumeRoleSession)
 	sa.DurationSeconds = m.sessionDuration(at, b.SessionDuration)
-	m.checkSAML(at, block, sa, roleFrom, sessionFrom)
-	return sa
-}
 
-func (m merger) checkSAML(at path.Path, source string, sa *cvm.SAML, roleFrom, sessionFrom string) {
 	for _, need := range []struct{ value, attr, env string }{
 		{sa.Assertion, "saml_assertion", EnvAssumeRoleSAMLAssertion},
 		{sa.PrincipalARN, "principal_arn", EnvAssumeRolePrincipalARN},
@@ -235,16 +229,17 @@ func (m merger) checkSAML(at path.Path, source string, sa *cvm.SAML, roleFrom, s
 			m.need(at.AtName(need.attr), need.attr, source, fmt.Sprintf("%s (or %s)", need.attr, need.env))
 		}
 	}
-	m.checkPattern(at, "Invalid Role ARN", roleFrom, sa.RoleARN, roleARNRule)
-	m.checkPattern(at, "Invalid Session Name", sessionFrom, sa.SessionName, sessionNameRule)
+	m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, roleFromEnv, sa.RoleARN, roleARNRule)
+	m.checkPattern(at, "Invalid Session Name", EnvAssumeRoleSession, sessionFromEnv, sa.SessionName, sessionNameRule)
 	sa.SessionName = cmp.Or(sa.SessionName, DefaultSessionName)
+	return sa
 }
 
 // podOIDC is the TKE pod identity, from the variables TKE sets.
 func (m merger) podOIDC() *webIdentitySettings {
 	w := &webIdentitySettings{
 		stsRegion: m.envValue(EnvTKERegion), tokenFile: m.envValue(EnvTKEWebIdentityTokenFile), fileFrom: EnvTKEWebIdentityTokenFile,
-		providerID: m.envValue(EnvTKEProviderID), roleARN: m.envValue(EnvTKERoleARN), roleARNFrom: EnvTKERoleARN,
+		providerID: m.envValue(EnvTKEProviderID), roleARN: m.envValue(EnvTKERoleARN),
 		sessionName: DefaultSessionName, duration: DefaultSessionDuration,
 	}
 	var missing []string
@@ -260,7 +255,7 @@ func (m merger) podOIDC() *webIdentitySettings {
 				"Give the pod's service account a role (the TKE OIDC add-on), or sign in another way.", strings.Join(missing, ", "), isAre(len(missing))))
 		return w
 	}
-	m.checkPattern(path.Root("enable_pod_oidc"), "Invalid Role ARN", EnvTKERoleARN, w.roleARN, roleARNRule)
+	m.checkPattern(path.Root("enable_pod_oidc"), "Invalid Role ARN", EnvTKERoleARN, true, w.roleARN, roleARNRule)
 	return w
 }
 
@@ -273,21 +268,12 @@ func isAre(n int) string {
 
 // roleFromEnvironment is the role layer the environment alone gives, as the
 // official provider reads it: TENCENTCLOUD_ASSUME_ROLE_ARN (or its file) with
-// a SAML assertion, with a web identity token (or its file), or alone.
+// a SAML assertion, with a web identity token (or its file), or alone. Each
+// is its block with every attribute null, reported at assume_role.
 func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *cvm.SAML, string) {
 	at := path.Root("assume_role")
-	arn := m.envValue(EnvAssumeRoleARN)
-	arnFile, arnFileFrom := "", ""
-	if arn == "" {
-		arnFile, arnFileFrom = m.firstEnv(EnvAssumeRoleARNFile, EnvAssumeRoleARNFileOfficial)
-	}
-	token, tokenFile := m.envValue(EnvAssumeRoleWebIdentityToken), ""
-	if token == "" {
-		tokenFile = m.envValue(EnvAssumeRoleWebIdentityTokenFile)
-	}
-	assertion, principal := m.envValue(EnvAssumeRoleSAMLAssertion), m.envValue(EnvAssumeRolePrincipalARN)
-	web := token != "" || tokenFile != ""
-	saml := assertion != "" || principal != ""
+	web := m.envValue(EnvAssumeRoleWebIdentityToken) != "" || m.envValue(EnvAssumeRoleWebIdentityTokenFile) != ""
+	saml := m.envValue(EnvAssumeRoleSAMLAssertion) != "" || m.envValue(EnvAssumeRolePrincipalARN) != ""
 	switch {
 	case web && saml:
 		m.diags.AddAttributeError(at, "Conflicting Credential Sources",
@@ -295,25 +281,11 @@ func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *c
 				EnvAssumeRoleWebIdentityToken, EnvAssumeRoleWebIdentityTokenFile, EnvAssumeRoleSAMLAssertion, EnvAssumeRolePrincipalARN))
 		return nil, nil, nil, ""
 	case web:
-		w := &webIdentitySettings{
-			providerID: m.envValue(EnvAssumeRoleProviderID), token: token, tokenFrom: EnvAssumeRoleWebIdentityToken,
-			tokenFile: tokenFile, fileFrom: EnvAssumeRoleWebIdentityTokenFile, roleARN: arn, roleARNFrom: EnvAssumeRoleARN,
-			roleARNFile: arnFile, arnFrom: arnFileFrom, sessionName: m.envValue(EnvAssumeRoleSession),
-			duration: m.sessionDuration(at, types.Int64Null()),
-		}
-		m.checkWebIdentity(at, "A web identity token in the environment", w)
-		return nil, w, nil, EnvAssumeRoleWebIdentityToken
+		return nil, m.webIdentityBlock(&webIdentityModel{}, at, "A web identity token in the environment"), nil, EnvAssumeRoleWebIdentityToken
 	case saml:
-		sa := &cvm.SAML{Assertion: assertion, PrincipalARN: principal, RoleARN: arn, SessionName: m.envValue(EnvAssumeRoleSession),
-			DurationSeconds: m.sessionDuration(at, types.Int64Null())}
-		m.checkSAML(at, "A SAML assertion in the environment", sa, EnvAssumeRoleARN, EnvAssumeRoleSession)
-		return nil, nil, sa, EnvAssumeRoleSAMLAssertion
-	case arn != "":
-		ar := &cvm.AssumeRole{RoleARN: arn}
-		m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, arn, roleARNRule)
-		null := types.StringNull()
-		m.assumeRoleOptions(at, "assume_role", ar, null, types.Int64Null(), null, null, null, null)
-		return ar, nil, nil, EnvAssumeRoleARN
+		return nil, nil, m.samlBlock(&samlModel{}, at, "A SAML assertion in the environment"), EnvAssumeRoleSAMLAssertion
+	case m.envValue(EnvAssumeRoleARN) != "":
+		return m.assumeRoleBlock(&assumeRoleModel{}), nil, nil, EnvAssumeRoleARN
 	}
 	return nil, nil, nil, ""
 }
@@ -321,23 +293,22 @@ func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *c
 // mfa is the mfa_certification block, else its variables, else nil.
 func (m merger) mfa(b *mfaModel) *cvm.SessionToken {
 	at := path.Root("mfa_certification")
-	null := types.StringNull()
-	serial, code, duration := null, null, types.Int64Null()
-	if b != nil {
-		serial, code, duration = b.SerialNumber, b.TokenCode, b.DurationSeconds
+	configured := b != nil
+	if !configured {
+		b = &mfaModel{} // all null: the variables alone
 	}
 	st := &cvm.SessionToken{}
-	st.SerialNumber, _ = m.strAt("mfa_certification", serial, "serial_number", EnvMFASerialNumber)
-	var from string
-	st.TokenCode, from = m.strAt("mfa_certification", code, "token_code", EnvMFATokenCode)
-	m.checkPattern(at, "Invalid Token Code", from, st.TokenCode, mfaCodeRule)
-	if b == nil && st.SerialNumber == "" && st.TokenCode == "" {
+	st.SerialNumber, _ = m.setting(b.SerialNumber, EnvMFASerialNumber)
+	var env bool
+	st.TokenCode, env = m.setting(b.TokenCode, EnvMFATokenCode)
+	m.checkPattern(at, "Invalid Token Code", EnvMFATokenCode, env, st.TokenCode, mfaCodeRule)
+	if !configured && st.SerialNumber == "" && st.TokenCode == "" {
 		return nil
 	}
 	if st.SerialNumber == "" || st.TokenCode == "" {
 		m.need(at, "both serial_number and token_code", "mfa_certification",
 			fmt.Sprintf("both (or %s and %s)", EnvMFASerialNumber, EnvMFATokenCode))
 	}
-	st.DurationSeconds = int64(m.number(at, "Invalid Duration Seconds", int64Of(duration), EnvMFADuration, mfaDurationRange, DefaultMFADuration))
+	st.DurationSeconds = int64(m.number(at, "Invalid Duration Seconds", int64Of(b.DurationSeconds), EnvMFADuration, mfaDurationRange, DefaultMFADuration))
 	return st
 }

@@ -12,22 +12,6 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
 
-func mapEnv(vars map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) {
-		v, ok := vars[k]
-		return v, ok
-	}
-}
-
-func nullModel() providerModel {
-	return providerModel{
-		Region: types.StringNull(), SecretID: types.StringNull(), SecretKey: types.StringNull(), SecurityToken: types.StringNull(),
-		Profile: types.StringNull(), SharedCredentialsDir: types.StringNull(), CAMRoleName: types.StringNull(),
-		Domain: types.StringNull(), Protocol: types.StringNull(), Endpoint: types.StringNull(),
-		RateLimit: types.Float64Null(), MaxRetries: types.Int64Null(), RequestTimeout: types.StringNull(),
-	}
-}
-
 // The configuration beats the environment, the environment beats the
 // default, and "~" is the HOME the environment gives.
 func TestSettingsPrecedence(t *testing.T) {
@@ -36,7 +20,7 @@ func TestSettingsPrecedence(t *testing.T) {
 		"HOME": "/home/ci", EnvRegion: "ap-beijing", EnvRateLimit: "7.5", EnvMaxRetries: "0",
 		EnvRequestTimeout: "90s", EnvSecretID: "AKIDenv", EnvSecretKey: "env-key",
 	})
-	cfg := nullModel()
+	cfg := providerModel{} // every attribute null
 	cfg.Region = types.StringValue("ap-shanghai")
 	var diags diag.Diagnostics
 	s := settingsFrom(cfg, env, &diags)
@@ -50,7 +34,7 @@ func TestSettingsPrecedence(t *testing.T) {
 		t.Errorf("credentials %+v", s.creds)
 	}
 
-	s = settingsFrom(nullModel(), mapEnv(map[string]string{"HOME": "/h"}), &diags)
+	s = settingsFrom(providerModel{}, mapEnv(map[string]string{"HOME": "/h"}), &diags)
 	if s.region != "" || s.rateLimit != cvm.DefaultRateLimit || s.maxRetries != cvm.DefaultMaxRetries || s.requestTimeout != cvm.DefaultRequestTimeout ||
 		s.endpoint != cvm.DefaultEndpoint || s.creds.profile != DefaultProfile || s.identity.assumeRole != nil || s.identity.webIdentity != nil {
 		t.Errorf("defaults: %+v", s)
@@ -62,7 +46,7 @@ func TestSettingsPrecedence(t *testing.T) {
 func TestSettingsFromABadEnvironment(t *testing.T) {
 	t.Parallel()
 	var diags diag.Diagnostics
-	settingsFrom(nullModel(), mapEnv(map[string]string{EnvRateLimit: "fast", EnvRequestTimeout: "30"}), &diags)
+	settingsFrom(providerModel{}, mapEnv(map[string]string{EnvRateLimit: "fast", EnvRequestTimeout: "30"}), &diags)
 	if diags.ErrorsCount() != 2 {
 		t.Fatalf("%d errors, want 2: %v", diags.ErrorsCount(), diags)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -73,8 +74,14 @@ func (p pattern) ValidateString(_ context.Context, req validator.StringRequest, 
 		return
 	}
 	if msg := p.problem(req.ConfigValue.ValueString()); msg != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeTitle(req.Path), fmt.Sprintf("%s: %s.", req.Path, msg))
+		addInvalid(&resp.Diagnostics, req.Path, req.Path.String(), msg)
 	}
+}
+
+// addInvalid reports the value at p as invalid, saying where it came from
+// (the attribute itself, or an environment variable) and why (msg).
+func addInvalid(diags *diag.Diagnostics, p path.Path, from, msg string) {
+	diags.AddAttributeError(p, "Invalid "+attributeTitle(p), fmt.Sprintf("%s: %s.", from, msg))
 }
 
 // attributeTitle turns the last attribute name of a path into a title:
@@ -160,7 +167,9 @@ func (r numberRange) ValidateFloat64(_ context.Context, req validator.Float64Req
 		return
 	}
 	v := req.ConfigValue.ValueFloat64()
-	r.report(req.Path, r.problem(v, strconv.FormatFloat(v, 'f', -1, 64)), &resp.Diagnostics)
+	if msg := r.problem(v, strconv.FormatFloat(v, 'f', -1, 64)); msg != "" {
+		addInvalid(&resp.Diagnostics, req.Path, req.Path.String(), msg)
+	}
 }
 
 func (r numberRange) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
@@ -168,12 +177,8 @@ func (r numberRange) ValidateInt64(_ context.Context, req validator.Int64Request
 		return
 	}
 	v := req.ConfigValue.ValueInt64()
-	r.report(req.Path, r.problem(float64(v), strconv.FormatInt(v, 10)), &resp.Diagnostics)
-}
-
-func (r numberRange) report(p path.Path, msg string, diags diagAdder) {
-	if msg != "" {
-		diags.AddAttributeError(p, "Invalid "+attributeTitle(p), fmt.Sprintf("%s: %s.", p, msg))
+	if msg := r.problem(float64(v), strconv.FormatInt(v, 10)); msg != "" {
+		addInvalid(&resp.Diagnostics, req.Path, req.Path.String(), msg)
 	}
 }
 
@@ -224,7 +229,7 @@ func (r durationRange) ValidateString(_ context.Context, req validator.StringReq
 		return
 	}
 	if _, msg := r.parse(req.ConfigValue.ValueString()); msg != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeTitle(req.Path), fmt.Sprintf("%s: %s.", req.Path, msg))
+		addInvalid(&resp.Diagnostics, req.Path, req.Path.String(), msg)
 	}
 }
 
@@ -364,6 +369,15 @@ func quoteAll(list []string) []string {
 	return out
 }
 
+// protocols are the values protocol takes, in any case; ParseEndpoint then
+// refuses HTTP to anything but a loopback address.
+var protocols = []string{"HTTPS", "HTTP"}
+
+// knownProtocol says whether s is one of protocols.
+func knownProtocol(s string) bool {
+	return slices.ContainsFunc(protocols, func(p string) bool { return strings.EqualFold(p, s) })
+}
+
 // endpointValidator refuses, at validate time, endpoints the client would
 // refuse.
 type endpointValidator struct{}
@@ -413,7 +427,7 @@ func (accountIDs) ValidateSet(_ context.Context, req validator.SetRequest, resp 
 	}
 	if len(bad) > 0 {
 		slices.Sort(bad)
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeTitle(req.Path), fmt.Sprintf("%s: %s.", req.Path, strings.Join(bad, "; ")))
+		addInvalid(&resp.Diagnostics, req.Path, req.Path.String(), strings.Join(bad, "; "))
 	}
 }
 
@@ -446,6 +460,6 @@ func (metadataEndpoint) ValidateString(_ context.Context, req validator.StringRe
 		return
 	}
 	if msg := metadataEndpointProblem(req.ConfigValue.ValueString()); msg != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Metadata Endpoint", fmt.Sprintf("%s: %s.", req.Path, msg))
+		addInvalid(&resp.Diagnostics, req.Path, req.Path.String(), msg)
 	}
 }
