@@ -2,8 +2,11 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"log"
+	"os"
+	"os/signal"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
@@ -22,7 +25,13 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	newServer := provider.NewServer(version)
+	// Terraform does not tell providers to stop while `terraform apply`
+	// plans; a terminal's Ctrl-C reaches this process too, and ends the
+	// reads in flight (see provider.WithInterrupt). go-plugin keeps
+	// SIGINT from stopping the process itself.
+	interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	newServer := provider.NewServer(version, provider.WithInterrupt(interrupted))
 	var opts []tf6server.ServeOpt
 	if debug {
 		opts = append(opts, tf6server.WithManagedDebug())

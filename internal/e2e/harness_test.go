@@ -161,7 +161,13 @@ func (w *workspace) command(ctx context.Context, args ...string) *exec.Cmd {
 // safe to read while terraform still writes.
 func (w *workspace) startPlan(ctx context.Context) (*exec.Cmd, *lockedBuffer) {
 	w.t.Helper()
-	cmd := w.command(ctx, "plan", "-input=false", "-no-color", "-lock=false")
+	return w.start(ctx, "plan", "-input=false", "-no-color", "-lock=false")
+}
+
+// start starts terraform with args in the background, as startPlan does.
+func (w *workspace) start(ctx context.Context, args ...string) (*exec.Cmd, *lockedBuffer) {
+	w.t.Helper()
+	cmd := w.command(ctx, args...)
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

@@ -102,11 +102,18 @@ resource "terraform_data" "release" {
 
 // Ctrl-C while a plan waits for instance states says the read was
 // cancelled, whether the signal lands between polls or during a request,
-// never that it timed out.
+// never that it timed out. In `terraform apply`, Terraform does not tell
+// providers to stop while it plans; the terminal's SIGINT, which reaches
+// the provider too, must stop the wait all the same.
 func TestAccCtrlCDuringAWaitSaysCancelled(t *testing.T) {
 	t.Parallel()
-	for _, during := range []string{"between polls", "during a request"} {
-		t.Run(during, func(t *testing.T) {
+	for _, tc := range []struct{ during, command string }{
+		{"between polls", "plan"},
+		{"during a request", "plan"},
+		{"between polls", "apply"},
+	} {
+		during := tc.during
+		t.Run(tc.command+" "+during, func(t *testing.T) {
 			t.Parallel()
 			e := startE2E(t, emulator.Instance{InstanceId: "ins-web00001", InstanceState: "STOPPED"})
 			if during == "during a request" {
@@ -124,10 +131,14 @@ data "cvm_instances_status" "web" {
 `, e2eEnv(e))
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
-			cmd, out := w.startPlan(ctx)
+			args := []string{tc.command, "-input=false", "-no-color", "-lock=false"}
+			if tc.command == "apply" {
+				args = append(args, "-auto-approve")
+			}
+			cmd, out := w.start(ctx, args...)
 			for e.Requests() < 1 {
 				if ctx.Err() != nil {
-					t.Fatalf("the plan never read:\n%s", out.String())
+					t.Fatalf("terraform %s never read:\n%s", tc.command, out.String())
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
@@ -138,7 +149,7 @@ data "cvm_instances_status" "web" {
 			_ = cmd.Wait()
 			text := out.String()
 			if !strings.Contains(text, "Read Cancelled") || strings.Contains(text, "Timed Out") {
-				t.Fatalf("Ctrl-C %s: want \"Read Cancelled\" and no timeout:\n%s", during, text)
+				t.Fatalf("Ctrl-C during terraform %s, %s: want \"Read Cancelled\" and no timeout:\n%s", tc.command, during, text)
 			}
 		})
 	}

@@ -66,6 +66,9 @@ func readInstancesStatus(ctx context.Context, data *providerData, m instancesSta
 	}
 	ctx, cancel := context.WithTimeout(ctx, rc.timeout)
 	defer cancel()
+	if data.interrupted != nil {
+		defer context.AfterFunc(data.interrupted, cancel)()
+	}
 
 	out := readResult{region: rc.region, id: readID(rc.region, ids)}
 	var err error

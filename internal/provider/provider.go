@@ -55,10 +55,12 @@ type providerData struct {
 	region         string
 	requestTimeout time.Duration
 	maxRetries     int
+	interrupted    context.Context // nil, or ends when the user interrupts the run
 }
 
-// Option changes how the provider builds its client. Options exist for
-// tests: production configuration comes from the provider block and the
+// Option changes how the provider builds its client. Apart from
+// WithInterrupt, which the binary passes, options exist for tests:
+// production configuration comes from the provider block and the
 // environment only.
 type Option func(*options)
 
@@ -67,6 +69,7 @@ type options struct {
 	tune        []func(*cvm.Config)
 	env         func(string) (string, bool)
 	dataSources []func() datasource.DataSource
+	interrupted context.Context
 }
 
 // WithHTTPClient makes every request through hc.
@@ -84,6 +87,17 @@ func WithClientConfig(f func(*cvm.Config)) Option {
 // can run in parallel, each with an environment of its own.
 func WithEnvironment(lookup func(string) (string, bool)) Option {
 	return func(o *options) { o.env = lookup }
+}
+
+// WithInterrupt ends every read, as cancelled, once ctx ends. The binary
+// passes a context that ends on SIGINT: Terraform tells providers to stop
+// when it is interrupted, except while `terraform apply` or `destroy`
+// plans (it plans outside its interrupt handling, and waits for the plan
+// to finish), so a read waiting for instance states would otherwise go on
+// after a terminal's Ctrl-C, which reaches the provider too, until
+// timeouts.read.
+func WithInterrupt(ctx context.Context) Option {
+	return func(o *options) { o.interrupted = ctx }
 }
 
 // withDataSources serves more data sources, for tests of the protocol
@@ -317,7 +331,8 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		"region": region, "endpoint": s.endpoint, "credentials": client.CredentialSourceName(),
 		"rate_limit": clientCfg.RateLimit, "max_retries": s.maxRetries, "request_timeout": s.requestTimeout.String(),
 	})
-	data := &providerData{client: client, region: region, requestTimeout: s.requestTimeout, maxRetries: s.maxRetries}
+	data := &providerData{client: client, region: region, requestTimeout: s.requestTimeout, maxRetries: s.maxRetries,
+		interrupted: p.opts.interrupted}
 	p.configured.Store(data)
 	resp.DataSourceData = data
 }
