@@ -111,25 +111,6 @@ func tStar(n int) time.Duration {
 	return pacedLatency + time.Duration(float64(pages)/pacedRate*float64(time.Second))
 }
 
-// testClock is a clock shared by the client and the emulator that moves
-// only when told to, so that credentials expire in the middle of a read.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func isDescribe(r *http.Request) bool {
 	return r.Header.Get("X-TC-Action") == "DescribeInstancesStatus"
 }
@@ -262,7 +243,7 @@ func faultRows(t testing.TB) []faultRow {
 	// A clock both sides share, moving 20 s with every CVM request: a read
 	// of ten pages spans more than the credentials' five-minute life.
 	expiring := func(name string, creds func(*Config, *emutest.Emulator)) faultRow {
-		clock := &testClock{t: time.Now()}
+		clock := emutest.NewClock() // shared by the client and the emulator: credentials expire mid-read
 		return faultRow{
 			name: name,
 			emu: func(c *emulator.Config) {
