@@ -64,5 +64,8 @@ cat <<'NEXT'
     terraform -chdir=examples/demo plan -var 'web_instance_ids=["ins-..."]' -var 'batch_instance_ids=["ins-..."]'
 - Your own configurations can be tested offline the same way: run
     go run ./cmd/cvm-emulator --instances 1000
-  and set TENCENTCLOUD_CVM_ENDPOINT=http://127.0.0.1:9100 (see README.md).
+  and, in the shell that runs terraform, point the provider at it with the emulator's keys:
+    export TENCENTCLOUD_CVM_ENDPOINT=http://127.0.0.1:9100
+    export TENCENTCLOUD_SECRET_ID=AKIDemulator TENCENTCLOUD_SECRET_KEY=emulator-secret
+  (without keys the provider stops at "No Usable Tencent Cloud Credentials"; see README.md).
 NEXT

@@ -60,6 +60,10 @@ func CanReach(from string, wanted []string) bool {
 	return false
 }
 
+// NearestState is the state a typo of s most likely meant ("RUNING" →
+// "RUNNING"), or "" when no state is within two edits.
+func NearestState(s string) string { return nearest(s, States) }
+
 // InstanceIDPattern is the documented form of a CVM instance ID.
 var InstanceIDPattern = regexp.MustCompile(`^ins-[a-z0-9]{8}$`)
 

@@ -117,3 +117,33 @@ func hclValue(v any, list bool) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// A wait_stable_for known only after apply is held against timeouts.read
+// once it is known (Terraform validates the data source again before the
+// read; the read checks too, for clients that do not), before any request:
+// the same refusal `terraform validate` gives when both are written out.
+func TestAccWaitStableForKnownOnlyAtApply(t *testing.T) {
+	needsEmulator(t)
+	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(t),
+		Steps: []resource.TestStep{{
+			Config: target.provider + `
+resource "terraform_data" "stable" {
+  input = "30s"
+}
+data "cvm_instances_status" "test" {
+  instance_ids    = ["ins-aaaaaaaa"]
+  wait_for_states = ["RUNNING"]
+  wait_stable_for = terraform_data.stable.output
+  timeouts {
+    read = "10s"
+  }
+}`,
+			ExpectError: terraformErrorPattern([]string{"Wait Stable For Longer Than The Read Timeout", `wait_stable_for = "30s" cannot fit in timeouts.read = "10s"`}),
+		}},
+	})
+	if got := target.emu.Stats().Requests; got != 0 {
+		t.Errorf("%d requests reached the emulator, want none: the refusal must come before any request", got)
+	}
+}

@@ -66,7 +66,7 @@ func badInputs() []badInput {
 
 		// wait_for_states.
 		{name: "misspelt wait state", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNING"}},
-			stage: "validate", attr: "wait_for_states[0]", want: []string{`"RUNING"`, `"RUNNING"`, `"STOPPED"`}},
+			stage: "validate", attr: "wait_for_states[0]", want: []string{`"RUNING" is not a state: did you mean "RUNNING"?`, `"STOPPED"`}},
 		{name: "lower-case wait state", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNNING", "running"}},
 			stage: "validate", attr: "wait_for_states[1]", want: []string{`"running"`, `"RUNNING"`}},
 		{name: "empty wait_for_states", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{}},
@@ -140,6 +140,14 @@ func badInputs() []badInput {
 		// wait_stable_for.
 		{name: "wait_stable_for without wait_for_states", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_stable_for": "5s"}, stage: "validate", attr: "wait_stable_for",
 			want: []string{`wait_stable_for = "5s"`, "set wait_for_states"}},
+		{name: "wait_stable_for longer than timeouts.read", terraform: true,
+			data:  map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNNING"}, "wait_stable_for": "30s", "timeouts": map[string]any{"read": "10s"}},
+			stage: "validate", attr: "wait_stable_for",
+			want: []string{"Wait Stable For Longer Than The Read Timeout", `wait_stable_for = "30s" cannot fit in timeouts.read = "10s"`, "Lower wait_stable_for below 10s, or raise timeouts.read"}},
+		{name: "wait_stable_for as long as the default timeouts.read", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNNING"}, "wait_stable_for": "20m"},
+			stage: "validate", attr: "wait_stable_for", want: []string{`wait_stable_for = "20m" cannot fit in timeouts.read = 20m (the default of timeouts.read)`}},
+		{name: "wait_stable_for within timeouts.read", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNNING"}, "wait_stable_for": "0s", "timeouts": map[string]any{"read": "10s"}},
+			stage: ok, requests: 1},
 		{name: "wait_stable_for without a unit", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNNING"}, "wait_stable_for": "5"}, stage: "validate",
 			attr: "wait_stable_for", want: []string{`"5" has no unit`}},
 
@@ -243,7 +251,7 @@ func badInputs() []badInput {
 		{name: "account ID that is not one", provider: map[string]any{"allowed_account_ids": []string{"prod"}}, stage: "validate",
 			attr: "allowed_account_ids", want: []string{`"prod" is not an account ID`}},
 		{name: "account guard mismatch", terraform: true, provider: map[string]any{"allowed_account_ids": []string{"100000000002"}}, stage: "read", requests: 1,
-			want: []string{"Wrong Tencent Cloud Account", "account 100000000001", "100000000002"}},
+			want: []string{"Wrong Tencent Cloud Account", "account 100000000001", "100000000002", "The credential came from secret_id/secret_key"}},
 		{name: "metadata endpoint that is not a URL", provider: map[string]any{"metadata_endpoint": "metadata.tencentyun.com"}, stage: "validate",
 			attr: "metadata_endpoint", want: []string{`"metadata.tencentyun.com" is not an http or https URL`}},
 		{name: "metadata endpoint from the environment", env: map[string]string{EnvMetadataEndpoint: "ftp://x"}, stage: "configure",
@@ -286,8 +294,8 @@ func badInputs() []badInput {
 		// Timeouts.
 		{name: "timeout that does not parse", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "soon"}}, stage: "validate",
 			attr: "timeouts.read", want: []string{"timeouts.read", `"soon" is not a duration`, `"10m"`}},
-		{name: "timeout without a unit", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "30"}}, stage: "validate",
-			attr: "timeouts.read", want: []string{`"30" has no unit`}},
+		{name: "timeout without a unit", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "5"}}, stage: "validate",
+			attr: "timeouts.read", want: []string{"Invalid Read Timeout", `timeouts.read: "5" has no unit: write "5s" for 5 seconds or "5m" for 5 minutes`}},
 		{name: "empty timeout", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": ""}}, stage: "validate",
 			attr: "timeouts.read", want: []string{`"" is not a duration`}},
 		{name: "negative timeout", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "timeouts": map[string]any{"read": "-5m"}}, stage: "validate",

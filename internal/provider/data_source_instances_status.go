@@ -167,18 +167,51 @@ func (d *instancesStatusDataSource) Configure(_ context.Context, req datasource.
 }
 
 // ValidateConfig checks what no single attribute's validator can: that
-// wait_stable_for comes with wait_for_states. Bad IDs and states are caught
-// by the attributes' validators; duplicate IDs are reported by the read, so
-// that the warning shows once per plan (Terraform validates twice).
+// wait_stable_for comes with wait_for_states, and fits in timeouts.read.
+// Bad IDs and states are caught by the attributes' validators; duplicate IDs
+// are reported by the read, so that the warning shows once per plan
+// (Terraform validates twice).
 func (d *instancesStatusDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var stable types.String
+	var stable, read types.String
 	var wanted types.List
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait_stable_for"), &stable)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait_for_states"), &wanted)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("timeouts").AtName("read"), &read)...)
 	if !stable.IsNull() && wanted.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("wait_stable_for"), "Wait Stable For Without Wait For States",
 			fmt.Sprintf("wait_stable_for = %s applies to the wait of wait_for_states, which is not set: set wait_for_states, or remove wait_stable_for.", quote(stable.ValueString())))
 	}
+	checkStableFitsRead(&resp.Diagnostics, stable, read)
+}
+
+// checkStableFitsRead refuses a wait_stable_for that the read's time limit
+// cannot hold: the wait ends only after every instance has been seen in a
+// wanted state for wait_stable_for, so one as long as timeouts.read can only
+// time out, after the whole of it. Unknown or invalid values are left to the
+// read and to their own validators.
+func checkStableFitsRead(diags *diag.Diagnostics, stable, read types.String) {
+	if stable.IsNull() || stable.IsUnknown() || read.IsUnknown() {
+		return
+	}
+	stableFor, msg := stableForRange.parse(stable.ValueString())
+	if msg != "" {
+		return
+	}
+	limit, readText := defaultReadTimeout, short(defaultReadTimeout)+" (the default of timeouts.read)"
+	if !read.IsNull() {
+		if limit, msg = readTimeoutRange.parse(read.ValueString()); msg != "" {
+			return
+		}
+		readText = quote(read.ValueString())
+	}
+	if stableFor < limit {
+		return
+	}
+	diags.AddAttributeError(path.Root("wait_stable_for"), "Wait Stable For Longer Than The Read Timeout",
+		fmt.Sprintf("wait_stable_for = %s cannot fit in timeouts.read = %s: the wait ends only once every instance has been seen in a wanted state "+
+			"for %s, and the whole read, that wait included, must end within %s, so it could only time out. "+
+			"Lower wait_stable_for below %s, or raise timeouts.read well above %s.",
+			quote(stable.ValueString()), readText, short(stableFor), short(limit), short(limit), short(stableFor)))
 }
 
 // Read is the framework's read: ReadEncoded's state, decoded for the

@@ -58,8 +58,8 @@ func addReadError(diags *diag.Diagnostics, rc readContext, err error) {
 				rc.timeout, rc.region, waitErr))
 	case errors.As(err, &accountErr):
 		diags.AddError("Wrong Tencent Cloud Account",
-			fmt.Sprintf("Nothing was read: %s.\n\nThe provider asked STS GetCallerIdentity who the credential is before the first read. "+
-				"Check which credential the provider finds (the precedence is in the provider's documentation), or the account lists.", accountErr))
+			fmt.Sprintf("Nothing was read: %s.\n\nThe credential came from %s; the provider asked STS GetCallerIdentity who it is before the first read. "+
+				"Check which credential the provider finds (the precedence is in the provider's documentation), or the account lists.", accountErr, rc.client.CredentialSourceName()))
 	case errors.As(err, &credErr):
 		detail := fmt.Sprintf("Credentials from %s could not be obtained: %s", credErr.Source, credErr.Err)
 		switch {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
@@ -52,15 +53,21 @@ func readInstancesStatus(ctx context.Context, data *providerData, m instancesSta
 	if !m.WaitStableFor.IsNull() {
 		var msg string
 		if wait.StableFor, msg = stableForRange.parse(m.WaitStableFor.ValueString()); msg != "" {
-			diags.AddAttributeError(path.Root("wait_stable_for"), "Invalid Wait Stable For", msg)
+			addInvalid(&diags, path.Root("wait_stable_for"), "wait_stable_for", msg)
 		}
 	}
 	if m.Timeouts != nil && !m.Timeouts.Read.IsNull() {
 		var msg string
 		if rc.timeout, msg = readTimeoutRange.parse(m.Timeouts.Read.ValueString()); msg != "" {
-			diags.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read", msg)
+			addInvalid(&diags, path.Root("timeouts").AtName("read"), "timeouts.read", msg)
 		}
 	}
+	// Values unknown at validate are known now, before any request.
+	read := types.StringNull()
+	if m.Timeouts != nil {
+		read = m.Timeouts.Read
+	}
+	checkStableFitsRead(&diags, m.WaitStableFor, read)
 	if diags.HasError() {
 		return readResult{}, diags
 	}

@@ -85,13 +85,17 @@ func addInvalid(diags *diag.Diagnostics, p path.Path, from, msg string) {
 }
 
 // attributeTitle turns the last attribute name of a path into a title:
-// "role_arn" → "Role Arn".
+// "role_arn" → "Role Arn". An attribute of a timeouts block is named as
+// the timeout it is: timeouts.read → "Read Timeout", not a bare "Read".
 func attributeTitle(p path.Path) string {
-	var name string
+	var parent, name string
 	for _, step := range p.Steps() {
 		if s, ok := step.(path.PathStepAttributeName); ok {
-			name = string(s)
+			parent, name = name, string(s)
 		}
+	}
+	if parent == "timeouts" {
+		name += "_timeout"
 	}
 	words := strings.Split(name, "_")
 	for i, w := range words {
@@ -212,7 +216,8 @@ func (r durationRange) parse(s string) (time.Duration, string) {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	switch {
 	case err != nil && strings.TrimSpace(s) != "" && strings.Trim(s, "0123456789. ") == "":
-		return 0, fmt.Sprintf("%s has no unit: it must be %s", quote(s), r)
+		n := strings.TrimSpace(s)
+		return 0, fmt.Sprintf("%s has no unit: write %q for %s seconds or %q for %s minutes; it must be %s", quote(s), n+"s", n, n+"m", n, r)
 	case err != nil:
 		return 0, fmt.Sprintf("%s is not %s", quote(s), r)
 	case d < r.min || d > r.max:
@@ -356,8 +361,11 @@ var instanceStates = listRules{
 				what:   fmt.Sprintf("%s is not a state: states are upper case; use %q", quote(s), up),
 				plural: "states are not in upper case", fix: "upper() converts them."}
 		}
-		return &elementProblem{rule: "unknown", title: "Invalid State", what: fmt.Sprintf("%s is not a state", quote(s)),
-			plural: "states are not states", fix: all}
+		what := fmt.Sprintf("%s is not a state", quote(s))
+		if near := cvm.NearestState(s); near != "" {
+			what += fmt.Sprintf(": did you mean %q?", near)
+		}
+		return &elementProblem{rule: "unknown", title: "Invalid State", what: what, plural: "states are not states", fix: all}
 	},
 }
 
