@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
@@ -33,16 +36,39 @@ func ids(values ...string) config.Variable {
 	return config.ListVariable(vars...)
 }
 
+// The provider example holds a provider block alone, which Terraform drops
+// when nothing uses it: the test puts a data source beside it, so that the
+// block is validated, configured and read through, against the emulator.
 func TestAccExample_provider(t *testing.T) {
-	providers := exampleEnv(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	needsEmulator(t)
+	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	providers := factories(t, testEnv(t, map[string]string{EnvEndpoint: target.emu.URL(), EnvSecretID: accSecretID, EnvSecretKey: accSecretKey}))
+	dir := t.TempDir()
+	example, err := os.ReadFile("../../examples/provider/provider.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "provider.tf"), string(example))
+	writeFile(t, filepath.Join(dir, "use.tf"), `data "cvm_instances_status" "test" {
+  instance_ids = ["ins-aaaaaaaa"]
+}
+`)
 	// The directory holds a provider block, so the harness wants the
 	// provider named on the step rather than the test case.
 	resource.ParallelTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			ProtoV6ProviderFactories: providers,
-			ConfigDirectory:          config.StaticDirectory("../../examples/provider"),
+			ConfigDirectory:          config.StaticDirectory(dir),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.cvm_instances_status.test", tfjsonpath.New("region"), knownvalue.StringExact("ap-guangzhou")),
+				statecheck.ExpectKnownValue("data.cvm_instances_status.test", tfjsonpath.New("states"),
+					knownvalue.MapExact(map[string]knownvalue.Check{"ins-aaaaaaaa": knownvalue.StringExact("RUNNING")})),
+			},
 		}},
 	})
+	if got := target.emu.Stats().ByAction["DescribeInstancesStatus"]; got == 0 {
+		t.Error("the emulator saw no DescribeInstancesStatus: the example's provider block was not used")
+	}
 }
 
 func TestAccExample_dataSource(t *testing.T) {
