@@ -5,8 +5,9 @@
 //
 // Files: provider.go (this: the provider, its schema and Configure),
 // settings.go (configuration, environment and defaults merged),
-// credentials.go (which credential, in which order), validators.go (every
-// rule on a value, written once), known.go (values known only after apply),
+// credentials.go (which credential, in which order), validators*.go (every
+// rule on a value, written once: shared ones, the data source's list rules,
+// the endpoint rules), known.go (values known only after apply),
 // data_source_instances_status.go and instances_status_*.go (the data
 // source, its read and its state), diagnostics.go (errors a user can act
 // on), logging.go (the client's logs into tflog) and server.go (the
