@@ -123,16 +123,24 @@ func (e *emulatorProc) logSize() (int64, error) {
 // emulator logged after offset to the last answer it sent (a request's
 // time plus the delay it was answered after): how long the reads took as
 // the service saw them, without Terraform's work before and after.
-func (e *emulatorProc) readSpan(offset int64) (time.Duration, error) {
+//
+// The span is measured (ok) only when the log holds one line for each of
+// the counted requests, the DescribeInstancesStatus requests the
+// emulator's stats counted over the same reads. With no line there is
+// nothing to time, and the span would be 0, which a ratio to the bound
+// would take for an instant read; with fewer lines it would time part of
+// the reads.
+func (e *emulatorProc) readSpan(offset, counted int64) (span time.Duration, ok bool, err error) {
 	f, err := os.Open(e.log)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer func() { _ = f.Close() }()
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	var first, last time.Time
+	var lines int64
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
@@ -142,8 +150,9 @@ func (e *emulatorProc) readSpan(offset int64) (time.Duration, error) {
 		}
 		at, delay, ok := requestTimes(line)
 		if !ok {
-			return 0, fmt.Errorf("%s: an API request line without time and delay: %s", e.log, line)
+			return 0, false, fmt.Errorf("%s: an API request line without time and delay: %s", e.log, line)
 		}
+		lines++
 		if first.IsZero() || at.Before(first) {
 			first = at
 		}
@@ -152,9 +161,12 @@ func (e *emulatorProc) readSpan(offset int64) (time.Duration, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return last.Sub(first), nil
+	if lines == 0 || lines != counted {
+		return 0, false, nil
+	}
+	return last.Sub(first), true, nil
 }
 
 // requestTimes reads time= and delay= from one of the emulator's slog text

@@ -51,7 +51,8 @@ type planRun struct {
 	Throttled int64
 	Procs     []procRecord // provider processes Terraform started
 	// ReadSpan is from the first request to the last answer, as the
-	// emulator logged them (measured for Shared cases only).
+	// emulator logged them; measured for Shared cases only, and 0 when the
+	// log did not hold every request (emulatorProc.readSpan).
 	ReadSpan time.Duration
 }
 
@@ -92,8 +93,15 @@ func median[T int64 | time.Duration](xs []T) T {
 func (p planResult) wall() time.Duration {
 	return median(collect(p.Runs, func(r planRun) time.Duration { return r.Wall }))
 }
-func (p planResult) readSpan() time.Duration {
-	return median(collect(p.Runs, func(r planRun) time.Duration { return r.ReadSpan }))
+
+// readSpan is the median read span, measured (ok) only when every run's
+// was: a median over the runs that were would be another statistic.
+func (p planResult) readSpan() (time.Duration, bool) {
+	spans := collect(p.Runs, func(r planRun) time.Duration { return r.ReadSpan })
+	if len(spans) == 0 || slices.Min(spans) <= 0 {
+		return 0, false
+	}
+	return median(spans), true
 }
 func (p planResult) cpu() time.Duration {
 	return median(collect(p.Runs, func(r planRun) time.Duration { return r.cpu() }))
@@ -215,8 +223,15 @@ func (t *terraformEnv) plan(ctx context.Context, c planCase) (planResult, error)
 		}
 		run := planRun{Wall: wall, Requests: st.Requests, Throttled: st.Throttled, Procs: procs}
 		if c.Shared {
-			if run.ReadSpan, err = emu.readSpan(logAt); err != nil {
+			counted := st.ByAction["DescribeInstancesStatus"]
+			span, ok, err := emu.readSpan(logAt, counted)
+			if err != nil {
 				return res, err
+			}
+			if ok {
+				run.ReadSpan = span
+			} else {
+				fmt.Fprintf(os.Stderr, "    read span not measured: %s does not hold a line for each of the %d DescribeInstancesStatus requests the emulator counted\n", emu.log, counted)
 			}
 		}
 		res.Runs = append(res.Runs, run)
