@@ -169,6 +169,19 @@ func (e *emulatorProc) readSpan(offset, counted int64) (span time.Duration, ok b
 	return last.Sub(first), true, nil
 }
 
+// runReadSpan is the read span of a plan's run: readSpan from offset, over
+// the requests st counted, or 0 (not measured) when the log does not hold
+// them, which it says on standard error.
+func (e *emulatorProc) runReadSpan(offset int64, st emulator.Stats) (time.Duration, error) {
+	counted := st.ByAction["DescribeInstancesStatus"]
+	span, ok, err := e.readSpan(offset, counted)
+	if err != nil || ok {
+		return span, err
+	}
+	fmt.Fprintf(os.Stderr, "    read span not measured: %s does not hold a line for each of the %d DescribeInstancesStatus requests the emulator counted\n", e.log, counted)
+	return 0, nil
+}
+
 // requestTimes reads time= and delay= from one of the emulator's slog text
 // lines.
 func requestTimes(line string) (time.Time, time.Duration, bool) {

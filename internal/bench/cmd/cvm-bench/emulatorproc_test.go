@@ -19,10 +19,11 @@ import (
 
 // loggedRead is one read as an emulator logged it.
 type loggedRead struct {
-	emu     *emulatorProc // its URL and its log, as cvm-bench knows an emulator process
-	offset  int64         // where the log stood before the read
-	counted int64         // DescribeInstancesStatus requests the emulator counted for the read
-	wall    time.Duration // the read as the client timed it
+	emu     *emulatorProc  // its URL and its log, as cvm-bench knows an emulator process
+	offset  int64          // where the log stood before the read
+	stats   emulator.Stats // what the emulator counted for the read
+	counted int64          // of which DescribeInstancesStatus requests
+	wall    time.Duration  // the read as the client timed it
 }
 
 // readLatency is each answer's least delay in logRead; the jitter comes on
@@ -91,7 +92,7 @@ func logRead(t *testing.T) loggedRead {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.counted = st.ByAction["DescribeInstancesStatus"]
+	r.stats, r.counted = st, st.ByAction["DescribeInstancesStatus"]
 	if want := int64(bench.ListingRequests(n)); r.counted != want {
 		t.Fatalf("the emulator counted %d requests for the listing, want %d", r.counted, want)
 	}

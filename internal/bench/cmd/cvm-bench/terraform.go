@@ -118,6 +118,20 @@ func (p planResult) minRequests() int64 {
 func (p planResult) throttled() int64 {
 	return slices.Max(collect(p.Runs, func(r planRun) int64 { return r.Throttled }))
 }
+
+// throttledShare is the largest share of throttled answers in one run,
+// measured (ok) when every run sent requests.
+func (p planResult) throttledShare() (float64, bool) {
+	worst := 0.0
+	for _, run := range p.Runs {
+		if run.Requests <= 0 {
+			return 0, false
+		}
+		worst = max(worst, float64(run.Throttled)/float64(run.Requests))
+	}
+	return worst, len(p.Runs) > 0
+}
+
 func (p planResult) procs() int { return len(p.Runs[0].Procs) }
 
 func collect[T any](runs []planRun, f func(planRun) T) []T {
@@ -223,15 +237,8 @@ func (t *terraformEnv) plan(ctx context.Context, c planCase) (planResult, error)
 		}
 		run := planRun{Wall: wall, Requests: st.Requests, Throttled: st.Throttled, Procs: procs}
 		if c.Shared {
-			counted := st.ByAction["DescribeInstancesStatus"]
-			span, ok, err := emu.readSpan(logAt, counted)
-			if err != nil {
+			if run.ReadSpan, err = emu.runReadSpan(logAt, st); err != nil {
 				return res, err
-			}
-			if ok {
-				run.ReadSpan = span
-			} else {
-				fmt.Fprintf(os.Stderr, "    read span not measured: %s does not hold a line for each of the %d DescribeInstancesStatus requests the emulator counted\n", emu.log, counted)
 			}
 		}
 		res.Runs = append(res.Runs, run)
