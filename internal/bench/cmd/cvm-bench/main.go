@@ -12,6 +12,11 @@
 // time. -full=false (BENCH_FULL=0) leaves out the 100,000-instance cases and
 // says so in the report. Only the block between the markers in BENCHMARKS.md
 // is rewritten; the analysis around it is kept.
+//
+// It exits with status 1 when a target is not met, or not measured although
+// its case ran (the report is written all the same), or when a step fails;
+// 2 on bad flags. Targets whose cases -full=false, -only or -gobench=false
+// left out are reported as not measured, and do not fail the run.
 package main
 
 import (
@@ -223,6 +228,10 @@ func run(ctx context.Context, o options) error {
 
 	plans := map[string]planResult{}
 	cases := slices.Concat(planCases(o, sizes, regions[bench.Region(bench.IDSource)]), sharedCases(o, emu, slowEmu, regions[bench.Region(bench.IDSource)]))
+	if o.only != nil && !slices.ContainsFunc(cases, func(c planCase) bool { return c.Key != "baseline" && o.only.MatchString(c.Key) }) {
+		// Else every plan target would be left out, and the run pass.
+		return fmt.Errorf("-only %q matches no plan case", o.only)
+	}
 	for _, c := range cases {
 		if o.only != nil && c.Key != "baseline" && !o.only.MatchString(c.Key) {
 			continue
@@ -238,23 +247,15 @@ func run(ctx context.Context, o options) error {
 	}
 
 	rep := &report{opts: o, machine: m, goResults: goResults, plans: plans, startup: st, sizes: sizes, began: began}
-	text := rep.render()
-	fmt.Println()
-	fmt.Print(text)
-	if o.out != "" {
-		path := o.out
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(root, path)
-		}
-		if err := writeReport(path, text); err != nil {
-			return err
-		}
-		step("wrote %s (took %s)", path, time.Since(began).Round(time.Second))
+	path := o.out
+	if path != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(root, path)
 	}
+	err = conclude(rep, path, os.Stdout)
 	if !o.full {
 		step("BENCH_FULL=0: the n = 100,000 rows were SKIPPED; run `make bench` for them")
 	}
-	return nil
+	return err
 }
 
 // tenSize is the size of the region ten data sources list at once, and of

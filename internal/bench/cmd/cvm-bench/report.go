@@ -3,9 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,22 +16,6 @@ import (
 const (
 	beginMarker = "<!-- BEGIN make bench: generated, rewritten by every run -->"
 	endMarker   = "<!-- END make bench -->"
-)
-
-// Targets of issue 6.
-const (
-	targetInProcess = 1.1 // in-process wall / T* at n = 10,000 and 100,000
-	targetPlan      = 1.3 // (plan − baseline) / T* at n = 10,000
-	targetSpeedup   = 3.5 // serial / parallel at n = 10,000
-	targetRSSMB     = 200 // provider peak RSS at n = 100,000
-	targetCPU       = 3.0 // provider CPU seconds at n = 100,000
-)
-
-// Targets of issue 14: processes sharing an account, and a rate_limit above
-// the service's.
-const (
-	targetShared          = 1.3  // (plan − baseline) / bound for all their pages at the service's rate
-	targetSharedThrottled = 0.05 // throttled answers / requests
 )
 
 type report struct {
@@ -72,7 +56,7 @@ func (r *report) planOverBaseline(key string) (time.Duration, bool) {
 
 func mb(kb int64) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
 
-func (r *report) render() string {
+func (r *report) render(vs []verdict) string {
 	m := r.machine
 	r.line("%s", beginMarker)
 	r.line("")
@@ -93,7 +77,7 @@ func (r *report) render() string {
 	r.startupTable()
 	r.growthTable()
 	r.providerCPUTable()
-	r.targetsTable()
+	r.targetsTable(vs)
 	r.line("%s", endMarker)
 	return r.b.String()
 }
@@ -227,45 +211,6 @@ func (r *report) tenTable() {
 	r.line("")
 }
 
-// sharedRow is one case of processes sharing an account, or of one process
-// configured above the service's rate.
-type sharedRow struct {
-	label, planKey, goName string
-	processes              int
-	rate, service          float64
-}
-
-func sharedRows() []sharedRow {
-	var rows []sharedRow
-	for _, sc := range bench.SharedCases {
-		label := fmt.Sprintf("%d processes, one account", sc.Processes)
-		if sc.Processes == 1 {
-			label = "1 process alone (reference)"
-		}
-		rows = append(rows, sharedRow{label, sharedKey(sc), fmt.Sprintf("BenchmarkSharedAccount/k=%d", sc.Processes),
-			sc.Processes, sc.RateLimit, bench.RateLimit})
-	}
-	return append(rows, sharedRow{"1 process, `rate_limit` above the service's", "overconfigured", "BenchmarkOverConfigured",
-		1, bench.OverConfiguredRate, bench.OverConfiguredService})
-}
-
-// bound is the best possible time for all the row's pages: one round trip,
-// then every page at the service's rate.
-func (w sharedRow) bound() time.Duration {
-	return bench.OptimalWall(w.processes*bench.Pages(bench.SharedIDs), bench.Latency, w.service)
-}
-
-// throttledShare is the largest share of throttled answers in one run.
-func (p planResult) throttledShare() float64 {
-	worst := 0.0
-	for _, run := range p.Runs {
-		if run.Requests > 0 {
-			worst = max(worst, float64(run.Throttled)/float64(run.Requests))
-		}
-	}
-	return worst
-}
-
 func (r *report) sharedTable() {
 	r.line("### Processes sharing an account")
 	r.line("")
@@ -286,7 +231,11 @@ func (r *report) sharedTable() {
 		p, okPlan := r.plans[w.planKey]
 		if okPlan {
 			over, _ := r.planOverBaseline(w.planKey)
-			cells = append(cells, secs(p.readSpan()), fmt.Sprintf("%.3f", p.readSpan().Seconds()/bound.Seconds()), secs(over))
+			if span, ok := p.readSpan(); ok {
+				cells = append(cells, secs(span), fmt.Sprintf("%.3f", span.Seconds()/bound.Seconds()), secs(over))
+			} else {
+				cells = append(cells, "not measured", "—", secs(over))
+			}
 		} else {
 			cells = append(cells, "—", "—", "—")
 		}
@@ -298,7 +247,9 @@ func (r *report) sharedTable() {
 		if okPlan {
 			req += " / " + countRange(p.minRequests(), p.maxRequests())
 			thr += fmt.Sprintf(" / %d", p.throttled())
-			share = fmt.Sprintf("%.1f%%", 100*p.throttledShare())
+			if worst, ok := p.throttledShare(); ok {
+				share = fmt.Sprintf("%.1f%%", 100*worst)
+			}
 		}
 		r.line("| %s | %s | %s | %s |", strings.Join(cells, " | "), req, thr, share)
 	}
@@ -385,216 +336,52 @@ func (r *report) providerCPUTable() {
 	r.line("")
 }
 
-type verdict struct {
-	target, measured string
-	met              *bool // nil: not measured
-}
-
-func (r *report) targetsTable() {
-	var vs []verdict
-
-	// Exact request counts and no throttling, everywhere.
-	exact, unthrottled := true, true
-	var where []string
-	for name, g := range r.goResults {
-		if isSharedBench(name) {
-			k := 1
-			_, _ = fmt.Sscanf(name, "BenchmarkSharedAccount/k=%d", &k)
-			if want := float64(k * bench.Pages(bench.SharedIDs)); g.Metrics["requests/op"]-g.Metrics["throttled/op"] != want {
-				exact = false
-				where = append(where, fmt.Sprintf("%s: %g requests/op, %g throttled/op; want %g besides the throttled", name, g.Metrics["requests/op"], g.Metrics["throttled/op"], want))
-			}
-			continue
-		}
-		if strings.HasPrefix(name, "BenchmarkProviderRead") {
-			continue
-		}
-		_, arg, _ := strings.Cut(name, "=")
-		var n int
-		_, _ = fmt.Sscan(arg, &n)
-		want := bench.Pages(n)
-		if strings.HasPrefix(name, "BenchmarkListing") {
-			want = bench.ListingRequests(n)
-		}
-		if g.Metrics["requests/op"] != float64(want) {
-			exact = false
-			where = append(where, fmt.Sprintf("%s: %g requests/op", name, g.Metrics["requests/op"]))
-		}
-		if g.Metrics["throttled/op"] != 0 {
-			unthrottled = false
-			where = append(where, fmt.Sprintf("%s: %g throttled/op", name, g.Metrics["throttled/op"]))
-		}
-	}
-	for _, p := range r.plans {
-		if p.Case.Data == "" {
-			continue
-		}
-		if p.Case.Shared {
-			// Throttled requests are sent again; every other one is needed.
-			for _, run := range p.Runs {
-				if run.Requests-run.Throttled != int64(p.Case.Requests) {
-					exact = false
-					where = append(where, fmt.Sprintf("plan %s: %d requests, %d throttled; want %d besides the throttled", p.Case.Label, run.Requests, run.Throttled, p.Case.Requests))
-				}
-			}
-			continue
-		}
-		if p.minRequests() != int64(p.Case.Requests) || p.maxRequests() != int64(p.Case.Requests) {
-			exact = false
-			where = append(where, fmt.Sprintf("plan %s: %s requests, want %d", p.Case.Label, countRange(p.minRequests(), p.maxRequests()), p.Case.Requests))
-		}
-		if p.throttled() != 0 {
-			unthrottled = false
-			where = append(where, fmt.Sprintf("plan %s: %d throttled", p.Case.Label, p.throttled()))
-		}
-	}
-	slices.Sort(where)
-	detail := "every read, in-process and planned"
-	if len(where) > 0 {
-		detail = strings.Join(where, "; ")
-	}
-	vs = append(vs, verdict{"requests = ⌈n/100⌉ exactly by ID; listings ⌈n/100⌉ plus the overlap of consecutive pages (`cvm.ListingRequests`: ≤ 1% more); where processes share an account, exactly that besides the throttled ones", detail, met(exact)},
-		verdict{"`throttled` = 0 at `rate_limit` = the emulator's limit", detail, met(unthrottled)})
-
-	for _, n := range []int{10_000, bench.FullSize} {
-		t := fmt.Sprintf("in-process wall ≤ %.1f × T* at n = %s", targetInProcess, thousands(n))
-		if _, wall, ok := r.inProcess(fmt.Sprintf("BenchmarkListing/n=%d", n)); ok {
-			ratio := wall.Seconds() / tStar(bench.Pages(n)).Seconds()
-			vs = append(vs, verdict{t, fmt.Sprintf("%s = %.3f × T*", secs(wall), ratio), met(ratio <= targetInProcess)})
-		} else {
-			vs = append(vs, verdict{t, "not measured", nil})
-		}
-	}
-	if over, ok := r.planOverBaseline("list/10000"); ok {
-		ratio := over.Seconds() / tStar(bench.Pages(10_000)).Seconds()
-		vs = append(vs, verdict{fmt.Sprintf("`terraform plan` − baseline ≤ %.1f × T* at n = 10,000", targetPlan), fmt.Sprintf("%s = %.3f × T*", secs(over), ratio), met(ratio <= targetPlan)})
-	}
-	_, par, ok1 := r.inProcess("BenchmarkListing/n=10000")
-	_, ser, ok2 := r.inProcess("BenchmarkListingSerial/n=10000")
-	if ok1 && ok2 {
-		s := ser.Seconds() / par.Seconds()
-		vs = append(vs, verdict{fmt.Sprintf("speedup over serial paging ≥ %.1f× at n = 10,000", targetSpeedup), fmt.Sprintf("%.2f×", s), met(s >= targetSpeedup)})
-	}
-	rssT := fmt.Sprintf("provider peak RSS ≤ %d MB at n = 100,000", targetRSSMB)
-	cpuT := fmt.Sprintf("provider CPU ≤ %.0f s at n = 100,000", targetCPU)
-	if p, ok := r.plans[fmt.Sprintf("list/%d", bench.FullSize)]; ok {
-		rss := float64(p.peakRSSKB()) / 1024
-		vs = append(vs, verdict{rssT, mb(p.peakRSSKB()), met(rss <= targetRSSMB)}, verdict{cpuT, fmt.Sprintf("%.2f s", p.cpu().Seconds()), met(p.cpu().Seconds() <= targetCPU)})
-	} else {
-		vs = append(vs, verdict{rssT, "not measured (BENCH_FULL=0)", nil}, verdict{cpuT, "not measured (BENCH_FULL=0)", nil})
-	}
-	vs = append(vs, r.linearity())
-	for _, key := range []string{"ten", "ten-regions"} {
-		p, ok := r.plans[key]
-		if !ok {
-			continue
-		}
-		where := "one region"
-		if key == "ten-regions" {
-			where = "ten regions"
-		}
-		vs = append(vs, verdict{"ten parallel data sources, " + where + ": `throttled` = 0", fmt.Sprintf("%d throttled of %s requests", p.throttled(), countRange(p.minRequests(), p.maxRequests())), met(p.throttled() == 0)})
-	}
-
-	vs = append(vs, r.sharedTargets()...)
-
+// targetsTable is the verdicts, with what they assert and what they do
+// not.
+func (r *report) targetsTable(vs []verdict) {
 	r.line("### Targets")
+	r.line("")
+	r.line("Asserted: the rows below. cvm-bench exits with status 1, after writing this report, when one is **no**, or **not measured** although its case ran (a figure missing from the Go benchmarks' output or from the emulator's log, or not positive). A row whose cases an option left out (BENCH_FULL=0, `-only`, `-gobench=false`) says which and does not fail the run; a row over several reads or measures says how many ran when not all did. The tables above are reported: of their figures only those these rows name are asserted. For processes sharing an account that is the read span; plan − baseline and the in-process wall are reported beside it.")
 	r.line("")
 	r.line("| target | measured | met |")
 	r.line("|---|---|---|")
 	for _, v := range vs {
-		shown := "not measured"
-		if v.met != nil {
-			shown = "**no**"
-			if *v.met {
-				shown = "yes"
-			}
-		}
-		r.line("| %s | %s | %s |", v.target, v.measured, shown)
+		r.line("| %s | %s | %s |", v.target, v.measured, v.shown())
 	}
 	r.line("")
 }
 
-// met is a measured verdict.
-func met(ok bool) *bool { return &ok }
-
-// isSharedBench reports whether a Go benchmark runs processes sharing an
-// account (or over-configured), where throttling is expected.
-func isSharedBench(name string) bool {
-	return strings.HasPrefix(name, "BenchmarkSharedAccount") || strings.HasPrefix(name, "BenchmarkOverConfigured")
+// conclude judges the run, prints the report on stdout and writes it into
+// path (nowhere when path is empty), and returns an error when a verdict
+// fails the run: cvm-bench then exits with status 1, the report written all
+// the same, so that a miss is on record.
+func conclude(r *report, path string, stdout io.Writer) error {
+	vs := judge(r.results())
+	text := r.render(vs)
+	if _, err := fmt.Fprint(stdout, "\n"+text); err != nil {
+		return err
+	}
+	if path != "" {
+		if err := writeReport(path, text); err != nil {
+			return err
+		}
+		step("wrote %s (took %s)", path, time.Since(r.began).Round(time.Second))
+	}
+	skipped := 0
+	for _, v := range vs {
+		if v.outcome == notMeasured && v.skippedBy != "" {
+			skipped++
+		}
+	}
+	if skipped > 0 {
+		step("%d of %d targets not measured: options left out their cases, so this run does not show them met", skipped, len(vs))
+	}
+	return unmet(vs)
 }
 
-// sharedTargets are issue 14's: the last of the processes sharing an account
-// finishes within 1.3 × the bound for all their pages, with at most 5% of
-// the answers throttled, none failing (a failed plan stops the run); a
-// process configured above the service's rate within 1.3 × the bound at that
-// rate.
-func (r *report) sharedTargets() []verdict {
-	var vs []verdict
-	for _, w := range sharedRows() {
-		timeT := fmt.Sprintf("%s (%d × `rate_limit = %v`, service %v/s): the last read done within %.1f × bound", w.label, w.processes, w.rate, w.service, targetShared)
-		p, ok := r.plans[w.planKey]
-		if !ok {
-			vs = append(vs, verdict{timeT, "not measured", nil})
-			continue
-		}
-		ratio := p.readSpan().Seconds() / w.bound().Seconds()
-		measured := fmt.Sprintf("plan: read span %s = %.3f × bound (%s)", secs(p.readSpan()), ratio, secs(w.bound()))
-		if _, wall, okGo := r.inProcess(w.goName); okGo {
-			measured += fmt.Sprintf("; in-process %.3f × bound", wall.Seconds()/w.bound().Seconds())
-		}
-		vs = append(vs, verdict{timeT, measured, met(ratio <= targetShared)})
-		if w.processes == 1 && w.rate <= w.service {
-			vs = append(vs, verdict{w.label + ": `throttled` = 0", fmt.Sprintf("%d throttled of %s requests", p.throttled(), countRange(p.minRequests(), p.maxRequests())), met(p.throttled() == 0)})
-		}
-		if w.processes > 1 {
-			share := p.throttledShare()
-			vs = append(vs, verdict{fmt.Sprintf("%s: throttled ≤ %.0f%% of requests, every read complete", w.label, 100*targetSharedThrottled),
-				fmt.Sprintf("worst run %.1f%% (%d of %s), all %d plans complete", 100*share, p.throttled(), countRange(p.minRequests(), p.maxRequests()), len(p.Runs)),
-				met(share <= targetSharedThrottled)})
-		}
-	}
-	return vs
-}
-
-// linearity compares the cost per instance of the largest listing with that
-// of one ten times smaller: a quadratic step anywhere (ordering,
-// de-duplication, maps, state conversion) would multiply it by ten.
-func (r *report) linearity() verdict {
-	const target = "growth linear in pages: cost per instance at 10× n within 1.5×"
-	big := r.sizes[len(r.sizes)-1]
-	small := big / 10
-	var parts []string
-	ok := true
-	check := func(what string, a, b float64) {
-		if a <= 0 || b <= 0 {
-			return
-		}
-		parts = append(parts, fmt.Sprintf("%s ×%.2f", what, b/a))
-		ok = ok && b/a <= 1.5
-	}
-	g1, w1, ok1 := r.inProcess(fmt.Sprintf("BenchmarkListing/n=%d", small))
-	g2, w2, ok2 := r.inProcess(fmt.Sprintf("BenchmarkListing/n=%d", big))
-	if ok1 && ok2 {
-		check("in-process wall", (w1.Seconds()-2*bench.Latency.Seconds())/float64(small), (w2.Seconds()-2*bench.Latency.Seconds())/float64(big))
-		check("client bytes", g1.Metrics["B/op"]/float64(small), g2.Metrics["B/op"]/float64(big))
-	}
-	p1, ok1 := r.plans[fmt.Sprintf("list/%d", small)]
-	p2, ok2 := r.plans[fmt.Sprintf("list/%d", big)]
-	if noop, okNoop := r.plans["noop"]; ok1 && ok2 && okNoop {
-		check("provider CPU", (p1.cpu()-noop.cpu()).Seconds()/float64(small), (p2.cpu()-noop.cpu()).Seconds()/float64(big))
-		check("provider RSS", float64(p1.peakRSSKB()-noop.peakRSSKB())/float64(small), float64(p2.peakRSSKB()-noop.peakRSSKB())/float64(big))
-	}
-	if pr1, ok := r.goResults[fmt.Sprintf("BenchmarkProviderRead/n=%d", small)]; ok {
-		if pr2, ok := r.goResults[fmt.Sprintf("BenchmarkProviderRead/n=%d", big)]; ok {
-			check("conversion CPU", pr1.Metrics["ns/op"]/float64(small), pr2.Metrics["ns/op"]/float64(big))
-			check("conversion allocations", pr1.Metrics["allocs/op"]/float64(small), pr2.Metrics["allocs/op"]/float64(big))
-		}
-	}
-	if len(parts) == 0 {
-		return verdict{target, "not measured", nil}
-	}
-	return verdict{target, fmt.Sprintf("n = %s → %s, per instance: %s", thousands(small), thousands(big), strings.Join(parts, ", ")), &ok}
+// results are what the run measured, and what it was asked to.
+func (r *report) results() runResults {
+	return runResults{full: r.opts.full, goBench: r.opts.goBench, only: r.opts.only, goResults: r.goResults, plans: r.plans}
 }
 
 // writeReport puts text between the markers of path, keeping the rest; a

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,170 +14,7 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
-	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
-
-// emulatorProc is a cvm-emulator process on 127.0.0.1.
-type emulatorProc struct {
-	cmd *exec.Cmd
-	url string
-	log string // its standard error: one line per API request
-}
-
-// startEmulatorProc starts the emulator binary (named name in the work
-// directory's files) with the benchmark's latency and the given rate limit,
-// serving regions, and adds the jitter through its admin API. Besides the
-// benchmark's credential it accepts the SecretIds of the processes that
-// share an account (bench.SharedCredentials), all in one account.
-func startEmulatorProc(ctx context.Context, bin, work, name string, rateLimit float64, regions map[string][]emulator.Instance) (*emulatorProc, error) {
-	creds, identity := bench.SharedCredentials()
-	data, err := json.Marshal(map[string]any{"regions": regions, "credentials": creds, "identity": identity})
-	if err != nil {
-		return nil, err
-	}
-	dataFile := filepath.Join(work, name+"-data.json")
-	if err := os.WriteFile(dataFile, data, 0o600); err != nil {
-		return nil, err
-	}
-	logFile, err := os.Create(filepath.Join(work, name+".log"))
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = logFile.Close() }() // the child has its own descriptor
-	cmd := exec.CommandContext(ctx, bin, "--listen", "127.0.0.1:0", "--data", dataFile,
-		"--secret-id", bench.SecretID, "--secret-key", bench.SecretKey,
-		"--latency", bench.Latency.String(), "--rate-limit", strconv.FormatFloat(rateLimit, 'f', -1, 64), "--seed", "1")
-	cmd.Stderr = logFile
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	e := &emulatorProc{cmd: cmd, log: logFile.Name()}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "cvm-emulator listening on ")
-	if err != nil || !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
-		e.stop()
-		// The work directory goes when the run ends: quote the log.
-		log, _ := os.ReadFile(logFile.Name())
-		return nil, fmt.Errorf("the emulator did not start (%q, %v):\n%s", line, err, strings.TrimSpace(string(log)))
-	}
-	e.url = url
-	faults, err := json.Marshal(bench.Faults())
-	if err != nil {
-		e.stop()
-		return nil, err
-	}
-	if err := e.admin(http.MethodPut, "faults", faults, nil); err != nil {
-		e.stop()
-		return nil, err
-	}
-	return e, nil
-}
-
-func (e *emulatorProc) stop() {
-	_ = e.cmd.Process.Signal(os.Interrupt)
-	_ = e.cmd.Wait()
-}
-
-// admin calls the emulator's admin API and decodes its JSON answer into out.
-func (e *emulatorProc) admin(method, name string, body []byte, out any) error {
-	req, err := http.NewRequest(method, e.url+"/_emulator/"+name, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s /_emulator/%s: %s: %s", method, name, resp.Status, b)
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
-}
-
-func (e *emulatorProc) resetStats() error { return e.admin(http.MethodPost, "reset", nil, nil) }
-
-// logSize is where the emulator's log ends now: readSpan reads from there.
-func (e *emulatorProc) logSize() (int64, error) {
-	fi, err := os.Stat(e.log)
-	if err != nil {
-		return 0, err
-	}
-	return fi.Size(), nil
-}
-
-// readSpan is the time from the first DescribeInstancesStatus request the
-// emulator logged after offset to the last answer it sent (a request's
-// time plus the delay it was answered after): how long the reads took as
-// the service saw them, without Terraform's work before and after.
-func (e *emulatorProc) readSpan(offset int64) (time.Duration, error) {
-	f, err := os.Open(e.log)
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = f.Close() }()
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return 0, err
-	}
-	var first, last time.Time
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.Contains(line, `msg="api request"`) || !strings.Contains(line, " action=DescribeInstancesStatus ") {
-			continue
-		}
-		at, delay, ok := requestTimes(line)
-		if !ok {
-			return 0, fmt.Errorf("%s: an API request line without time and delay: %s", e.log, line)
-		}
-		if first.IsZero() || at.Before(first) {
-			first = at
-		}
-		if end := at.Add(delay); end.After(last) {
-			last = end
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return last.Sub(first), nil
-}
-
-// requestTimes reads time= and delay= from one of the emulator's slog text
-// lines.
-func requestTimes(line string) (time.Time, time.Duration, bool) {
-	var at time.Time
-	var delay time.Duration
-	var okTime, okDelay bool
-	for _, f := range strings.Fields(line) {
-		if v, found := strings.CutPrefix(f, "time="); found {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			at, okTime = t, err == nil
-		} else if v, found := strings.CutPrefix(f, "delay="); found {
-			d, err := time.ParseDuration(v)
-			delay, okDelay = d, err == nil
-		}
-	}
-	return at, delay, okTime && okDelay
-}
-
-func (e *emulatorProc) stats() (emulator.Stats, error) {
-	var s emulator.Stats
-	err := e.admin(http.MethodGet, "stats", nil, &s)
-	return s, err
-}
 
 // planCase is one configuration planned with terraform.
 type planCase struct {
@@ -218,7 +51,8 @@ type planRun struct {
 	Throttled int64
 	Procs     []procRecord // provider processes Terraform started
 	// ReadSpan is from the first request to the last answer, as the
-	// emulator logged them (measured for Shared cases only).
+	// emulator logged them; measured for Shared cases only, and 0 when the
+	// log did not hold every request (emulatorProc.readSpan).
 	ReadSpan time.Duration
 }
 
@@ -259,8 +93,15 @@ func median[T int64 | time.Duration](xs []T) T {
 func (p planResult) wall() time.Duration {
 	return median(collect(p.Runs, func(r planRun) time.Duration { return r.Wall }))
 }
-func (p planResult) readSpan() time.Duration {
-	return median(collect(p.Runs, func(r planRun) time.Duration { return r.ReadSpan }))
+
+// readSpan is the median read span, measured (ok) only when every run's
+// was: a median over the runs that were would be another statistic.
+func (p planResult) readSpan() (time.Duration, bool) {
+	spans := collect(p.Runs, func(r planRun) time.Duration { return r.ReadSpan })
+	if len(spans) == 0 || slices.Min(spans) <= 0 {
+		return 0, false
+	}
+	return median(spans), true
 }
 func (p planResult) cpu() time.Duration {
 	return median(collect(p.Runs, func(r planRun) time.Duration { return r.cpu() }))
@@ -277,6 +118,20 @@ func (p planResult) minRequests() int64 {
 func (p planResult) throttled() int64 {
 	return slices.Max(collect(p.Runs, func(r planRun) int64 { return r.Throttled }))
 }
+
+// throttledShare is the largest share of throttled answers in one run,
+// measured (ok) when every run sent requests.
+func (p planResult) throttledShare() (float64, bool) {
+	worst := 0.0
+	for _, run := range p.Runs {
+		if run.Requests <= 0 {
+			return 0, false
+		}
+		worst = max(worst, float64(run.Throttled)/float64(run.Requests))
+	}
+	return worst, len(p.Runs) > 0
+}
+
 func (p planResult) procs() int { return len(p.Runs[0].Procs) }
 
 func collect[T any](runs []planRun, f func(planRun) T) []T {
@@ -382,7 +237,7 @@ func (t *terraformEnv) plan(ctx context.Context, c planCase) (planResult, error)
 		}
 		run := planRun{Wall: wall, Requests: st.Requests, Throttled: st.Throttled, Procs: procs}
 		if c.Shared {
-			if run.ReadSpan, err = emu.readSpan(logAt); err != nil {
+			if run.ReadSpan, err = emu.runReadSpan(logAt, st); err != nil {
 				return res, err
 			}
 		}

@@ -1,0 +1,416 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
+)
+
+// wholeCases are the plan cases of a whole run, as run builds them.
+func wholeCases(t *testing.T) []planCase {
+	t.Helper()
+	o := options{full: true, goBench: true, reps: 3, repsFull: 3}
+	idSource := bench.Instances(bench.IDSource)
+	emu := &emulatorProc{url: "http://127.0.0.1:1"}
+	return slices.Concat(planCases(o, listingSizes(true), idSource), sharedCases(o, emu, emu, idSource))
+}
+
+// wholeRun is what a whole run measures when every target is met, with
+// figures near those of BENCHMARKS.md.
+func wholeRun(t *testing.T) runResults {
+	t.Helper()
+	rr := runResults{full: true, goBench: true, goResults: map[string]goBench{}, plans: map[string]planResult{}}
+	for _, r := range reads() {
+		if r.goName == "" {
+			continue
+		}
+		wall := 1.02 * float64(tStar(bench.Pages(r.size)))
+		m := map[string]float64{"requests/op": float64(r.requests), "throttled/op": 0, "B/op": 700 * float64(r.size)}
+		if strings.HasPrefix(r.goName, "BenchmarkListingSerial") {
+			wall *= 4
+		}
+		if r.shared {
+			w := sharedRowOf(t, r.goName, "")
+			wall = float64(w.bound())
+			m["requests/op"], m["throttled/op"] = float64(r.requests+w.throttled()), float64(w.throttled())
+		}
+		m["ns/op"] = wall
+		rr.goResults[r.goName] = goBench{Name: r.goName, N: 1, Metrics: m}
+	}
+	for _, n := range []int{10_000, bench.FullSize} {
+		name := fmt.Sprintf("BenchmarkProviderRead/n=%d", n)
+		rr.goResults[name] = goBench{Name: name, N: 1, Metrics: map[string]float64{"ns/op": 1400 * float64(n), "B/op": 550 * float64(n), "allocs/op": 4 * float64(n), "state-bytes": 60 * float64(n)}}
+	}
+	for _, c := range wholeCases(t) {
+		size := 0
+		if _, after, ok := strings.Cut(c.Key, "/"); ok && !c.Shared {
+			_, _ = fmt.Sscan(after, &size)
+		}
+		run := planRun{Wall: 115*time.Millisecond + time.Duration(1.2*float64(tStar(bench.Pages(size)))), Requests: int64(c.Requests),
+			Procs: []procRecord{{MaxRSSKB: 23_000 + int64(size/2), User: 200*time.Millisecond + time.Duration(size)*15*time.Microsecond}}}
+		if c.Key == "baseline" {
+			run = planRun{Wall: 115 * time.Millisecond}
+		}
+		if c.Shared {
+			w := sharedRowOf(t, "", c.Key)
+			run.Requests, run.Throttled = int64(c.Requests+w.throttled()), int64(w.throttled())
+			run.ReadSpan = time.Duration(1.05 * float64(w.bound()))
+		}
+		rr.plans[c.Key] = planResult{Case: c, Runs: []planRun{run, run, run}}
+	}
+	return rr
+}
+
+// sharedRowOf is the row of processes sharing an account of a Go benchmark
+// or a plan case.
+func sharedRowOf(t *testing.T, goName, planKey string) sharedRow {
+	t.Helper()
+	for _, w := range sharedRows() {
+		if w.goName == goName && goName != "" || w.planKey == planKey && planKey != "" {
+			return w
+		}
+	}
+	t.Fatalf("no shared row for %q %q", goName, planKey)
+	return sharedRow{}
+}
+
+// throttled is how many answers wholeRun throttles in a run of the row:
+// none for one process at the service's rate.
+func (w sharedRow) throttled() int {
+	if w.processes == 1 && w.rate <= w.service {
+		return 0
+	}
+	return 4 * w.processes
+}
+
+// editRuns changes every run of a plan case.
+func editRuns(rr runResults, key string, f func(*planRun)) {
+	for i := range rr.plans[key].Runs {
+		f(&rr.plans[key].Runs[i])
+	}
+}
+
+// The targets cover every plan case run builds, and no other.
+func TestTargetsCoverEveryCase(t *testing.T) {
+	var built, covered []string
+	for _, c := range wholeCases(t) {
+		if c.Key != "baseline" {
+			built = append(built, c.Key)
+		}
+	}
+	for _, r := range reads() {
+		if r.planKey != "" {
+			covered = append(covered, r.planKey)
+		}
+	}
+	slices.Sort(built)
+	slices.Sort(covered)
+	if !slices.Equal(built, covered) {
+		t.Fatalf("plan cases %v, the targets cover %v", built, covered)
+	}
+}
+
+// Each verdict covers what ran and says so: yes, no, or not measured, and
+// a run fails on no, and on not measured unless an option left the
+// measurements out.
+func TestVerdicts(t *testing.T) {
+	const (
+		requests  = "requests = "
+		throttled = "`throttled` = 0 at"
+		inProc10k = "in-process wall ≤ 1.1 × T* at n = 10,000"
+		inProcBig = "in-process wall ≤ 1.1 × T* at n = 100,000"
+		planTime  = "`terraform plan` − baseline"
+		speedup   = "speedup over serial paging"
+		rss       = "provider peak RSS"
+		cpu       = "provider CPU"
+		growthT   = "growth linear in pages"
+		shared1   = "1 process alone (reference) (1 ×"
+		shared2   = "2 processes, one account (2 ×"
+		shared2T  = "2 processes, one account: throttled"
+		shared4   = "4 processes, one account (4 ×"
+		shared4T  = "4 processes, one account: throttled"
+		overConf  = "1 process, `rate_limit` above the service's ("
+	)
+	notMeasured := "**not measured**"
+	for _, c := range []struct {
+		name   string
+		change func(rr *runResults)
+		want   map[string]string // by target prefix: the verdict shown; every other target "yes"
+		fails  bool
+		// measured is a piece of the measured column of the first target in want.
+		measured string
+	}{
+		{name: "a whole run that meets every target", change: func(*runResults) {}},
+		{
+			name:   "the emulator logged no read span",
+			change: func(rr *runResults) { editRuns(*rr, "shared/2", func(r *planRun) { r.ReadSpan = 0 }) },
+			want:   map[string]string{shared2: notMeasured}, fails: true, measured: "missing: plan shared/2 read span",
+		},
+		{
+			name:   "one run of three without its read span",
+			change: func(rr *runResults) { rr.plans["overconfigured"].Runs[1].ReadSpan = 0 },
+			want:   map[string]string{overConf: notMeasured}, fails: true,
+		},
+		{
+			name: "the read span over the bound",
+			change: func(rr *runResults) {
+				editRuns(*rr, "shared/4", func(r *planRun) { r.ReadSpan = time.Duration(1.4 * float64(sharedRowOf(t, "", "shared/4").bound())) })
+			},
+			want: map[string]string{shared4: "**no**"}, fails: true, measured: "= 1.400 × bound",
+		},
+		{
+			name: "BENCH_FULL=0",
+			change: func(rr *runResults) {
+				rr.full = false
+				delete(rr.goResults, "BenchmarkListing/n=100000")
+				delete(rr.goResults, "BenchmarkProviderRead/n=100000")
+				delete(rr.plans, "list/100000")
+			},
+			want: map[string]string{
+				requests:  "yes (25 of 27 reads ran; BENCH_FULL=0 left out 2)",
+				throttled: "yes (17 of 19 reads ran; BENCH_FULL=0 left out 2)",
+				inProcBig: "not measured (BENCH_FULL=0)", rss: "not measured (BENCH_FULL=0)", cpu: "not measured (BENCH_FULL=0)",
+				growthT: "not measured (BENCH_FULL=0)",
+			},
+		},
+		{
+			name:   "-gobench=false",
+			change: func(rr *runResults) { rr.goBench, rr.goResults = false, map[string]goBench{} },
+			want: map[string]string{
+				requests:  "yes (14 of 27 reads ran; -gobench=false left out 13)",
+				throttled: "yes (10 of 19 reads ran; -gobench=false left out 9)",
+				inProc10k: "not measured (-gobench=false)", inProcBig: "not measured (-gobench=false)", speedup: "not measured (-gobench=false)",
+				growthT: "yes (2 of 6 measures ran; -gobench=false left out 4)",
+			},
+		},
+		{
+			name: "-only shared/2",
+			change: func(rr *runResults) {
+				rr.only = regexp.MustCompile("shared/2")
+				maps.DeleteFunc(rr.plans, func(key string, _ planResult) bool { return key != "baseline" && key != "shared/2" })
+			},
+			want: map[string]string{
+				requests:  "yes (14 of 27 reads ran; -only left out 13)",
+				throttled: "yes (9 of 19 reads ran; -only left out 10)",
+				planTime:  "not measured (-only)", rss: "not measured (-only)", cpu: "not measured (-only)",
+				growthT:                        "yes (4 of 6 measures ran; -only left out 2)",
+				"ten parallel data sources, o": "not measured (-only)", "ten parallel data sources, t": "not measured (-only)",
+				shared1: "not measured (-only)", "1 process alone (reference):": "not measured (-only)",
+				shared4: "not measured (-only)", shared4T: "not measured (-only)", overConf: "not measured (-only)",
+			},
+		},
+		{
+			name:   "nothing left out, and nothing ran",
+			change: func(rr *runResults) { rr.goResults, rr.plans = map[string]goBench{}, map[string]planResult{} },
+			want: map[string]string{
+				requests: notMeasured, throttled: notMeasured, inProc10k: notMeasured, inProcBig: notMeasured, planTime: notMeasured,
+				speedup: notMeasured, rss: notMeasured, cpu: notMeasured, growthT: notMeasured,
+				"ten parallel data sources, o": notMeasured, "ten parallel data sources, t": notMeasured,
+				shared1: notMeasured, "1 process alone (reference):": notMeasured, shared2: notMeasured, shared2T: notMeasured,
+				shared4: notMeasured, shared4T: notMeasured, overConf: notMeasured,
+			},
+			fails: true,
+		},
+		{
+			name:   "a Go benchmark missing although it was to run",
+			change: func(rr *runResults) { delete(rr.goResults, "BenchmarkByIDs/ids=100") },
+			want:   map[string]string{requests: notMeasured, throttled: notMeasured}, fails: true,
+			measured: "missing: BenchmarkByIDs/ids=100 requests/op, BenchmarkByIDs/ids=100 throttled/op",
+		},
+		{
+			name:   "a Go benchmark without its metric",
+			change: func(rr *runResults) { delete(rr.goResults["BenchmarkListing/n=1000"].Metrics, "throttled/op") },
+			want:   map[string]string{requests: notMeasured, throttled: notMeasured}, fails: true,
+		},
+		{
+			name:   "a wall of 0",
+			change: func(rr *runResults) { rr.goResults["BenchmarkListing/n=100000"].Metrics["ns/op"] = 0 },
+			want:   map[string]string{inProcBig: notMeasured, growthT: notMeasured}, fails: true,
+		},
+		{
+			name:   "one request too many",
+			change: func(rr *runResults) { rr.plans["ids/1000"].Runs[2].Requests++ },
+			want:   map[string]string{requests: "**no**"}, fails: true, measured: "plan ids/1000: 11 requests, 0 throttled; want 10",
+		},
+		{
+			name:   "throttled at the service's rate",
+			change: func(rr *runResults) { rr.goResults["BenchmarkListing/n=1000"].Metrics["throttled/op"] = 1 },
+			want:   map[string]string{throttled: "**no**"}, fails: true, measured: "BenchmarkListing/n=1000: 1 throttled/op",
+		},
+		{
+			name:   "too slow at n = 10,000",
+			change: func(rr *runResults) { editRuns(*rr, "list/10000", func(r *planRun) { r.Wall += 2 * time.Second }) },
+			want:   map[string]string{planTime: "**no**"}, fails: true,
+		},
+		{
+			name:   "a plan faster than the empty one",
+			change: func(rr *runResults) { editRuns(*rr, "list/10000", func(r *planRun) { r.Wall = time.Millisecond }) },
+			want:   map[string]string{planTime: notMeasured}, fails: true,
+		},
+		{
+			name:   "serial paging 3× slower only",
+			change: func(rr *runResults) { rr.goResults["BenchmarkListingSerial/n=10000"].Metrics["ns/op"] *= 0.75 },
+			want:   map[string]string{speedup: "**no**"}, fails: true, measured: "3.00×",
+		},
+		{
+			name: "too much memory",
+			change: func(rr *runResults) {
+				editRuns(*rr, "list/100000", func(r *planRun) { r.Procs[0].MaxRSSKB = 300 * 1024 })
+			},
+			want: map[string]string{rss: "**no**", growthT: "**no**"}, fails: true,
+		},
+		{
+			name:   "allocations per instance doubled at 10× n",
+			change: func(rr *runResults) { rr.goResults["BenchmarkProviderRead/n=100000"].Metrics["allocs/op"] *= 2 },
+			want:   map[string]string{growthT: "**no**"}, fails: true, measured: "conversion allocations ×2.00",
+		},
+		{
+			name: "no more memory at n = 10,000 than with no read",
+			change: func(rr *runResults) {
+				editRuns(*rr, "list/10000", func(r *planRun) { r.Procs[0].MaxRSSKB = rr.plans["noop"].Runs[0].Procs[0].MaxRSSKB })
+			},
+			want: map[string]string{growthT: notMeasured}, fails: true, measured: "missing: plan list/10000 peak RSS − plan noop peak RSS",
+		},
+		{
+			name:   "processes sharing an account throttled too often",
+			change: func(rr *runResults) { rr.plans["shared/4"].Runs[0].Throttled = 60 },
+			want:   map[string]string{shared4T: "**no**", requests: "**no**"}, fails: true,
+		},
+		{
+			name:   "ten data sources throttled",
+			change: func(rr *runResults) { rr.plans["ten-regions"].Runs[0].Throttled = 3 },
+			want:   map[string]string{"ten parallel data sources, t": "**no**", throttled: "**no**"}, fails: true,
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rr := wholeRun(t)
+			c.change(&rr)
+			vs := judge(rr)
+			seen := map[string]bool{}
+			for _, v := range vs {
+				want := "yes"
+				for prefix, w := range c.want {
+					if strings.HasPrefix(v.target, prefix) {
+						want = w
+						seen[prefix] = true
+					}
+				}
+				if v.shown() != want {
+					t.Errorf("%s: %s (%s), want %s", v.target, v.shown(), v.measured, want)
+				}
+			}
+			for prefix := range c.want {
+				if !seen[prefix] {
+					t.Errorf("no target %q", prefix)
+				}
+			}
+			if c.measured != "" {
+				if i := slices.IndexFunc(vs, func(v verdict) bool { return !strings.Contains(v.shown(), "yes") }); i < 0 || !strings.Contains(vs[i].measured, c.measured) {
+					t.Errorf("measured %q, want it to say %q", vs[max(i, 0)].measured, c.measured)
+				}
+			}
+			if err := unmet(vs); (err != nil) != c.fails {
+				t.Errorf("the run fails: %v, want %v", err, c.fails)
+			}
+		})
+	}
+}
+
+// Delete the emulator's read-span log line, and cvm-bench refuses to say
+// "met": the real log of a read, with and without its "api request" lines,
+// goes through what a plan's run takes from it (runReadSpan) into every
+// processes-sharing-an-account case of an otherwise whole run, then through
+// the verdicts, the report written to BENCHMARKS.md, and the run's end
+// (conclude, whose error is cvm-bench's exit status 1).
+func TestNoReadSpanLineNoMet(t *testing.T) {
+	logged := logRead(t)
+	for _, c := range []struct {
+		name  string
+		log   loggedRead
+		shown string
+	}{
+		{"the emulator's log", logged, "yes"},
+		{"without its read-span lines", logged.withoutLines(t, func(line string) bool { return strings.Contains(line, `msg="api request"`) }), "**not measured**"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			span, err := c.log.emu.runReadSpan(c.log.offset, c.log.stats)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rr := wholeRun(t)
+			for _, w := range sharedRows() {
+				editRuns(rr, w.planKey, func(r *planRun) { r.ReadSpan = span })
+			}
+			rep := &report{opts: options{full: true, goBench: true, reps: 3, repsFull: 3}, goResults: rr.goResults, plans: rr.plans,
+				sizes: listingSizes(true), began: time.Now()}
+			path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+			err = conclude(rep, path, io.Discard)
+			if fails := c.shown != "yes"; (err != nil) != fails {
+				t.Errorf("the run fails: %v, want %v", err, fails)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range sharedRows() {
+				var row string
+				for line := range strings.Lines(string(b)) {
+					if strings.HasPrefix(line, "| "+w.label+" (") {
+						row = strings.TrimSpace(line)
+					}
+				}
+				if !strings.HasSuffix(row, "| "+c.shown+" |") {
+					t.Errorf("the report's row of %s: %q, want it to end in %q", w.label, row, c.shown)
+				}
+			}
+		})
+	}
+}
+
+// The committed BENCHMARKS.md says what the generator would: which figures
+// are asserted, and the targets, in the generator's words and order.
+func TestCommittedReportSaysWhatIsAsserted(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile(filepath.Join(root, "BENCHMARKS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := wholeRun(t)
+	rep := &report{opts: options{full: true, goBench: true, reps: 3, repsFull: 3}, goResults: rr.goResults, plans: rr.plans, sizes: listingSizes(true)}
+	rep.targetsTable(judge(rr))
+	targets := func(text string) (prose string, cells []string) {
+		_, table, _ := strings.Cut(text, "### Targets\n")
+		for line := range strings.Lines(table) {
+			switch {
+			case strings.HasPrefix(line, "Asserted:"):
+				prose = line
+			case strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| target |"):
+				cell, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " | ")
+				cells = append(cells, cell)
+			case strings.HasPrefix(line, "<!-- END"):
+				return prose, cells
+			}
+		}
+		return prose, cells
+	}
+	wantProse, wantCells := targets(rep.b.String())
+	gotProse, gotCells := targets(string(committed))
+	if wantProse == "" || gotProse != wantProse {
+		t.Errorf("BENCHMARKS.md says of its targets:\n%s\nthe generator writes:\n%s", gotProse, wantProse)
+	}
+	if !slices.Equal(gotCells, wantCells) {
+		t.Errorf("BENCHMARKS.md's targets:\n%s\nthe generator's:\n%s", strings.Join(gotCells, "\n"), strings.Join(wantCells, "\n"))
+	}
+}
