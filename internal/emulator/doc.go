@@ -51,9 +51,10 @@
 //  2. Action and version. Missing Action or Version → MissingParameter;
 //     an action the emulator does not serve → InvalidAction; another version
 //     → NoSuchVersion.
-//  3. Region. Missing (CVM) → MissingParameter; a region that is neither one
-//     of the 18 the CVM page lists nor one present in the data →
-//     UnsupportedRegion. AssumeRole takes an optional Region.
+//  3. Region. Missing → MissingParameter, for DescribeInstancesStatus and
+//     every STS action alike: each one's page marks Region required, STS's
+//     too though STS is global. A region that is neither one of the 18 the
+//     CVM page lists nor one present in the data → UnsupportedRegion.
 //  4. Authentication, exactly as the service:
 //     a malformed Authorization header (not TC3-HMAC-SHA256, missing
 //     Credential/SignedHeaders/Signature, SignedHeaders without content-type

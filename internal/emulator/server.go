@@ -463,7 +463,11 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	}
 	region := req.common["Region"]
 	if region == "" && def.needsRegion {
-		return nil, "", newError("MissingParameter", "The request is missing the required parameter `Region`.")
+		which := "the region of the instances, such as ap-guangzhou"
+		if def.service == "sts" {
+			which = "STS is global, so any region, such as ap-guangzhou, will do"
+		}
+		return nil, "", newError("MissingParameter", "The request is missing a required parameter `Region`. Send X-TC-Region (or Region) with %s: %s.", action, which)
 	}
 	if region != "" && !s.regionSupported(region) {
 		return nil, "", newError("UnsupportedRegion", "The region `%s` is not supported by %s.", region, action)

@@ -183,6 +183,34 @@ func TestUnsignedActionsRefuseSignaturesAndTokens(t *testing.T) {
 	}
 }
 
+// TestSTSRequiresRegion: each STS action's page marks the common parameter
+// Region required, as CVM's does; the service answers a request without it
+// MissingParameter, and so does the emulator, signed or unsigned, whatever
+// else is wrong with the request.
+func TestSTSRequiresRegion(t *testing.T) {
+	w := newSTSWorld(t)
+	now := w.clock.Now()
+	for _, tc := range []struct {
+		action string
+		key    emutest.Key
+		params map[string]any
+	}{
+		{"AssumeRole", emutest.DefaultKey, map[string]any{"RoleArn": roleArn, "RoleSessionName": "ops"}},
+		{"AssumeRoleWithWebIdentity", emutest.Key{}, map[string]any{"ProviderId": "github", "WebIdentityToken": w.oidc.Token(emutest.STSAudience, "x", time.Hour), "RoleArn": roleArn, "RoleSessionName": "ci"}},
+		{"AssumeRoleWithSAML", emutest.Key{}, map[string]any{"SAMLAssertion": w.idp.Assertion(roleArn, now.Add(-time.Minute), now.Add(time.Hour)), "PrincipalArn": w.idp.Provider.PrincipalArn, "RoleArn": roleArn, "RoleSessionName": "alice"}},
+		{"GetSessionToken", emutest.DefaultKey, map[string]any{"SerialNumber": emutest.MFASerial(emulator.DefaultAccountID), "TokenCode": emutest.TOTPCode(mfaSecret, now)}},
+		{"GetCallerIdentity", emutest.DefaultKey, nil},
+	} {
+		resp := emutest.Call(t, w.URL, tc.key, tc.action, tc.params, emutest.Headers{"X-TC-Region": ""})
+		if got := code(resp); got != "MissingParameter" || !strings.Contains(message(resp), "`Region`") {
+			t.Errorf("%s without X-TC-Region: %s %q, want MissingParameter naming `Region`", tc.action, got, message(resp))
+		}
+	}
+	if got := code(emutest.Call(t, w.URL, emutest.DefaultKey, "GetCallerIdentity", nil, emutest.Headers{"X-TC-Region": "ap-singapore"})); got != "Success" {
+		t.Errorf("GetCallerIdentity in ap-singapore: %s; STS is global, any region the API lists will do", got)
+	}
+}
+
 func TestAssumeRoleWithSAML(t *testing.T) {
 	w := newSTSWorld(t)
 	now := w.clock.Now()
