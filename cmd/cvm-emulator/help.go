@@ -98,7 +98,8 @@ file, line, column and JSON path (such as regions["ap-guangzhou"][1].InstanceSta
                 verified.
   identity.mfa_devices     GetSessionToken, and AssumeRole's SerialNumber +
                 TokenCode: TOTP (RFC 6238, SHA-1, 6 digits, 30 s, base32
-                secret), one step of drift accepted.
+                secret), one step of drift accepted; each code passes
+                once (again: FailedOperation.CheckMFAError).
 
 Reload (SIGHUP) re-reads the file: its credentials (plus --secret-id),
 identity and regions (plus --instances) replace the current ones; a region

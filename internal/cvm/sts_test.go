@@ -211,7 +211,8 @@ func TestEverySTSCallCarriesTheRegion(t *testing.T) {
 			sent[action] = append(sent[action], r.Header.Get("X-TC-Region"))
 		}
 	}})
-	// The MFA code of a step no other call uses: a code is good once.
+	// The MFA code of a step no other call uses, as a code is good once:
+	// the current step's or the next one's, which STS accepts as drift.
 	code := func(step int) string {
 		return emutest.TOTPCode(mfaSecret, time.Now().Add(time.Duration(step)*30*time.Second))
 	}
@@ -224,10 +225,10 @@ func TestEverySTSCallCarriesTheRegion(t *testing.T) {
 			c.AccountGuard = &AccountGuard{Allowed: []string{stsTestAccount}}
 		}},
 		{"assume role with MFA", "ap-singapore", func(c *Config) {
-			c.AssumeRole = &AssumeRole{RoleARN: stsTestRole, SessionName: "ops", SerialNumber: serial, TokenCode: code(-1)}
+			c.AssumeRole = &AssumeRole{RoleARN: stsTestRole, SessionName: "ops", SerialNumber: serial, TokenCode: code(0)}
 		}},
 		{"session token", "ap-singapore", func(c *Config) {
-			c.SessionToken = &SessionToken{SerialNumber: serial, TokenCode: code(0)}
+			c.SessionToken = &SessionToken{SerialNumber: serial, TokenCode: code(1)}
 		}},
 		{"web identity", "ap-singapore", func(c *Config) {
 			c.Credentials = nil

@@ -196,10 +196,16 @@
 // MFA. SerialNumber names a device of identity.mfa_devices, written
 // qcs::cam:uin/<account>::mfa/softToken; TokenCode is its TOTP code (RFC
 // 6238: HMAC-SHA1, 6 digits, 30-second steps, base32 secret) at the
-// emulator's clock, the step before and after accepted. Another device type
-// than softToken in such a serial number → FailedOperation.MFATypeNotSupported;
-// an unknown device, a device of another account than the caller's, or a
-// wrong code → FailedOperation.CheckMFAError.
+// emulator's clock, the step before and after accepted. A code passes once.
+// Tencent Cloud's pages do not say whether a code may be used twice; RFC
+// 6238, which its virtual MFA devices follow, has the verifier refuse the
+// second attempt of an OTP it validated (section 5.2), and AWS STS, whose
+// SerialNumber/TokenCode parameters these mirror, refuses a reused code. The
+// MFA check comes last, so that a request refused for another reason does
+// not spend the code. Another device type than
+// softToken in such a serial number → FailedOperation.MFATypeNotSupported;
+// an unknown device, a device of another account than the caller's, a wrong
+// code or one already used → FailedOperation.CheckMFAError.
 //
 // # Clock
 //

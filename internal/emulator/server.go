@@ -35,6 +35,7 @@ type Server struct {
 	auth    atomic.Pointer[authState]
 	limiter *rateLimiter
 	temp    *tempStore
+	mfaUsed usedCodes // TOTP steps spent, per MFA device
 	stats   statsCollector
 	offset  atomic.Int64 // clock offset, nanoseconds
 

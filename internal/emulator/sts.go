@@ -98,19 +98,28 @@ func parseRoleRequest(c *call, paramCode, durationCode string) (roleRequest, *ap
 	return r, aerr
 }
 
-// issueRole is the last step of every AssumeRole action: the account rule of
-// Identity.Accounts, then a credential for a session of the role, asked for
-// by account by.
-func (s *Server) issueRole(c *call, r roleRequest, by string) (answer, *apiError) {
+// roleExists applies the account rule of Identity.Accounts to the role r
+// asks for.
+func roleExists(c *call, r roleRequest) *apiError {
 	if !c.auth.roleExists(r.account) {
-		return nil, newError("ResourceNotFound.RoleNotFound", "The role %s does not exist: account %s is not one of the emulator's accounts (identity.accounts, and %s).", r.arn, r.account, DefaultAccountID)
+		return newError("ResourceNotFound.RoleNotFound", "The role %s does not exist: account %s is not one of the emulator's accounts (identity.accounts, and %s).", r.arn, r.account, DefaultAccountID)
+	}
+	return nil
+}
+
+// issueRole is the last step of every AssumeRole action: the account rule,
+// then a credential for a session of the role, asked for by account by.
+func (s *Server) issueRole(c *call, r roleRequest, by string) (answer, *apiError) {
+	if aerr := roleExists(c, r); aerr != nil {
+		return nil, aerr
 	}
 	return s.issue(c, rolePrincipal(r.account, r.arn, r.session, by), r.ttl), nil
 }
 
 // checkMFA checks a TokenCode against the device SerialNumber names, for a
-// caller of account.
-func checkMFA(c *call, serial, code, account string) *apiError {
+// caller of account, and spends it: a code passes once. Callers check it
+// last, so that a request refused for another reason leaves it unspent.
+func (s *Server) checkMFA(c *call, serial, code, account string) *apiError {
 	if m := mfaSerialPattern.FindStringSubmatch(serial); m != nil && m[2] != "softToken" {
 		return newError("FailedOperation.MFATypeNotSupported", "The MFA device type %q of %s is not supported; only softToken (TOTP) is.", m[2], serial)
 	}
@@ -120,14 +129,18 @@ func checkMFA(c *call, serial, code, account string) *apiError {
 		return newError("FailedOperation.CheckMFAError", "The MFA check failed: there is no MFA device %q (identity.mfa_devices).", serial)
 	case dev.account != "" && dev.account != account:
 		return newError("FailedOperation.CheckMFAError", "The MFA check failed: device %s belongs to account %s, the caller to account %s.", serial, dev.account, account)
-	case !totpValid(dev.secret, code, c.now):
+	}
+	switch matched, reused := s.mfaUsed.use(serial+"\x00"+string(dev.secret), dev.secret, code, c.now); {
+	case !matched:
 		return newError("FailedOperation.CheckMFAError", "The MFA check failed: the TokenCode is not the device's current code (TOTP, 30-second steps, one step of drift accepted).")
+	case reused:
+		return newError("FailedOperation.CheckMFAError", "The MFA check failed: the TokenCode was already used; a code is good once. Send the device's next code (within 30 seconds).")
 	}
 	return nil
 }
 
 // optionalMFA checks SerialNumber and TokenCode when either is given.
-func optionalMFA(c *call, account string) *apiError {
+func (s *Server) optionalMFA(c *call, account string) *apiError {
 	_, hasSerial := c.params.strings["SerialNumber"]
 	_, hasCode := c.params.strings["TokenCode"]
 	if !hasSerial && !hasCode {
@@ -141,7 +154,7 @@ func optionalMFA(c *call, account string) *apiError {
 	if aerr != nil {
 		return aerr
 	}
-	return checkMFA(c, serial, code, account)
+	return s.checkMFA(c, serial, code, account)
 }
 
 func (s *Server) issue(c *call, who principal, ttl time.Duration) answer {
@@ -166,7 +179,10 @@ func (s *Server) assumeRole(c *call) (answer, *apiError) {
 	if si, ok := c.params.strings["SourceIdentity"]; ok && (si == "" || len(si) > 128) {
 		return nil, newError("InvalidParameter.ParamError", "The parameter `SourceIdentity` must be 1 to 128 characters long, got %d.", len(si))
 	}
-	if aerr := optionalMFA(c, c.caller.AccountId); aerr != nil {
+	if aerr := roleExists(c, r); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := s.optionalMFA(c, c.caller.AccountId); aerr != nil {
 		return nil, aerr
 	}
 	return s.issueRole(c, r, c.caller.AccountId)
@@ -234,7 +250,7 @@ func (s *Server) getSessionToken(c *call) (answer, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if aerr := checkMFA(c, serial, code, c.caller.AccountId); aerr != nil {
+	if aerr := s.checkMFA(c, serial, code, c.caller.AccountId); aerr != nil {
 		return nil, aerr
 	}
 	return s.issue(c, c.caller, ttl), nil
