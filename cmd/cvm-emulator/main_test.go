@@ -411,4 +411,19 @@ func TestHelpAgreesWithGuide(t *testing.T) {
 			t.Errorf("admin endpoint %s %s is in --help, not in the guide", m[1], m[2])
 		}
 	}
+
+	// Every field GET /_emulator/stats answers is explained in both.
+	helpAdmin := section(help, "ADMIN API", "FAULTS")
+	guideAdmin := section(guide, "## Admin API", "## Faults")
+	for _, typ := range []reflect.Type{reflect.TypeFor[emulator.Stats](), reflect.TypeFor[emulator.SignerStats]()} {
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if !strings.Contains(helpAdmin, `"`+name+`"`) {
+				t.Errorf("stats field %q (emulator.%s.%s) is not in --help's ADMIN API", name, typ.Name(), typ.Field(i).Name)
+			}
+			if !strings.Contains(guideAdmin, "`"+name+"`") {
+				t.Errorf("stats field %q (emulator.%s.%s) is not in the guide's Admin API", name, typ.Name(), typ.Field(i).Name)
+			}
+		}
+	}
 }

@@ -17,6 +17,7 @@ type call struct {
 	auth      *authState // the credentials and identities in force
 	caller    principal  // who signed; zero for unsigned actions
 	temporary bool       // the caller signed with a temporary credential
+	who       *requester // for the log and the stats; unsigned actions fill it in
 }
 
 type actionDef struct {

@@ -284,11 +284,20 @@
 // "Success", error codes, and "HTTP502", "HTTP504", "ConnectionReset" for
 // injected transport faults; a truncated answer counts under its code.
 // Throttled counts RequestLimitExceeded answers, from the rate limiter or
-// injected.
+// injected. BySecretID says who signed: for each SecretId whose signature
+// verified (a wrong signature proves nothing about its sender), its
+// requests and their codes, its account and, for a temporary key, the
+// action that issued it ("metadata" for the metadata endpoint), the role
+// and session it was issued for, and the OIDC ProviderId or SAML
+// PrincipalArn that vouched. Never a secret key or token.
 //
 // # Logging
 //
 // One slog line per API request ("api request": request_id, method, path,
 // action, region, signature method, secret_id, code, delay, server_time).
-// Secret keys, signatures and tokens are never logged.
+// The unsigned STS actions have no SecretId: their line says signature=SKIP
+// and names the identity provider (by="OIDC provider <ProviderId>" or
+// by="SAML provider <PrincipalArn>") and the role asked for, as does the
+// "temporary credential issued" line of the key they get. Secret keys,
+// signatures and tokens are never logged.
 package emulator

@@ -255,9 +255,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var (
-		body     []byte
-		code     string
-		secretID string
+		body []byte
+		code string
+		who  *requester // nil when a fault answers instead
 	)
 	switch fx.outcome {
 	case outcomeReset:
@@ -269,7 +269,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	default:
 		var result answer
 		var aerr *apiError
-		result, secretID, aerr = s.process(req, perr, def, known, &fx, now)
+		who = &requester{}
+		result, aerr = s.process(req, perr, def, known, &fx, now, who)
 		if aerr != nil {
 			code = aerr.Code
 			body = envelope(errorBody{Error: aerr, RequestId: requestID})
@@ -283,25 +284,30 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		actionKey = "(unknown)"
 	}
-	s.stats.record(actionKey, code)
+	s.stats.record(actionKey, code, who)
 
 	latency := s.cfg.Latency
 	if fx.hasLat {
 		latency = fx.latency
 	}
 	delay := latency + fx.extra
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "api request",
+	attrs := []slog.Attr{
 		slog.String("request_id", requestID),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.String("action", action),
 		slog.String("region", req.common["Region"]),
 		slog.String("signature", signatureName(req)),
-		slog.String("secret_id", secretID),
+	}
+	if who != nil {
+		attrs = append(attrs, who.logAttrs(def.unsigned)...)
+	}
+	attrs = append(attrs,
 		slog.String("code", code),
 		slog.Duration("delay", delay),
 		slog.Duration("server_time", time.Since(started)),
 	)
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "api request", attrs...)
 	if !s.sleep(r.Context(), delay) {
 		// Drop the connection rather than let net/http send an empty 200.
 		dropConnection(w)
@@ -326,23 +332,24 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// process runs the checks in the service's order, then the action.
-func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known bool, fx *faultDraw, now time.Time) (answer, string, *apiError) {
+// process runs the checks in the service's order, then the action; it
+// fills in who as far as it learns who sent the request.
+func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known bool, fx *faultDraw, now time.Time, who *requester) (answer, *apiError) {
 	if perr != nil {
-		return nil, "", perr
+		return nil, perr
 	}
 	action := req.common["Action"]
 	switch {
 	case action == "":
-		return nil, "", newError("MissingParameter", "The request is missing the required parameter `Action`.")
+		return nil, newError("MissingParameter", "The request is missing the required parameter `Action`.")
 	case !known:
-		return nil, "", newError("InvalidAction", "The action `%s` is not found; this emulator serves %s.", action, strings.Join(actionNames(), ", "))
+		return nil, newError("InvalidAction", "The action `%s` is not found; this emulator serves %s.", action, strings.Join(actionNames(), ", "))
 	}
 	switch v := req.common["Version"]; {
 	case v == "":
-		return nil, "", newError("MissingParameter", "The request is missing the required parameter `Version`.")
+		return nil, newError("MissingParameter", "The request is missing the required parameter `Version`.")
 	case v != def.version:
-		return nil, "", newError("NoSuchVersion", "The API version `%s` of action %s does not exist; use %s.", v, action, def.version)
+		return nil, newError("NoSuchVersion", "The API version `%s` of action %s does not exist; use %s.", v, action, def.version)
 	}
 	region := req.common["Region"]
 	if region == "" && def.needsRegion {
@@ -350,45 +357,50 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 		if def.service == "sts" {
 			which = "STS is global, so any region, such as ap-guangzhou, will do"
 		}
-		return nil, "", newError("MissingParameter", "The request is missing a required parameter `Region`. Send X-TC-Region (or Region) with %s: %s.", action, which)
+		return nil, newError("MissingParameter", "The request is missing a required parameter `Region`. Send X-TC-Region (or Region) with %s: %s.", action, which)
 	}
 	if region != "" && !s.regionSupported(region) {
-		return nil, "", newError("UnsupportedRegion", "The region `%s` is not supported by %s.", region, action)
+		return nil, newError("UnsupportedRegion", "The region `%s` is not supported by %s.", region, action)
 	}
 	// One state for the whole request, so that a Reload meanwhile cannot
 	// accept a key of the new credentials and charge it to the old accounts.
 	auth := s.auth.Load()
 	var (
-		secretID string
-		sec      secret // unsigned actions have none, and share one bucket per action
-		aerr     *apiError
+		sec  secret // unsigned actions have none, and share one bucket per action
+		aerr *apiError
 	)
 	if def.unsigned {
 		aerr = checkUnsigned(req, now)
 	} else {
-		secretID, sec, aerr = s.authenticate(auth, req, def.service, now)
+		who.secretID, sec, aerr = s.authenticate(auth, req, def.service, now)
+		if sec.key != "" { // the signature verified, whatever the token
+			who.signer = &sec.origin
+		}
 	}
 	if aerr != nil {
-		return nil, secretID, aerr
+		return nil, aerr
 	}
 	if s.limiter != nil {
 		if ok, seen := s.limiter.allow(sec.who.AccountId, action, now); !ok {
-			return nil, secretID, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
+			return nil, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
 		}
 	}
 	if fx.outcome == outcomeError {
-		return nil, secretID, s.injectedError(fx.code)
+		return nil, s.injectedError(fx.code)
 	}
 	params, aerr := bindParams(req, def.params)
 	if aerr != nil {
-		return nil, secretID, aerr
+		return nil, aerr
 	}
-	c := &call{action: action, params: params, region: region, secretID: secretID, now: now, faults: fx, auth: auth, caller: sec.who, temporary: sec.temporary}
-	result, aerr := def.handle(s, c)
-	return result, secretID, aerr
+	c := &call{action: action, params: params, region: region, secretID: who.secretID, now: now, faults: fx, auth: auth,
+		caller: sec.who, temporary: sec.temporary, who: who}
+	return def.handle(s, c)
 }
 
 func signatureName(req *apiRequest) string {
+	if req.authorization == "SKIP" {
+		return "SKIP" // unsigned, as AssumeRoleWithWebIdentity is sent
+	}
 	switch req.kind {
 	case signatureTC3:
 		return tc3Algorithm

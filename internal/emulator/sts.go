@@ -108,12 +108,14 @@ func roleExists(c *call, r roleRequest) *apiError {
 }
 
 // issueRole is the last step of every AssumeRole action: the account rule,
-// then a credential for a session of the role, asked for by account by.
-func (s *Server) issueRole(c *call, r roleRequest, by string) (answer, *apiError) {
+// then a credential for a session of the role, asked for by account by,
+// vouched for by provider (an OIDC or SAML provider's name, if any).
+func (s *Server) issueRole(c *call, r roleRequest, by, provider string) (answer, *apiError) {
 	if aerr := roleExists(c, r); aerr != nil {
 		return nil, aerr
 	}
-	return s.issue(c, rolePrincipal(r.account, r.arn, r.session, by), r.ttl), nil
+	origin := keyOrigin{issuedBy: c.action, role: r.arn, session: r.session, provider: provider}
+	return s.issue(c, rolePrincipal(r.account, r.arn, r.session, by), r.ttl, origin), nil
 }
 
 // checkMFA checks a TokenCode against the device SerialNumber names, for a
@@ -157,10 +159,20 @@ func (s *Server) optionalMFA(c *call, account string) *apiError {
 	return s.checkMFA(c, serial, code, account)
 }
 
-func (s *Server) issue(c *call, who principal, ttl time.Duration) answer {
-	issued := s.temp.issue(c.now, ttl, who)
-	s.log.Info("temporary credential issued", "action", c.action, "arn", who.Arn, "user_id", who.UserId,
-		"by", c.secretID, "secret_id", issued.id, "expires", issued.expires.UTC().Format(time.RFC3339))
+// issue makes a temporary credential for who. The log line names it by its
+// SecretId and says who asked: the caller's SecretId, or for an unsigned
+// action the identity provider that vouched.
+func (s *Server) issue(c *call, who principal, ttl time.Duration, origin keyOrigin) answer {
+	issued := s.temp.issue(c.now, ttl, who, origin)
+	by := c.secretID
+	if c.who != nil && c.who.by != "" {
+		by = c.who.by
+	}
+	attrs := []any{"action", c.action, "arn", who.Arn, "user_id", who.UserId, "by", by}
+	if origin.role != "" {
+		attrs = append(attrs, "role", origin.role)
+	}
+	s.log.Info("temporary credential issued", append(attrs, "secret_id", issued.id, "expires", issued.expires.UTC().Format(time.RFC3339))...)
 	return &stsCredentialsResponse{
 		Credentials: stsCredentials{Token: issued.token, TmpSecretId: issued.id, TmpSecretKey: issued.key},
 		ExpiredTime: issued.expires.Unix(),
@@ -185,10 +197,11 @@ func (s *Server) assumeRole(c *call) (answer, *apiError) {
 	if aerr := s.optionalMFA(c, c.caller.AccountId); aerr != nil {
 		return nil, aerr
 	}
-	return s.issueRole(c, r, c.caller.AccountId)
+	return s.issueRole(c, r, c.caller.AccountId, "")
 }
 
 func (s *Server) assumeRoleWithWebIdentity(c *call) (answer, *apiError) {
+	c.who.vouchedBy("OIDC", c.params.strings["ProviderId"], c.params.strings["RoleArn"])
 	providerID, aerr := required(c, "ProviderId")
 	if aerr != nil {
 		return nil, aerr
@@ -208,10 +221,11 @@ func (s *Server) assumeRoleWithWebIdentity(c *call) (answer, *apiError) {
 	if err := verifyWebIdentityToken(p, token, c.now); err != nil {
 		return nil, newError("InvalidParameter.WebIdentityTokenError", "The WebIdentityToken is invalid: %v.", err)
 	}
-	return s.issueRole(c, r, r.account)
+	return s.issueRole(c, r, r.account, providerID)
 }
 
 func (s *Server) assumeRoleWithSAML(c *call) (answer, *apiError) {
+	c.who.vouchedBy("SAML", c.params.strings["PrincipalArn"], c.params.strings["RoleArn"])
 	assertion, aerr := required(c, "SAMLAssertion")
 	if aerr != nil {
 		return nil, aerr
@@ -231,7 +245,7 @@ func (s *Server) assumeRoleWithSAML(c *call) (answer, *apiError) {
 	if aerr := checkSAMLAssertion(p.SAMLProvider, assertion, r.arn, c.now); aerr != nil {
 		return nil, aerr
 	}
-	return s.issueRole(c, r, p.account)
+	return s.issueRole(c, r, p.account, principalArn)
 }
 
 func (s *Server) getSessionToken(c *call) (answer, *apiError) {
@@ -253,7 +267,7 @@ func (s *Server) getSessionToken(c *call) (answer, *apiError) {
 	if aerr := s.checkMFA(c, serial, code, c.caller.AccountId); aerr != nil {
 		return nil, aerr
 	}
-	return s.issue(c, c.caller, ttl), nil
+	return s.issue(c, c.caller, ttl, keyOrigin{issuedBy: c.action}), nil
 }
 
 func (s *Server) getCallerIdentity(c *call) (answer, *apiError) {

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"cmp"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,12 @@ type stsWorld struct {
 
 func newSTSWorld(t *testing.T) stsWorld {
 	t.Helper()
+	return newLoggedSTSWorld(t, nil)
+}
+
+// newLoggedSTSWorld is newSTSWorld writing its log to logger.
+func newLoggedSTSWorld(t *testing.T, logger *slog.Logger) stsWorld {
+	t.Helper()
 	w := stsWorld{clock: emutest.NewClock(), oidc: emutest.NewOIDCIssuer(t, "github"), idp: emutest.NewSAMLIdP(emulator.DefaultAccountID, "corp")}
 	w.Emulator = emutest.Start(t, emulator.Config{
 		Credentials: []emulator.Credential{
@@ -39,6 +46,7 @@ func newSTSWorld(t *testing.T) stsWorld {
 		},
 		Regions: map[string][]emulator.Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"}}},
 		Now:     w.clock.Now,
+		Logger:  logger,
 		Identity: emulator.Identity{
 			Accounts:      []emulator.Account{{AccountId: otherAccount, SecretIds: []string{otherKey.SecretID}}},
 			OIDCProviders: []emulator.OIDCProvider{w.oidc.Provider},
