@@ -33,7 +33,9 @@ Once it listens, it prints exactly one line on stdout:
   cvm-emulator listening on http://127.0.0.1:9100
 (the real port when --listen asks for port 0). Everything else goes to
 stderr: one "loaded REGION: N instances" line per region at start and at
-each reload, then a log line per API request. Secrets are never logged.
+each reload, then a log line per API request, naming the SecretId that
+signed it (for the unsigned STS actions: the identity provider and the
+role). Secrets are never logged.
 
 Signals: SIGHUP reloads --data; SIGINT and SIGTERM stop (exit 0). Bad flags
 exit 2, any other failure (a bad data file, a port in use) 1.
@@ -98,7 +100,8 @@ file, line, column and JSON path (such as regions["ap-guangzhou"][1].InstanceSta
                 verified.
   identity.mfa_devices     GetSessionToken, and AssumeRole's SerialNumber +
                 TokenCode: TOTP (RFC 6238, SHA-1, 6 digits, 30 s, base32
-                secret), one step of drift accepted.
+                secret), one step of drift accepted; each code passes
+                once (again: FailedOperation.CheckMFAError).
 
 Reload (SIGHUP) re-reads the file: its credentials (plus --secret-id),
 identity and regions (plus --instances) replace the current ones; a region
@@ -109,7 +112,15 @@ re-read. A bad file is reported on stderr and the previous data stays.
 
 ADMIN API (unsigned, JSON)
 
-  GET  /_emulator/stats      {"requests", "throttled", "by_action", "by_code"}
+  GET  /_emulator/stats      {"requests", "throttled", "by_action", "by_code",
+                             "by_secret_id"} since start or reset.
+                             by_secret_id says who signed: per SecretId
+                             whose signature verified, {"requests",
+                             "by_code", "account", "temporary"} and, for a
+                             temporary key, "issued_by" (the STS action or
+                             "metadata"), "role" and "session" it was issued
+                             for, "provider" (OIDC ProviderId or SAML
+                             PrincipalArn). Never a secret key or token.
   POST /_emulator/reset      zero the stats
   PUT  /_emulator/instances  body like the data file's "regions": replaces
                              those regions, transitions from now

@@ -28,7 +28,8 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
-// Set by the release build: -X main.version=… -X main.commit=….
+// Set by `make build` and the release build, as the provider's are:
+// -X main.version=… -X main.commit=….
 var (
 	version = "dev"
 	commit  = ""

@@ -161,20 +161,61 @@ func TestRunServesUntilStopped(t *testing.T) {
 	}
 }
 
-// TestBinary builds the real command, runs it, calls it with the official
-// SDK and stops it with SIGTERM.
+// makeBuildLDFlags are the -ldflags `make build` links the emulator with,
+// VERSION and COMMIT set as a release would set them, read from `make -n`
+// (which prints the commands without running them). They must be the
+// provider's: one version stamp for both binaries of a build.
+func makeBuildLDFlags(t *testing.T, version, commit string) string {
+	t.Helper()
+	makeTool, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("make not found")
+	}
+	out, err := exec.Command(makeTool, "-C", filepath.Join("..", ".."), "-n", "build", "VERSION="+version, "COMMIT="+commit).Output()
+	if err != nil {
+		t.Fatalf("make -n build: %v", err)
+	}
+	ldflags := regexp.MustCompile(`-ldflags "([^"]*)"`)
+	var provider, emulatorFlags string
+	for _, line := range strings.Split(string(out), "\n") {
+		m := ldflags.FindStringSubmatch(line)
+		switch {
+		case !strings.HasPrefix(line, "go build"):
+		case strings.HasSuffix(line, " ./cmd/cvm-emulator"):
+			emulatorFlags = "(none)"
+			if m != nil {
+				emulatorFlags = m[1]
+			}
+		case strings.HasSuffix(line, " ."):
+			if m != nil {
+				provider = m[1]
+			}
+		}
+	}
+	if emulatorFlags == "" || provider == "" {
+		t.Fatalf("make -n build builds no provider or no emulator with -ldflags:\n%s", out)
+	}
+	if emulatorFlags != provider {
+		t.Errorf("make build links the emulator with -ldflags %q and the provider with %q; stamp both alike (GNUmakefile build target)", emulatorFlags, provider)
+	}
+	return emulatorFlags
+}
+
+// TestBinary builds the real command as `make build` does, runs it, calls
+// it and stops it with SIGTERM.
 func TestBinary(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go tool not found")
 	}
+	flags := makeBuildLDFlags(t, "1.2.3", "abc1234")
 	bin := filepath.Join(t.TempDir(), "cvm-emulator")
-	build := exec.Command(goTool, "build", "-o", bin, "-ldflags", "-X main.version=1.2.3 -X main.commit=abc1234", ".")
+	build := exec.Command(goTool, "build", "-trimpath", "-o", bin, "-ldflags", flags, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	if out, err := exec.Command(bin, "--version").Output(); err != nil || string(out) != "cvm-emulator 1.2.3 (commit abc1234)\n" {
-		t.Errorf("--version: %q %v", out, err)
+		t.Errorf("--version of the binary `make build` makes: %q %v; want it stamped with VERSION and COMMIT", out, err)
 	}
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--instances", "30", "--seed", "5", "--rate-limit", "0")
 	stdout, err := cmd.StdoutPipe()
@@ -368,6 +409,21 @@ func TestHelpAgreesWithGuide(t *testing.T) {
 	for _, m := range endpoints {
 		if !strings.Contains(guide, "`"+m[1]+" "+m[2]+"`") {
 			t.Errorf("admin endpoint %s %s is in --help, not in the guide", m[1], m[2])
+		}
+	}
+
+	// Every field GET /_emulator/stats answers is explained in both.
+	helpAdmin := section(help, "ADMIN API", "FAULTS")
+	guideAdmin := section(guide, "## Admin API", "## Faults")
+	for _, typ := range []reflect.Type{reflect.TypeFor[emulator.Stats](), reflect.TypeFor[emulator.SignerStats]()} {
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if !strings.Contains(helpAdmin, `"`+name+`"`) {
+				t.Errorf("stats field %q (emulator.%s.%s) is not in --help's ADMIN API", name, typ.Name(), typ.Field(i).Name)
+			}
+			if !strings.Contains(guideAdmin, "`"+name+"`") {
+				t.Errorf("stats field %q (emulator.%s.%s) is not in the guide's Admin API", name, typ.Name(), typ.Field(i).Name)
+			}
 		}
 	}
 }

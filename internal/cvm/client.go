@@ -15,8 +15,13 @@ import (
 
 // Defaults for Config fields left zero.
 const (
-	DefaultEndpoint       = "https://cvm.tencentcloudapi.com"
-	DefaultSTSEndpoint    = "https://sts.tencentcloudapi.com"
+	DefaultEndpoint    = "https://cvm.tencentcloudapi.com"
+	DefaultSTSEndpoint = "https://sts.tencentcloudapi.com"
+	// DefaultSTSRegion is the X-TC-Region of STS calls when Config names
+	// none: every STS action's page marks Region required, and STS, a
+	// global service, answers in any region. It is the official provider's
+	// default region.
+	DefaultSTSRegion      = "ap-guangzhou"
 	DefaultRateLimit      = 20
 	DefaultMaxRetries     = 8
 	DefaultConcurrency    = 32
@@ -38,8 +43,9 @@ const (
 type Config struct {
 	Endpoint    string // CVM API URL
 	STSEndpoint string // STS API URL, for every STS call
-	// STSRegion is sent as X-TC-Region with STS calls ("" sends none; a
-	// TKE pod's identity names its region).
+	// STSRegion is sent as X-TC-Region with every STS call, which the
+	// service requires: the provider's region, or the one a TKE pod's
+	// identity names. Default DefaultSTSRegion.
 	STSRegion string
 	// Credentials is the base credential. AssumeRole and SessionToken are
 	// made with it; WebIdentity and SAML need none (it may then be nil).
@@ -103,6 +109,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	setDefault(&cfg.Endpoint, DefaultEndpoint)
 	setDefault(&cfg.STSEndpoint, DefaultSTSEndpoint)
+	setDefault(&cfg.STSRegion, DefaultSTSRegion)
 	setDefault(&cfg.RateLimit, DefaultRateLimit)
 	setDefault(&cfg.MaxRetries, DefaultMaxRetries)
 	setDefault(&cfg.Concurrency, DefaultConcurrency)

@@ -113,7 +113,7 @@ func (g *AccountGuard) check(id CallerIdentity) error {
 type stsClient struct {
 	endpoint *url.URL
 	caller   *caller
-	region   string // X-TC-Region; STS is global and takes none by default
+	region   string // X-TC-Region: required by every STS action, though STS is global
 }
 
 // credentialsAnswer is the answer of every STS action that issues a

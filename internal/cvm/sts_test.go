@@ -186,6 +186,92 @@ func TestAccountGuard(t *testing.T) {
 	}
 }
 
+// Every STS action's page marks Region required, so every STS call carries
+// X-TC-Region: the configured STSRegion, else DefaultSTSRegion. The tap sees
+// what went out, whatever the emulator then answers.
+func TestEverySTSCallCarriesTheRegion(t *testing.T) {
+	t.Parallel()
+	serial := emutest.MFASerial(emulator.DefaultAccountID)
+	issuer := emutest.NewOIDCIssuer(t, "ci")
+	idp := emutest.NewSAMLIdP(stsTestAccount, "corp")
+	var mu sync.Mutex
+	sent := map[string][]string{} // action → X-TC-Region of each call
+	e := emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}},
+		Regions:     regionOf(emulator.GenerateInstances(3, 3)),
+		Identity: emulator.Identity{
+			MFADevices:    []emulator.MFADevice{{SerialNumber: serial, TOTPSecret: mfaSecret}},
+			OIDCProviders: []emulator.OIDCProvider{issuer.Provider},
+			SAMLProviders: []emulator.SAMLProvider{idp.Provider},
+		},
+	}, emutest.Options{OnRequest: func(_ int64, r *http.Request) {
+		if action := r.Header.Get("X-TC-Action"); action != "DescribeInstancesStatus" {
+			mu.Lock()
+			defer mu.Unlock()
+			sent[action] = append(sent[action], r.Header.Get("X-TC-Region"))
+		}
+	}})
+	// The MFA code of a step no other call uses, as a code is good once:
+	// the current step's or the next one's, which STS accepts as drift.
+	code := func(step int) string {
+		return emutest.TOTPCode(mfaSecret, time.Now().Add(time.Duration(step)*30*time.Second))
+	}
+	for _, tc := range []struct {
+		name, region string
+		tune         func(*Config)
+	}{
+		{"assume role, account guard", "ap-singapore", func(c *Config) {
+			c.AssumeRole = &AssumeRole{RoleARN: stsTestRole, SessionName: "ops"}
+			c.AccountGuard = &AccountGuard{Allowed: []string{stsTestAccount}}
+		}},
+		{"assume role with MFA", "ap-singapore", func(c *Config) {
+			c.AssumeRole = &AssumeRole{RoleARN: stsTestRole, SessionName: "ops", SerialNumber: serial, TokenCode: code(0)}
+		}},
+		{"session token", "ap-singapore", func(c *Config) {
+			c.SessionToken = &SessionToken{SerialNumber: serial, TokenCode: code(1)}
+		}},
+		{"web identity", "ap-singapore", func(c *Config) {
+			c.Credentials = nil
+			c.WebIdentity = &WebIdentity{ProviderID: "ci", RoleARN: stsTestRole, SessionName: "ci",
+				Token: func(context.Context) (string, error) { return issuer.Token(emutest.STSAudience, "x", time.Hour), nil }}
+		}},
+		{"SAML", "ap-singapore", func(c *Config) {
+			c.Credentials = nil
+			c.SAML = &SAML{Assertion: idp.Assertion(stsTestRole, time.Now().Add(-time.Minute), time.Now().Add(5*time.Minute)),
+				PrincipalARN: idp.Provider.PrincipalArn, RoleARN: stsTestRole, SessionName: "saml"}
+		}},
+		{"no STSRegion", DefaultSTSRegion, func(c *Config) { c.AssumeRole = &AssumeRole{RoleARN: stsTestRole, SessionName: "ops"} }},
+	} {
+		mu.Lock()
+		clear(sent)
+		mu.Unlock()
+		c := stsClientFor(t, e, func(c *Config) {
+			c.STSRegion = tc.region
+			if tc.region == DefaultSTSRegion {
+				c.STSRegion = ""
+			}
+			tc.tune(c)
+		})
+		_, err := c.DescribeInstancesStatus(t.Context(), testRegion, nil)
+		mu.Lock()
+		if err != nil || len(sent) == 0 {
+			t.Errorf("%s: err = %v, STS calls %v; want a read made with an STS credential", tc.name, err, sent)
+		}
+		for action, regions := range sent {
+			for _, r := range regions {
+				if r != tc.region {
+					t.Errorf("%s: %s went out with X-TC-Region %q, want %q", tc.name, action, r, tc.region)
+				}
+			}
+		}
+		mu.Unlock()
+	}
+	if st := e.Stats().ByAction; st["AssumeRole"] == 0 || st["GetCallerIdentity"] == 0 || st["GetSessionToken"] == 0 ||
+		st["AssumeRoleWithWebIdentity"] == 0 || st["AssumeRoleWithSAML"] == 0 {
+		t.Errorf("by action %v: want every STS action the client makes", st)
+	}
+}
+
 // A token, assertion or code the service quotes back in an error is cut out
 // of the error.
 func TestSTSErrorsCarryNoSecrets(t *testing.T) {

@@ -17,11 +17,15 @@ type call struct {
 	auth      *authState // the credentials and identities in force
 	caller    principal  // who signed; zero for unsigned actions
 	temporary bool       // the caller signed with a temporary credential
+	who       *requester // for the log and the stats; unsigned actions fill it in
 }
 
 type actionDef struct {
-	service     string
-	version     string
+	service string
+	version string
+	// needsRegion: the action's page marks the common parameter Region
+	// required (DescribeInstancesStatus and every STS action, though STS
+	// is global).
 	needsRegion bool
 	unsigned    bool // sent with Authorization: SKIP, as AssumeRoleWithWebIdentity is
 	params      paramSpec
@@ -39,7 +43,7 @@ func init() {
 			handle: (*Server).describeInstancesStatus,
 		},
 		"AssumeRole": {
-			service: "sts", version: stsVersion,
+			service: "sts", version: stsVersion, needsRegion: true,
 			params: paramSpec{
 				"RoleArn": kindString, "RoleSessionName": kindString, "DurationSeconds": kindInteger,
 				"Policy": kindString, "ExternalId": kindString, "SourceIdentity": kindString,
@@ -48,7 +52,7 @@ func init() {
 			handle: (*Server).assumeRole,
 		},
 		"AssumeRoleWithWebIdentity": {
-			service: "sts", version: stsVersion, unsigned: true,
+			service: "sts", version: stsVersion, needsRegion: true, unsigned: true,
 			params: paramSpec{
 				"ProviderId": kindString, "WebIdentityToken": kindString, "RoleArn": kindString,
 				"RoleSessionName": kindString, "DurationSeconds": kindInteger,
@@ -56,7 +60,7 @@ func init() {
 			handle: (*Server).assumeRoleWithWebIdentity,
 		},
 		"AssumeRoleWithSAML": {
-			service: "sts", version: stsVersion, unsigned: true,
+			service: "sts", version: stsVersion, needsRegion: true, unsigned: true,
 			params: paramSpec{
 				"SAMLAssertion": kindString, "PrincipalArn": kindString, "RoleArn": kindString,
 				"RoleSessionName": kindString, "DurationSeconds": kindInteger,
@@ -64,12 +68,12 @@ func init() {
 			handle: (*Server).assumeRoleWithSAML,
 		},
 		"GetSessionToken": {
-			service: "sts", version: stsVersion,
+			service: "sts", version: stsVersion, needsRegion: true,
 			params: paramSpec{"SerialNumber": kindString, "TokenCode": kindString, "DurationSeconds": kindInteger},
 			handle: (*Server).getSessionToken,
 		},
 		"GetCallerIdentity": {
-			service: "sts", version: stsVersion,
+			service: "sts", version: stsVersion, needsRegion: true,
 			params: paramSpec{},
 			handle: (*Server).getCallerIdentity,
 		},

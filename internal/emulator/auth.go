@@ -19,6 +19,7 @@ type secret struct {
 	expires   time.Time // temporary only
 	revoked   bool      // temporary only
 	who       principal // who signs with it, as GetCallerIdentity answers
+	origin    keyOrigin // what the stats say of it
 }
 
 // tc3Authorization is a parsed TC3-HMAC-SHA256 Authorization header.
@@ -280,7 +281,8 @@ func errSignatureFailure() *apiError {
 // lookupSecret finds a permanent credential of st, or else a temporary one.
 func (s *Server) lookupSecret(st *authState, id string) (secret, bool) {
 	if c, ok := st.creds[id]; ok {
-		return secret{key: c.SecretKey, token: c.Token, who: accountPrincipal(st.account(id))}, true
+		account := st.account(id)
+		return secret{key: c.SecretKey, token: c.Token, who: accountPrincipal(account), origin: keyOrigin{account: account}}, true
 	}
 	return s.temp.lookup(id)
 }

@@ -20,6 +20,7 @@ type tempCredential struct {
 	expires        time.Time
 	revoked        bool
 	who            principal // what GetCallerIdentity answers for it
+	origin         keyOrigin // what the stats say of it
 }
 
 // pruneAfter bounds the store: once it holds this many credentials, the ones
@@ -45,9 +46,13 @@ func randomString(alphabet string, n int) string {
 	return string(b)
 }
 
-func (t *tempStore) issue(now time.Time, ttl time.Duration, who principal) tempCredential {
+// issue makes a credential for who; origin says which action issued it and
+// for which role session (its account and temporary flag are set here).
+func (t *tempStore) issue(now time.Time, ttl time.Duration, who principal, origin keyOrigin) tempCredential {
+	origin.account, origin.temporary = who.AccountId, true
 	c := &tempCredential{
 		who:     who,
+		origin:  origin,
 		id:      "AKID" + randomString(alnum, 32),
 		key:     randomString(alnum, 32),
 		token:   randomString(alnum+"-_", 176),
@@ -73,7 +78,7 @@ func (t *tempStore) lookup(id string) (secret, bool) {
 	if !ok {
 		return secret{}, false
 	}
-	return secret{key: c.key, token: c.token, temporary: true, expires: c.expires, revoked: c.revoked, who: c.who}, true
+	return secret{key: c.key, token: c.token, temporary: true, expires: c.expires, revoked: c.revoked, who: c.who, origin: c.origin}, true
 }
 
 func (t *tempStore) revokeAll() int {
@@ -120,8 +125,9 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte(s.cfg.CAMRoleName))
 	case role == s.cfg.CAMRoleName:
-		who := rolePrincipal(DefaultAccountID, "qcs::cam::uin/"+DefaultAccountID+":roleName/"+role, metadataSessionName, DefaultAccountID)
-		c := s.temp.issue(s.now(), s.cfg.TempCredentialTTL, who)
+		arn := "qcs::cam::uin/" + DefaultAccountID + ":roleName/" + role
+		who := rolePrincipal(DefaultAccountID, arn, metadataSessionName, DefaultAccountID)
+		c := s.temp.issue(s.now(), s.cfg.TempCredentialTTL, who, keyOrigin{issuedBy: "metadata", role: arn, session: metadataSessionName})
 		s.log.Info("metadata credential issued", "role", role, "secret_id", c.id, "expires", c.expires.UTC().Format(time.RFC3339))
 		writeJSON(w, http.StatusOK, metadataCredential{
 			TmpSecretId:  c.id,

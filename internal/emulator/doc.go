@@ -51,9 +51,10 @@
 //  2. Action and version. Missing Action or Version → MissingParameter;
 //     an action the emulator does not serve → InvalidAction; another version
 //     → NoSuchVersion.
-//  3. Region. Missing (CVM) → MissingParameter; a region that is neither one
-//     of the 18 the CVM page lists nor one present in the data →
-//     UnsupportedRegion. AssumeRole takes an optional Region.
+//  3. Region. Missing → MissingParameter, for DescribeInstancesStatus and
+//     every STS action alike: each one's page marks Region required, STS's
+//     too though STS is global. A region that is neither one of the 18 the
+//     CVM page lists nor one present in the data → UnsupportedRegion.
 //  4. Authentication, exactly as the service:
 //     a malformed Authorization header (not TC3-HMAC-SHA256, missing
 //     Credential/SignedHeaders/Signature, SignedHeaders without content-type
@@ -195,10 +196,16 @@
 // MFA. SerialNumber names a device of identity.mfa_devices, written
 // qcs::cam:uin/<account>::mfa/softToken; TokenCode is its TOTP code (RFC
 // 6238: HMAC-SHA1, 6 digits, 30-second steps, base32 secret) at the
-// emulator's clock, the step before and after accepted. Another device type
-// than softToken in such a serial number → FailedOperation.MFATypeNotSupported;
-// an unknown device, a device of another account than the caller's, or a
-// wrong code → FailedOperation.CheckMFAError.
+// emulator's clock, the step before and after accepted. A code passes once.
+// Tencent Cloud's pages do not say whether a code may be used twice; RFC
+// 6238, which its virtual MFA devices follow, has the verifier refuse the
+// second attempt of an OTP it validated (section 5.2), and AWS STS, whose
+// SerialNumber/TokenCode parameters these mirror, refuses a reused code. The
+// MFA check comes last, so that a request refused for another reason does
+// not spend the code. Another device type than
+// softToken in such a serial number → FailedOperation.MFATypeNotSupported;
+// an unknown device, a device of another account than the caller's, a wrong
+// code or one already used → FailedOperation.CheckMFAError.
 //
 // # Clock
 //
@@ -277,11 +284,20 @@
 // "Success", error codes, and "HTTP502", "HTTP504", "ConnectionReset" for
 // injected transport faults; a truncated answer counts under its code.
 // Throttled counts RequestLimitExceeded answers, from the rate limiter or
-// injected.
+// injected. BySecretID says who signed: for each SecretId whose signature
+// verified (a wrong signature proves nothing about its sender), its
+// requests and their codes, its account and, for a temporary key, the
+// action that issued it ("metadata" for the metadata endpoint), the role
+// and session it was issued for, and the OIDC ProviderId or SAML
+// PrincipalArn that vouched. Never a secret key or token.
 //
 // # Logging
 //
 // One slog line per API request ("api request": request_id, method, path,
 // action, region, signature method, secret_id, code, delay, server_time).
-// Secret keys, signatures and tokens are never logged.
+// The unsigned STS actions have no SecretId: their line says signature=SKIP
+// and names the identity provider (by="OIDC provider <ProviderId>" or
+// by="SAML provider <PrincipalArn>") and the role asked for, as does the
+// "temporary credential issued" line of the key they get. Secret keys,
+// signatures and tokens are never logged.
 package emulator

@@ -61,7 +61,7 @@ func seedInstances() map[string][]Instance {
 
 // assumeRoleCall is a signed AssumeRole request.
 func assumeRoleCall(secretID, secretKey, token string) tc3Call {
-	return tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", secretID: secretID, secretKey: secretKey, token: token,
+	return tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", region: testRegion, secretID: secretID, secretKey: secretKey, token: token,
 		body: `{"RoleArn": "qcs::cam::uin/100000000001:roleName/terraform", "RoleSessionName": "emulator-test"}`}
 }
 

@@ -38,7 +38,7 @@ func TestRateLimitIsPerAccount(t *testing.T) {
 	// account, A, whoever asked. AssumeRole has buckets of its own.
 	assume := func(caller tempKey, account string) tempKey {
 		t.Helper()
-		return assumeRole(t, s, tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", secretID: caller.id, secretKey: caller.key,
+		return assumeRole(t, s, tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", region: testRegion, secretID: caller.id, secretKey: caller.key,
 			body: fmt.Sprintf(`{"RoleArn": "qcs::cam::uin/%s:roleName/reader", "RoleSessionName": "pipeline"}`, account)})
 	}
 	roleA1 := assume(key(teamA1, "a1"), accountA)

@@ -2,10 +2,8 @@ package emulator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -35,6 +33,7 @@ type Server struct {
 	auth    atomic.Pointer[authState]
 	limiter *rateLimiter
 	temp    *tempStore
+	mfaUsed usedCodes // TOTP steps spent, per MFA device
 	stats   statsCollector
 	offset  atomic.Int64 // clock offset, nanoseconds
 
@@ -117,122 +116,6 @@ func New(cfg Config) (*Server, error) {
 		s.regions[region] = newRegionStore(list, now)
 	}
 	return s, nil
-}
-
-// Start is New followed by Listen on 127.0.0.1 with a free port.
-func Start(cfg Config) (*Server, error) {
-	s, err := New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Listen("127.0.0.1:0"); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-// Listen serves the emulator on addr in the background. After it returns
-// without error, URL is valid.
-func (s *Server) Listen(addr string) error {
-	s.lifeMu.Lock()
-	defer s.lifeMu.Unlock()
-	if s.closed {
-		return errors.New("emulator: server is closed")
-	}
-	if s.httpSrv != nil {
-		return errors.New("emulator: already listening on " + s.url)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("emulator: listen: %w", err)
-	}
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		_ = ln.Close()
-		return fmt.Errorf("emulator: listen: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	s.url = "http://" + net.JoinHostPort(host, port)
-	s.httpSrv = &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-		ConnState:         s.trackConn,
-	}
-	srv := s.httpSrv
-	s.serveWG.Add(1)
-	go func() {
-		defer s.serveWG.Done()
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("serve failed", "error", err)
-		}
-	}()
-	s.log.Info("listening", "url", s.url)
-	return nil
-}
-
-// URL is the base URL, "http://127.0.0.1:PORT", once listening.
-func (s *Server) URL() string {
-	s.lifeMu.RLock()
-	defer s.lifeMu.RUnlock()
-	return s.url
-}
-
-// Close stops the listener, aborts pending delays and waits for in-flight
-// handlers. It is safe to call more than once.
-func (s *Server) Close() error {
-	s.lifeMu.Lock()
-	if s.closed {
-		s.lifeMu.Unlock()
-		return nil
-	}
-	s.closed = true
-	close(s.closing)
-	srv := s.httpSrv
-	s.lifeMu.Unlock()
-
-	var err error
-	if srv != nil {
-		s.closeUnusedConns()
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownGracePeriod)
-		err = srv.Shutdown(ctx)
-		cancel()
-		if err != nil {
-			err = srv.Close()
-		}
-		s.serveWG.Wait()
-	}
-	s.inflight.Wait()
-	return err
-}
-
-// trackConn follows connections until they send their first request.
-func (s *Server) trackConn(c net.Conn, state http.ConnState) {
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	switch {
-	case state == http.StateNew && s.dropNew:
-		_ = c.Close()
-	case state == http.StateNew:
-		s.newConns[c] = struct{}{}
-	default:
-		delete(s.newConns, c)
-	}
-}
-
-// closeUnusedConns closes the connections that never sent a request, and
-// every one accepted from now on. A client that dialled and then gave up (a
-// cancelled read) otherwise holds Close up for five seconds.
-func (s *Server) closeUnusedConns() {
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	s.dropNew = true
-	for c := range s.newConns {
-		_ = c.Close()
-		delete(s.newConns, c)
-	}
 }
 
 // now is the emulator's clock: Config.Now shifted by SetClockOffset.
@@ -372,9 +255,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var (
-		body     []byte
-		code     string
-		secretID string
+		body []byte
+		code string
+		who  *requester // nil when a fault answers instead
 	)
 	switch fx.outcome {
 	case outcomeReset:
@@ -386,7 +269,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	default:
 		var result answer
 		var aerr *apiError
-		result, secretID, aerr = s.process(req, perr, def, known, &fx, now)
+		who = &requester{}
+		result, aerr = s.process(req, perr, def, known, &fx, now, who)
 		if aerr != nil {
 			code = aerr.Code
 			body = envelope(errorBody{Error: aerr, RequestId: requestID})
@@ -400,25 +284,30 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		actionKey = "(unknown)"
 	}
-	s.stats.record(actionKey, code)
+	s.stats.record(actionKey, code, who)
 
 	latency := s.cfg.Latency
 	if fx.hasLat {
 		latency = fx.latency
 	}
 	delay := latency + fx.extra
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "api request",
+	attrs := []slog.Attr{
 		slog.String("request_id", requestID),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.String("action", action),
 		slog.String("region", req.common["Region"]),
 		slog.String("signature", signatureName(req)),
-		slog.String("secret_id", secretID),
+	}
+	if who != nil {
+		attrs = append(attrs, who.logAttrs(def.unsigned)...)
+	}
+	attrs = append(attrs,
 		slog.String("code", code),
 		slog.Duration("delay", delay),
 		slog.Duration("server_time", time.Since(started)),
 	)
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "api request", attrs...)
 	if !s.sleep(r.Context(), delay) {
 		// Drop the connection rather than let net/http send an empty 200.
 		dropConnection(w)
@@ -443,65 +332,75 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// process runs the checks in the service's order, then the action.
-func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known bool, fx *faultDraw, now time.Time) (answer, string, *apiError) {
+// process runs the checks in the service's order, then the action; it
+// fills in who as far as it learns who sent the request.
+func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known bool, fx *faultDraw, now time.Time, who *requester) (answer, *apiError) {
 	if perr != nil {
-		return nil, "", perr
+		return nil, perr
 	}
 	action := req.common["Action"]
 	switch {
 	case action == "":
-		return nil, "", newError("MissingParameter", "The request is missing the required parameter `Action`.")
+		return nil, newError("MissingParameter", "The request is missing the required parameter `Action`.")
 	case !known:
-		return nil, "", newError("InvalidAction", "The action `%s` is not found; this emulator serves %s.", action, strings.Join(actionNames(), ", "))
+		return nil, newError("InvalidAction", "The action `%s` is not found; this emulator serves %s.", action, strings.Join(actionNames(), ", "))
 	}
 	switch v := req.common["Version"]; {
 	case v == "":
-		return nil, "", newError("MissingParameter", "The request is missing the required parameter `Version`.")
+		return nil, newError("MissingParameter", "The request is missing the required parameter `Version`.")
 	case v != def.version:
-		return nil, "", newError("NoSuchVersion", "The API version `%s` of action %s does not exist; use %s.", v, action, def.version)
+		return nil, newError("NoSuchVersion", "The API version `%s` of action %s does not exist; use %s.", v, action, def.version)
 	}
 	region := req.common["Region"]
 	if region == "" && def.needsRegion {
-		return nil, "", newError("MissingParameter", "The request is missing the required parameter `Region`.")
+		which := "the region of the instances, such as ap-guangzhou"
+		if def.service == "sts" {
+			which = "STS is global, so any region, such as ap-guangzhou, will do"
+		}
+		return nil, newError("MissingParameter", "The request is missing a required parameter `Region`. Send X-TC-Region (or Region) with %s: %s.", action, which)
 	}
 	if region != "" && !s.regionSupported(region) {
-		return nil, "", newError("UnsupportedRegion", "The region `%s` is not supported by %s.", region, action)
+		return nil, newError("UnsupportedRegion", "The region `%s` is not supported by %s.", region, action)
 	}
 	// One state for the whole request, so that a Reload meanwhile cannot
 	// accept a key of the new credentials and charge it to the old accounts.
 	auth := s.auth.Load()
 	var (
-		secretID string
-		sec      secret // unsigned actions have none, and share one bucket per action
-		aerr     *apiError
+		sec  secret // unsigned actions have none, and share one bucket per action
+		aerr *apiError
 	)
 	if def.unsigned {
 		aerr = checkUnsigned(req, now)
 	} else {
-		secretID, sec, aerr = s.authenticate(auth, req, def.service, now)
+		who.secretID, sec, aerr = s.authenticate(auth, req, def.service, now)
+		if sec.key != "" { // the signature verified, whatever the token
+			who.signer = &sec.origin
+		}
 	}
 	if aerr != nil {
-		return nil, secretID, aerr
+		return nil, aerr
 	}
 	if s.limiter != nil {
 		if ok, seen := s.limiter.allow(sec.who.AccountId, action, now); !ok {
-			return nil, secretID, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
+			return nil, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
 		}
 	}
 	if fx.outcome == outcomeError {
-		return nil, secretID, s.injectedError(fx.code)
+		return nil, s.injectedError(fx.code)
 	}
 	params, aerr := bindParams(req, def.params)
 	if aerr != nil {
-		return nil, secretID, aerr
+		return nil, aerr
 	}
-	c := &call{action: action, params: params, region: region, secretID: secretID, now: now, faults: fx, auth: auth, caller: sec.who, temporary: sec.temporary}
-	result, aerr := def.handle(s, c)
-	return result, secretID, aerr
+	c := &call{action: action, params: params, region: region, secretID: who.secretID, now: now, faults: fx, auth: auth,
+		caller: sec.who, temporary: sec.temporary, who: who}
+	return def.handle(s, c)
 }
 
 func signatureName(req *apiRequest) string {
+	if req.authorization == "SKIP" {
+		return "SKIP" // unsigned, as AssumeRoleWithWebIdentity is sent
+	}
 	switch req.kind {
 	case signatureTC3:
 		return tc3Algorithm
@@ -531,51 +430,3 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
-
-// statsCollector is the mutable side of Stats.
-type statsCollector struct {
-	mu        sync.Mutex
-	requests  int64
-	throttled int64
-	byAction  map[string]int64
-	byCode    map[string]int64
-}
-
-func (c *statsCollector) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.requests, c.throttled = 0, 0
-	c.byAction = map[string]int64{}
-	c.byCode = map[string]int64{}
-}
-
-func (c *statsCollector) request() {
-	c.mu.Lock()
-	c.requests++
-	c.mu.Unlock()
-}
-
-func (c *statsCollector) record(action, code string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.byAction[action]++
-	c.byCode[code]++
-	if strings.HasPrefix(code, "RequestLimitExceeded") {
-		c.throttled++
-	}
-}
-
-// Stats returns a copy of the counters.
-func (s *Server) Stats() Stats {
-	s.stats.mu.Lock()
-	defer s.stats.mu.Unlock()
-	return Stats{
-		Requests:  s.stats.requests,
-		Throttled: s.stats.throttled,
-		ByAction:  maps.Clone(s.stats.byAction),
-		ByCode:    maps.Clone(s.stats.byCode),
-	}
-}
-
-// ResetStats zeroes the counters.
-func (s *Server) ResetStats() { s.stats.reset() }

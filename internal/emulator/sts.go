@@ -98,19 +98,30 @@ func parseRoleRequest(c *call, paramCode, durationCode string) (roleRequest, *ap
 	return r, aerr
 }
 
-// issueRole is the last step of every AssumeRole action: the account rule of
-// Identity.Accounts, then a credential for a session of the role, asked for
-// by account by.
-func (s *Server) issueRole(c *call, r roleRequest, by string) (answer, *apiError) {
+// roleExists applies the account rule of Identity.Accounts to the role r
+// asks for.
+func roleExists(c *call, r roleRequest) *apiError {
 	if !c.auth.roleExists(r.account) {
-		return nil, newError("ResourceNotFound.RoleNotFound", "The role %s does not exist: account %s is not one of the emulator's accounts (identity.accounts, and %s).", r.arn, r.account, DefaultAccountID)
+		return newError("ResourceNotFound.RoleNotFound", "The role %s does not exist: account %s is not one of the emulator's accounts (identity.accounts, and %s).", r.arn, r.account, DefaultAccountID)
 	}
-	return s.issue(c, rolePrincipal(r.account, r.arn, r.session, by), r.ttl), nil
+	return nil
+}
+
+// issueRole is the last step of every AssumeRole action: the account rule,
+// then a credential for a session of the role, asked for by account by,
+// vouched for by provider (an OIDC or SAML provider's name, if any).
+func (s *Server) issueRole(c *call, r roleRequest, by, provider string) (answer, *apiError) {
+	if aerr := roleExists(c, r); aerr != nil {
+		return nil, aerr
+	}
+	origin := keyOrigin{issuedBy: c.action, role: r.arn, session: r.session, provider: provider}
+	return s.issue(c, rolePrincipal(r.account, r.arn, r.session, by), r.ttl, origin), nil
 }
 
 // checkMFA checks a TokenCode against the device SerialNumber names, for a
-// caller of account.
-func checkMFA(c *call, serial, code, account string) *apiError {
+// caller of account, and spends it: a code passes once. Callers check it
+// last, so that a request refused for another reason leaves it unspent.
+func (s *Server) checkMFA(c *call, serial, code, account string) *apiError {
 	if m := mfaSerialPattern.FindStringSubmatch(serial); m != nil && m[2] != "softToken" {
 		return newError("FailedOperation.MFATypeNotSupported", "The MFA device type %q of %s is not supported; only softToken (TOTP) is.", m[2], serial)
 	}
@@ -120,14 +131,18 @@ func checkMFA(c *call, serial, code, account string) *apiError {
 		return newError("FailedOperation.CheckMFAError", "The MFA check failed: there is no MFA device %q (identity.mfa_devices).", serial)
 	case dev.account != "" && dev.account != account:
 		return newError("FailedOperation.CheckMFAError", "The MFA check failed: device %s belongs to account %s, the caller to account %s.", serial, dev.account, account)
-	case !totpValid(dev.secret, code, c.now):
+	}
+	switch matched, reused := s.mfaUsed.use(serial+"\x00"+string(dev.secret), dev.secret, code, c.now); {
+	case !matched:
 		return newError("FailedOperation.CheckMFAError", "The MFA check failed: the TokenCode is not the device's current code (TOTP, 30-second steps, one step of drift accepted).")
+	case reused:
+		return newError("FailedOperation.CheckMFAError", "The MFA check failed: the TokenCode was already used; a code is good once. Send the device's next code (within 30 seconds).")
 	}
 	return nil
 }
 
 // optionalMFA checks SerialNumber and TokenCode when either is given.
-func optionalMFA(c *call, account string) *apiError {
+func (s *Server) optionalMFA(c *call, account string) *apiError {
 	_, hasSerial := c.params.strings["SerialNumber"]
 	_, hasCode := c.params.strings["TokenCode"]
 	if !hasSerial && !hasCode {
@@ -141,13 +156,23 @@ func optionalMFA(c *call, account string) *apiError {
 	if aerr != nil {
 		return aerr
 	}
-	return checkMFA(c, serial, code, account)
+	return s.checkMFA(c, serial, code, account)
 }
 
-func (s *Server) issue(c *call, who principal, ttl time.Duration) answer {
-	issued := s.temp.issue(c.now, ttl, who)
-	s.log.Info("temporary credential issued", "action", c.action, "arn", who.Arn, "user_id", who.UserId,
-		"by", c.secretID, "secret_id", issued.id, "expires", issued.expires.UTC().Format(time.RFC3339))
+// issue makes a temporary credential for who. The log line names it by its
+// SecretId and says who asked: the caller's SecretId, or for an unsigned
+// action the identity provider that vouched.
+func (s *Server) issue(c *call, who principal, ttl time.Duration, origin keyOrigin) answer {
+	issued := s.temp.issue(c.now, ttl, who, origin)
+	by := c.secretID
+	if c.who != nil && c.who.by != "" {
+		by = c.who.by
+	}
+	attrs := []any{"action", c.action, "arn", who.Arn, "user_id", who.UserId, "by", by}
+	if origin.role != "" {
+		attrs = append(attrs, "role", origin.role)
+	}
+	s.log.Info("temporary credential issued", append(attrs, "secret_id", issued.id, "expires", issued.expires.UTC().Format(time.RFC3339))...)
 	return &stsCredentialsResponse{
 		Credentials: stsCredentials{Token: issued.token, TmpSecretId: issued.id, TmpSecretKey: issued.key},
 		ExpiredTime: issued.expires.Unix(),
@@ -166,13 +191,17 @@ func (s *Server) assumeRole(c *call) (answer, *apiError) {
 	if si, ok := c.params.strings["SourceIdentity"]; ok && (si == "" || len(si) > 128) {
 		return nil, newError("InvalidParameter.ParamError", "The parameter `SourceIdentity` must be 1 to 128 characters long, got %d.", len(si))
 	}
-	if aerr := optionalMFA(c, c.caller.AccountId); aerr != nil {
+	if aerr := roleExists(c, r); aerr != nil {
 		return nil, aerr
 	}
-	return s.issueRole(c, r, c.caller.AccountId)
+	if aerr := s.optionalMFA(c, c.caller.AccountId); aerr != nil {
+		return nil, aerr
+	}
+	return s.issueRole(c, r, c.caller.AccountId, "")
 }
 
 func (s *Server) assumeRoleWithWebIdentity(c *call) (answer, *apiError) {
+	c.who.vouchedBy("OIDC", c.params.strings["ProviderId"], c.params.strings["RoleArn"])
 	providerID, aerr := required(c, "ProviderId")
 	if aerr != nil {
 		return nil, aerr
@@ -192,10 +221,11 @@ func (s *Server) assumeRoleWithWebIdentity(c *call) (answer, *apiError) {
 	if err := verifyWebIdentityToken(p, token, c.now); err != nil {
 		return nil, newError("InvalidParameter.WebIdentityTokenError", "The WebIdentityToken is invalid: %v.", err)
 	}
-	return s.issueRole(c, r, r.account)
+	return s.issueRole(c, r, r.account, providerID)
 }
 
 func (s *Server) assumeRoleWithSAML(c *call) (answer, *apiError) {
+	c.who.vouchedBy("SAML", c.params.strings["PrincipalArn"], c.params.strings["RoleArn"])
 	assertion, aerr := required(c, "SAMLAssertion")
 	if aerr != nil {
 		return nil, aerr
@@ -215,7 +245,7 @@ func (s *Server) assumeRoleWithSAML(c *call) (answer, *apiError) {
 	if aerr := checkSAMLAssertion(p.SAMLProvider, assertion, r.arn, c.now); aerr != nil {
 		return nil, aerr
 	}
-	return s.issueRole(c, r, p.account)
+	return s.issueRole(c, r, p.account, principalArn)
 }
 
 func (s *Server) getSessionToken(c *call) (answer, *apiError) {
@@ -234,10 +264,10 @@ func (s *Server) getSessionToken(c *call) (answer, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	if aerr := checkMFA(c, serial, code, c.caller.AccountId); aerr != nil {
+	if aerr := s.checkMFA(c, serial, code, c.caller.AccountId); aerr != nil {
 		return nil, aerr
 	}
-	return s.issue(c, c.caller, ttl), nil
+	return s.issue(c, c.caller, ttl, keyOrigin{issuedBy: c.action}), nil
 }
 
 func (s *Server) getCallerIdentity(c *call) (answer, *apiError) {

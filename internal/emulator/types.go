@@ -104,6 +104,30 @@ type Stats struct {
 	Throttled int64            `json:"throttled"`
 	ByAction  map[string]int64 `json:"by_action"`
 	ByCode    map[string]int64 `json:"by_code"`
+	// BySecretID counts the requests of each SecretId whose signature
+	// verified, and says whose key it is: who signed. A wrong signature
+	// proves nothing about its sender and is counted in ByCode alone, as
+	// are the unsigned actions, which the key they issue names instead.
+	BySecretID map[string]SignerStats `json:"by_secret_id"`
+}
+
+// SignerStats are the requests signed with one SecretId and what the
+// emulator knows of the key; never a secret key or token.
+type SignerStats struct {
+	Requests int64            `json:"requests"`
+	ByCode   map[string]int64 `json:"by_code"`
+	// Account is the account the key signs for: a permanent key's own, the
+	// role's for a role session, the key's for GetSessionToken.
+	Account   string `json:"account"`
+	Temporary bool   `json:"temporary"`
+	// A temporary key's origin: IssuedBy is the STS action, or "metadata"
+	// for the CVM metadata endpoint; Role and Session the role session it
+	// was issued for (none for GetSessionToken); Provider the OIDC
+	// ProviderId or SAML PrincipalArn that vouched for it.
+	IssuedBy string `json:"issued_by,omitempty"`
+	Role     string `json:"role,omitempty"`
+	Session  string `json:"session,omitempty"`
+	Provider string `json:"provider,omitempty"`
 }
 
 // Faults describes injected misbehavior; it is also the JSON body of

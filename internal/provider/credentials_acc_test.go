@@ -32,6 +32,7 @@ const (
 // which SecretId signed each DescribeInstancesStatus.
 type identityTarget struct {
 	emu *emutest.Emulator
+	mfa *mfaDevice // when set, each provider process gets its next code
 
 	mu       sync.Mutex
 	issuedBy map[string]string
@@ -113,8 +114,12 @@ func (it *identityTarget) expectSignedBy(t *testing.T, issuer string) {
 // plan runs `terraform plan` on config and checks who signed the reads.
 func (it *identityTarget) plan(t *testing.T, config, issuer string, opts ...Option) {
 	t.Helper()
+	fs := factories(t, opts...)
+	if it.mfa != nil {
+		fs = it.mfa.perProcess(fs, nil)
+	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(t, opts...),
+		ProtoV6ProviderFactories: fs,
 		Steps:                    []resource.TestStep{{Config: config, PlanOnly: true}},
 	})
 	it.expectSignedBy(t, issuer)
@@ -160,15 +165,17 @@ func TestAccCredentials_profileOfAnOAuthLogin(t *testing.T) {
 	it.plan(t, it.provider(fmt.Sprintf("  profile = \"me\"\n  shared_credentials_dir = %q", dir)), "static:AKIDoauthlogin00000000000000000001")
 }
 
-// mfaCode gives the MFA code the device shows when the provider asks for it:
-// a code taken when the test starts could be stale by the time a parallel
-// test's plan runs.
-func mfaCode(t *testing.T, name string) Option {
+// mfaCode puts the code of the target's MFA device in the environment
+// variable name: the code it shows when the provider process starts, a new
+// one for each (a code taken when the test starts could be stale by the
+// time a parallel test's plan runs, and a code is good once).
+func (it *identityTarget) mfaCode(t *testing.T, name string) Option {
 	t.Helper()
+	it.mfa = &mfaDevice{emu: it.emu.Server, secret: idTOTP}
 	env := isolatedEnv(t, nil)
 	return WithEnvironment(func(k string) (string, bool) {
 		if k == name {
-			return emutest.TOTPCode(idTOTP, time.Now()), true
+			return it.mfa.current(), true
 		}
 		return env(k)
 	})
@@ -185,7 +192,7 @@ func TestAccCredentials_assumeRoleWithMFA(t *testing.T) {
     role_arn        = %q
     source_identity = %q
     serial_number   = %q
-  }`, accSecretID, accSecretKey, idRole, emulator.DefaultAccountID, serial)), "AssumeRole", mfaCode(t, EnvAssumeRoleTokenCode))
+  }`, accSecretID, accSecretKey, idRole, emulator.DefaultAccountID, serial)), "AssumeRole", it.mfaCode(t, EnvAssumeRoleTokenCode))
 }
 
 func TestAccCredentials_mfaCertification(t *testing.T) {
@@ -197,7 +204,7 @@ func TestAccCredentials_mfaCertification(t *testing.T) {
   secret_key = %q
   mfa_certification {
     serial_number = %q
-  }`, accSecretID, accSecretKey, serial)), "GetSessionToken", mfaCode(t, EnvMFATokenCode))
+  }`, accSecretID, accSecretKey, serial)), "GetSessionToken", it.mfaCode(t, EnvMFATokenCode))
 }
 
 // webIdentityTarget trusts an OIDC issuer; no key is configured anywhere.

@@ -2,9 +2,15 @@ package provider
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 func TestBaseCredentialOrder(t *testing.T) {
@@ -89,5 +95,69 @@ func TestBaseCredentialErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// STS documents Region as required on every action, as the official
+// provider sends it: the provider's region goes with every STS call, the
+// region TKE names for a pod's identity, DefaultRegion when none is set.
+func TestSTSCallsCarryTheRegion(t *testing.T) {
+	t.Parallel()
+	const role = "qcs::cam::uin/100000000001:roleName/reader"
+	issuer := emutest.NewOIDCIssuer(t, "ci")
+	token := filepath.Join(t.TempDir(), "token")
+	writeFile(t, token, issuer.Token(emutest.STSAudience, "system:serviceaccount:default:terraform", time.Hour))
+	var mu sync.Mutex
+	var sent []string // action=X-TC-Region of each STS call
+	e := emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+		Regions: map[string][]emulator.Instance{
+			DefaultRegion: {inst("ins-aaaaaaaa", "RUNNING")}, "ap-shanghai": {inst("ins-bbbbbbbb", "RUNNING")},
+		},
+		Identity: emulator.Identity{OIDCProviders: []emulator.OIDCProvider{issuer.Provider}},
+	}, emutest.Options{OnRequest: func(_ int64, r *http.Request) {
+		if action := r.Header.Get("X-TC-Action"); action != "DescribeInstancesStatus" {
+			mu.Lock()
+			defer mu.Unlock()
+			sent = append(sent, action+"="+r.Header.Get("X-TC-Region"))
+		}
+	}})
+	keys := map[string]any{"endpoint": e.URL, "sts_endpoint": e.URL, "secret_id": accSecretID, "secret_key": accSecretKey}
+	with := func(extra map[string]any) map[string]any {
+		out := map[string]any{}
+		for _, m := range []map[string]any{keys, extra} {
+			for k, v := range m {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name     string
+		provider map[string]any
+		env      map[string]string
+		want     []string
+	}{
+		{"the provider's region", with(map[string]any{"region": "ap-shanghai", "assume_role": map[string]any{"role_arn": role},
+			"allowed_account_ids": []string{emulator.DefaultAccountID}}), nil,
+			[]string{"AssumeRole=ap-shanghai", "GetCallerIdentity=ap-shanghai"}},
+		{"the region from the environment", with(map[string]any{"assume_role": map[string]any{"role_arn": role}}),
+			map[string]string{EnvRegion: "ap-shanghai"}, []string{"AssumeRole=ap-shanghai"}},
+		{"no region set", with(map[string]any{"assume_role": map[string]any{"role_arn": role}}), nil,
+			[]string{"AssumeRole=" + DefaultRegion}},
+		{"a TKE pod's region", map[string]any{"endpoint": e.URL, "sts_endpoint": e.URL, "region": "ap-shanghai", "enable_pod_oidc": true},
+			map[string]string{EnvTKERegion: "ap-singapore", EnvTKEWebIdentityTokenFile: token, EnvTKEProviderID: "ci", EnvTKERoleARN: role},
+			[]string{"AssumeRoleWithWebIdentity=ap-singapore"}},
+	} {
+		mu.Lock()
+		sent = nil
+		mu.Unlock()
+		out := runProtocol(t, tc.provider, map[string]any{}, testEnv(t, tc.env), WithClientConfig(fastRetries))
+		mu.Lock()
+		got := strings.Join(sent, " ")
+		mu.Unlock()
+		if out.stage != "" || got != strings.Join(tc.want, " ") {
+			t.Errorf("%s: STS calls %q, want %q; diagnostics:%s", tc.name, got, strings.Join(tc.want, " "), out)
+		}
 	}
 }

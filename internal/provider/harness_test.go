@@ -5,7 +5,9 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 // Acceptance tests run against a local emulator that each test starts and
@@ -186,4 +189,64 @@ func hclList(ids []string) string {
 		quoted[i] = fmt.Sprintf("%q", id)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// mfaDevice is the MFA device a user reads a code from for each terraform
+// command. A code is good once (STS refuses it the second time), and each
+// terraform command (plan, apply, the harness's refresh plan) is a provider
+// process of its own that signs in again with the code it is given, as a
+// user's commands are. So every provider process gets the device's next
+// code: the emulator's clock moves on by one 30-second step for it, well
+// inside the 5 minutes a request's timestamp may be off.
+type mfaDevice struct {
+	emu    *emulator.Server
+	secret string
+
+	mu     sync.Mutex
+	offset time.Duration
+	codes  []string // every code handed out, the current one last
+}
+
+// next moves the emulator's clock to the next step and returns its code.
+func (d *mfaDevice) next() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.offset += 30 * time.Second
+	d.emu.SetClockOffset(d.offset)
+	d.codes = append(d.codes, emutest.TOTPCode(d.secret, time.Now().Add(d.offset)))
+	return d.codes[len(d.codes)-1]
+}
+
+// current is the code the device shows now.
+func (d *mfaDevice) current() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.codes) == 0 {
+		return ""
+	}
+	return d.codes[len(d.codes)-1]
+}
+
+// handedOut is every code given so far.
+func (d *mfaDevice) handedOut() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.codes)
+}
+
+// perProcess wraps fs so that each provider process started gets the next
+// code, passed to set (which may put it in a TF_VAR_ variable) before the
+// terraform command starts.
+func (d *mfaDevice) perProcess(fs map[string]func() (tfprotov6.ProviderServer, error), set func(code string)) map[string]func() (tfprotov6.ProviderServer, error) {
+	out := make(map[string]func() (tfprotov6.ProviderServer, error), len(fs))
+	for name, f := range fs {
+		out[name] = func() (tfprotov6.ProviderServer, error) {
+			code := d.next()
+			if set != nil {
+				set(code)
+			}
+			return f()
+		}
+	}
+	return out
 }

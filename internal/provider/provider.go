@@ -301,9 +301,11 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	region = cmp.Or(region, DefaultRegion)
 
 	clientCfg := cvm.Config{
-		Endpoint:       s.endpoint,
-		STSEndpoint:    s.stsEndpoint,
-		STSRegion:      id.stsRegion,
+		Endpoint:    s.endpoint,
+		STSEndpoint: s.stsEndpoint,
+		// STS requires a region on every call, as the official provider
+		// sends its own; a TKE pod's identity names the one to use.
+		STSRegion:      cmp.Or(id.stsRegion, region),
 		Credentials:    id.base,
 		AssumeRole:     id.assume,
 		WebIdentity:    id.web,

@@ -23,7 +23,8 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"environment variables of the official `tencentcloudstack/tencentcloud` provider.",
 		Attributes: map[string]schema.Attribute{
 			"region": schema.StringAttribute{
-				MarkdownDescription: "Region whose instances are read, unless a data source names its own. " +
+				MarkdownDescription: "Region whose instances are read, unless a data source names its own; STS calls are sent in it too, " +
+					"as STS requires a region (`enable_pod_oidc` uses `TKE_REGION`). " +
 					"Falls back to `TENCENTCLOUD_REGION`, then the region of the shared profile, then `ap-guangzhou`.",
 				Optional:   true,
 				Validators: []validator.String{regionRule},

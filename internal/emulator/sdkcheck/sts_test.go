@@ -80,11 +80,16 @@ func TestSDKSTS(t *testing.T) {
 	}
 
 	st := sts.NewGetSessionTokenRequest()
-	st.SerialNumber, st.TokenCode = common.StringPtr(emutest.MFASerial(account)), common.StringPtr(emutest.TOTPCode(mfaSecret, now))
+	// AssumeRole spent the current code, and a code is good once: the
+	// device's next one, which the emulator accepts as drift.
+	st.SerialNumber, st.TokenCode = common.StringPtr(emutest.MFASerial(account)), common.StringPtr(emutest.TOTPCode(mfaSecret, now.Add(30*time.Second)))
 	if r, err := signed.GetSessionToken(st); err != nil {
 		t.Errorf("GetSessionToken: %v", err)
 	} else {
 		got["GetSessionToken"] = tmp{r.Response.Credentials.TmpSecretId, r.Response.Credentials.TmpSecretKey, r.Response.Credentials.Token}
+	}
+	if _, err := signed.GetSessionToken(st); sdkCode(err) != sts.FAILEDOPERATION_CHECKMFAERROR {
+		t.Errorf("a TOTP code used twice: %v", err)
 	}
 	st.TokenCode = common.StringPtr("000000")
 	if _, err := signed.GetSessionToken(st); sdkCode(err) != sts.FAILEDOPERATION_CHECKMFAERROR {
