@@ -261,7 +261,8 @@ func mfaSerialAttribute(use, env string) schema.StringAttribute {
 // block says of it besides, a sentence or "".
 func mfaCodeAttribute(more, env string) schema.StringAttribute {
 	return schema.StringAttribute{
-		MarkdownDescription: "The 6-digit MFA code shown by the device now. " + more + "Falls back to `" + env + "`.",
+		MarkdownDescription: "The 6-digit MFA code shown by the device now. " + more + "STS accepts each code once: every Terraform command that reads " +
+			"(`plan`, `apply`, `refresh`) signs in anew and needs a code the device has not shown before. Falls back to `" + env + "`.",
 		Optional:            true,
 		Sensitive:           true,
 		Validators:          []validator.String{mfaCodeRule},
