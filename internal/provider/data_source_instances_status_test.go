@@ -499,6 +499,12 @@ output "consistent" {
 // reboot out; "0s" takes the first RUNNING, as it always has. Terraform
 // plans more than once in a step, each time with a provider of its own:
 // the polls are told apart by the client that sent them.
+//
+// The reboot runs on events, not on the wall clock, so that a plan slow to
+// start on a loaded machine meets the same timeline: the emulator's clock
+// stands still, and moves to the reboot when the emulator answers the
+// first poll RUNNING, and to its end when it first answers REBOOTING,
+// before the client has either answer.
 func TestAccInstancesStatus_waitStableForOutlastsAReboot(t *testing.T) {
 	needsEmulator(t)
 	for _, tc := range []struct {
@@ -508,18 +514,34 @@ func TestAccInstancesStatus_waitStableForOutlastsAReboot(t *testing.T) {
 		t.Run(tc.stable, func(t *testing.T) {
 			var mu sync.Mutex
 			seen := map[string][]string{} // by client: the state each poll answered
+			clock := emutest.NewClock()
+			var rebooting, rebooted bool
 			e := emutest.Start(t, emulator.Config{
 				Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+				Regions: seeded(inst("ins-web00001", "RUNNING",
+					emulator.Transition{After: emulator.Duration(4 * time.Second), InstanceState: "REBOOTING"},
+					emulator.Transition{After: emulator.Duration(6 * time.Second), InstanceState: "RUNNING"})),
+				Now: clock.Now,
 			}, emutest.Options{OnAnswer: func(r *http.Request, body []byte) {
 				var a struct {
 					Response struct {
 						InstanceStatusSet []struct{ InstanceState string }
 					}
 				}
-				if r.Header.Get("X-TC-Action") == "DescribeInstancesStatus" && json.Unmarshal(body, &a) == nil && len(a.Response.InstanceStatusSet) == 1 {
-					mu.Lock()
-					seen[r.UserAgent()] = append(seen[r.UserAgent()], a.Response.InstanceStatusSet[0].InstanceState)
-					mu.Unlock()
+				if r.Header.Get("X-TC-Action") != "DescribeInstancesStatus" || json.Unmarshal(body, &a) != nil || len(a.Response.InstanceStatusSet) != 1 {
+					return
+				}
+				state := a.Response.InstanceStatusSet[0].InstanceState
+				mu.Lock()
+				defer mu.Unlock()
+				seen[r.UserAgent()] = append(seen[r.UserAgent()], state)
+				switch {
+				case state == "RUNNING" && !rebooting:
+					rebooting = true
+					clock.Advance(4 * time.Second) // the reboot begins
+				case state == "REBOOTING" && !rebooted:
+					rebooted = true
+					clock.Advance(2 * time.Second) // and ends
 				}
 			}})
 			var clients atomic.Int64
@@ -537,14 +559,6 @@ data "cvm_instances_status" "test" {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: factories(t, name),
 				Steps: []resource.TestStep{{
-					// The reboot's timeline starts as the plan does.
-					PreConfig: func() {
-						if err := e.SetInstances(seeded(inst("ins-web00001", "RUNNING",
-							emulator.Transition{After: emulator.Duration(4 * time.Second), InstanceState: "REBOOTING"},
-							emulator.Transition{After: emulator.Duration(6 * time.Second), InstanceState: "RUNNING"}))); err != nil {
-							t.Fatal(err)
-						}
-					},
 					Config:   config,
 					PlanOnly: true,
 				}},
