@@ -2,8 +2,11 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -105,6 +108,13 @@ resource "terraform_data" "release" {
 // never that it timed out. In `terraform apply`, Terraform does not tell
 // providers to stop while it plans; the terminal's SIGINT, which reaches
 // the provider too, must stop the wait all the same.
+//
+// The signal is sent on an event, not after a delay: between polls, once
+// the provider logs that it waits for the next poll (the first poll
+// answered, the next due in 2 s); during a request, once the emulator has
+// the first request, which it holds for a minute. The emulator's counts
+// then say which case happened: one request, answered, for between polls;
+// one request, never answered, for during a request.
 func TestAccCtrlCDuringAWaitSaysCancelled(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ during, command string }{
@@ -115,12 +125,26 @@ func TestAccCtrlCDuringAWaitSaysCancelled(t *testing.T) {
 		during := tc.during
 		t.Run(tc.command+" "+during, func(t *testing.T) {
 			t.Parallel()
-			e := startE2E(t, emulator.Instance{InstanceId: "ins-web00001", InstanceState: "STOPPED"})
+			var requests, answers atomic.Int64
+			firstRequest := make(chan struct{})
+			var once sync.Once
+			e := emutest.Start(t, emulator.Config{
+				Credentials: []emulator.Credential{{SecretID: e2eSecretID, SecretKey: e2eSecretKey}},
+				Regions:     map[string][]emulator.Instance{e2eRegion: {{InstanceId: "ins-web00001", InstanceState: "STOPPED"}}},
+			}, emutest.Options{
+				OnRequest: func(int64, *http.Request) {
+					requests.Add(1)
+					once.Do(func() { close(firstRequest) })
+				},
+				OnAnswer: func(*http.Request, []byte) { answers.Add(1) },
+			})
 			if during == "during a request" {
 				if err := e.SetFaults(emulator.Faults{Latency: emulator.Duration(time.Minute)}); err != nil {
 					t.Fatal(err)
 				}
 			}
+			env := e2eEnv(e)
+			env["TF_LOG_PROVIDER"] = "DEBUG" // for the line that says a poll is over
 			w := newWorkspace(t, e2eProviders+`
 provider "cvm" {}
 
@@ -128,31 +152,79 @@ data "cvm_instances_status" "web" {
   instance_ids    = ["ins-web00001"]
   wait_for_states = ["RUNNING"]
 }
-`, e2eEnv(e))
+`, env)
 			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
 			args := []string{tc.command, "-input=false", "-no-color", "-lock=false"}
 			if tc.command == "apply" {
 				args = append(args, "-auto-approve")
 			}
-			cmd, out := w.start(ctx, args...)
-			for e.Requests() < 1 {
-				if ctx.Err() != nil {
-					t.Fatalf("terraform %s never read:\n%s", tc.command, out.String())
-				}
-				time.Sleep(10 * time.Millisecond)
+			const waiting = "waiting for instance states:"
+			out := newWatchedBuffer(waiting)
+			cmd := w.command(ctx, args...)
+			cmd.Stdout, cmd.Stderr = out, out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
 			}
-			time.Sleep(200 * time.Millisecond) // in the sleep after the first poll, or in the slow request
+			exited := make(chan struct{})
+			go func() {
+				_ = cmd.Wait()
+				close(exited)
+			}()
+			event := firstRequest
+			if during == "between polls" {
+				event = out.seen
+			}
+			select {
+			case <-event:
+			case <-exited:
+				t.Fatalf("terraform %s ended before the wait was %s:\n%s", tc.command, during, out.String())
+			}
+			sentAt, answeredAt, pollOver := requests.Load(), answers.Load(), strings.Contains(out.String(), waiting)
 			if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
 				t.Fatal(err)
 			}
-			_ = cmd.Wait()
+			<-exited
 			text := out.String()
-			if !strings.Contains(text, "Read Cancelled") || strings.Contains(text, "Timed Out") {
+			sent, answered := requests.Load(), answers.Load()
+			switch during {
+			case "between polls":
+				if !pollOver || sentAt != 1 || answeredAt != 1 || sent != 1 {
+					t.Fatalf("the signal did not land between the first two polls: when it was sent, the provider had logged the first poll's end: %t, %d requests, %d answered; %d requests in all; want the end logged, 1 request, answered, and no second poll",
+						pollOver, sentAt, answeredAt, sent)
+				}
+			case "during a request":
+				if sentAt != 1 || answeredAt != 0 || sent != 1 || answered != 0 || strings.Contains(text, waiting) {
+					t.Fatalf("the signal did not land during the first request: when it was sent, %d requests, %d answered; %d requests in all, %d answered; the provider logged a poll's end: %t; want 1 request, never answered",
+						sentAt, answeredAt, sent, answered, strings.Contains(text, waiting))
+				}
+			}
+			if !strings.Contains(text, "Error: Read Cancelled") || strings.Contains(text, "Timed Out") {
 				t.Fatalf("Ctrl-C during terraform %s, %s: want \"Read Cancelled\" and no timeout:\n%s", tc.command, during, text)
 			}
 		})
 	}
+}
+
+// watchedBuffer is a lockedBuffer that closes seen once what was written
+// holds marker.
+type watchedBuffer struct {
+	lockedBuffer
+	marker string
+	seen   chan struct{}
+	once   sync.Once
+}
+
+func newWatchedBuffer(marker string) *watchedBuffer {
+	return &watchedBuffer{marker: marker, seen: make(chan struct{})}
+}
+
+func (b *watchedBuffer) Write(p []byte) (int, error) {
+	n, err := b.lockedBuffer.Write(p)
+	if strings.Contains(b.String(), b.marker) {
+		b.once.Do(func() { close(b.seen) })
+	}
+	return n, err
 }
 
 // Terraform validates a configuration twice per plan; the duplicate-ID

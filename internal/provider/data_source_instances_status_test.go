@@ -78,31 +78,64 @@ data "cvm_instances_status" "test" {
 	})
 }
 
+// 250 IDs take exactly 3 requests a read. A test step runs terraform
+// several times, each with a provider (and a client) of its own; requests
+// are told apart by the client that sent them. terraform-plugin-testing's
+// step reads the data source in exactly three of them: the plan before
+// apply, and the two plans after it that look for a perpetual diff (with
+// and without refresh: a data source is read either way). The apply uses
+// the saved plan, which holds the data source as read.
 func TestAccInstancesStatus_moreThanAPageOfIDs(t *testing.T) {
 	needsEmulator(t)
 	instances := emulator.GenerateInstances(300, 9)
-	target := newAccTarget(t, seeded(instances...))
-	ids := target.ids[:250]
+	var mu sync.Mutex
+	requests := map[string]int{} // by client
+	e := emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+		Regions:     seeded(instances...),
+	}, emutest.Options{OnRequest: func(_ int64, r *http.Request) {
+		if r.Header.Get("X-TC-Action") == "DescribeInstancesStatus" {
+			mu.Lock()
+			requests[r.UserAgent()]++
+			mu.Unlock()
+		}
+	}})
+	var clients atomic.Int64
+	name := WithClientConfig(func(c *cvm.Config) { c.UserAgent = fmt.Sprintf("client-%d", clients.Add(1)) })
+	ids := make([]string, 250)
 	want := make([]knownvalue.Check, len(ids))
 	for i, in := range instances[:250] {
+		ids[i] = in.InstanceId
 		want[i] = instanceValue(in.InstanceId, in.InstanceState)
 	}
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(t),
+		ProtoV6ProviderFactories: factories(t, name),
 		Steps: []resource.TestStep{{
-			Config: target.provider + fmt.Sprintf(`
+			Config: requiredProviders + fmt.Sprintf(`provider "cvm" {
+  endpoint   = %q
+  secret_id  = %q
+  secret_key = %q
+}
 data "cvm_instances_status" "test" {
   instance_ids = %s
-}`, hclList(ids)),
+}`, e.URL, accSecretID, accSecretKey, hclList(ids)),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("instances"), knownvalue.ListExact(want)),
 				statecheck.ExpectKnownValue(ds, tfjsonpath.New("missing_instance_ids"), knownvalue.ListExact([]knownvalue.Check{})),
 			},
 		}},
 	})
-	// Terraform reads the data source during plan and apply of each step.
-	if got := target.emu.Stats().ByAction["DescribeInstancesStatus"]; got%3 != 0 {
-		t.Fatalf("%d requests for reads of 250 IDs; each read must take exactly 3", got)
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("requests by client: %v", requests)
+	const reads, perRead = 3, 3
+	for client, n := range requests {
+		if n != perRead {
+			t.Errorf("%s sent %d requests for one read of 250 IDs; want exactly %d", client, n, perRead)
+		}
+	}
+	if len(requests) != reads {
+		t.Errorf("%d terraform runs read the data source (%v); want exactly %d: the plan before apply and the two after it", len(requests), requests, reads)
 	}
 }
 
@@ -423,9 +456,27 @@ data "cvm_instances_status" "test" {
 	})
 }
 
-// Listing works anywhere; against the emulator the count is exact.
+// Listing works anywhere; against the emulator the answer is its
+// inventory exactly: every instance, in ID order, in its state.
 func TestAccInstancesStatus_listingIsConsistent(t *testing.T) {
-	target := newAccTarget(t, seeded(emulator.GenerateInstances(150, 77)...))
+	instances := emulator.GenerateInstances(150, 77)
+	target := newAccTarget(t, seeded(instances...))
+	checks := []statecheck.StateCheck{
+		statecheck.ExpectKnownOutputValue("consistent", knownvalue.Bool(true)),
+	}
+	if target.emu != nil {
+		sorted := slices.SortedFunc(slices.Values(instances), func(a, b emulator.Instance) int { return strings.Compare(a.InstanceId, b.InstanceId) })
+		list := make([]knownvalue.Check, len(sorted))
+		states := make(map[string]knownvalue.Check, len(sorted))
+		for i, in := range sorted {
+			list[i] = instanceValue(in.InstanceId, in.InstanceState)
+			states[in.InstanceId] = knownvalue.StringExact(in.InstanceState)
+		}
+		checks = append(checks,
+			statecheck.ExpectKnownValue(ds, tfjsonpath.New("instances"), knownvalue.ListExact(list)),
+			statecheck.ExpectKnownValue(ds, tfjsonpath.New("states"), knownvalue.MapExact(states)),
+		)
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories(t),
 		Steps: []resource.TestStep{{
@@ -438,14 +489,9 @@ output "consistent" {
     sum(concat([0], values(data.cvm_instances_status.test.state_counts))) == length(data.cvm_instances_status.test.instances)
   )
 }`,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("consistent", knownvalue.Bool(true)),
-			},
+			ConfigStateChecks: checks,
 		}},
 	})
-	if target.emu != nil && target.emu.Stats().Requests == 0 {
-		t.Fatal("no request reached the emulator")
-	}
 }
 
 // A wait just after a reboot: the instance reports RUNNING for a moment,
@@ -453,6 +499,12 @@ output "consistent" {
 // reboot out; "0s" takes the first RUNNING, as it always has. Terraform
 // plans more than once in a step, each time with a provider of its own:
 // the polls are told apart by the client that sent them.
+//
+// The reboot runs on events, not on the wall clock, so that a plan slow to
+// start on a loaded machine meets the same timeline: the emulator's clock
+// stands still, and moves to the reboot when the emulator answers the
+// first poll RUNNING, and to its end when it first answers REBOOTING,
+// before the client has either answer.
 func TestAccInstancesStatus_waitStableForOutlastsAReboot(t *testing.T) {
 	needsEmulator(t)
 	for _, tc := range []struct {
@@ -462,18 +514,34 @@ func TestAccInstancesStatus_waitStableForOutlastsAReboot(t *testing.T) {
 		t.Run(tc.stable, func(t *testing.T) {
 			var mu sync.Mutex
 			seen := map[string][]string{} // by client: the state each poll answered
+			clock := emutest.NewClock()
+			var rebooting, rebooted bool
 			e := emutest.Start(t, emulator.Config{
 				Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+				Regions: seeded(inst("ins-web00001", "RUNNING",
+					emulator.Transition{After: emulator.Duration(4 * time.Second), InstanceState: "REBOOTING"},
+					emulator.Transition{After: emulator.Duration(6 * time.Second), InstanceState: "RUNNING"})),
+				Now: clock.Now,
 			}, emutest.Options{OnAnswer: func(r *http.Request, body []byte) {
 				var a struct {
 					Response struct {
 						InstanceStatusSet []struct{ InstanceState string }
 					}
 				}
-				if r.Header.Get("X-TC-Action") == "DescribeInstancesStatus" && json.Unmarshal(body, &a) == nil && len(a.Response.InstanceStatusSet) == 1 {
-					mu.Lock()
-					seen[r.UserAgent()] = append(seen[r.UserAgent()], a.Response.InstanceStatusSet[0].InstanceState)
-					mu.Unlock()
+				if r.Header.Get("X-TC-Action") != "DescribeInstancesStatus" || json.Unmarshal(body, &a) != nil || len(a.Response.InstanceStatusSet) != 1 {
+					return
+				}
+				state := a.Response.InstanceStatusSet[0].InstanceState
+				mu.Lock()
+				defer mu.Unlock()
+				seen[r.UserAgent()] = append(seen[r.UserAgent()], state)
+				switch {
+				case state == "RUNNING" && !rebooting:
+					rebooting = true
+					clock.Advance(4 * time.Second) // the reboot begins
+				case state == "REBOOTING" && !rebooted:
+					rebooted = true
+					clock.Advance(2 * time.Second) // and ends
 				}
 			}})
 			var clients atomic.Int64
@@ -491,14 +559,6 @@ data "cvm_instances_status" "test" {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: factories(t, name),
 				Steps: []resource.TestStep{{
-					// The reboot's timeline starts as the plan does.
-					PreConfig: func() {
-						if err := e.SetInstances(seeded(inst("ins-web00001", "RUNNING",
-							emulator.Transition{After: emulator.Duration(4 * time.Second), InstanceState: "REBOOTING"},
-							emulator.Transition{After: emulator.Duration(6 * time.Second), InstanceState: "RUNNING"}))); err != nil {
-							t.Fatal(err)
-						}
-					},
 					Config:   config,
 					PlanOnly: true,
 				}},

@@ -19,15 +19,15 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
-// The protocol server reads cvm_instances_status itself (server.go). Terraform
-// must not be able to tell: for every kind of read, it answers with the same
-// state and the same diagnostics, attribute paths included, as the plugin
-// framework's server does with the data source's Read. Both states are
-// encodeState's (Read decodes it), so what this holds equal is the rest of
-// the way: the configuration decoded, the configured client reached, the
-// diagnostics converted, and a state the framework accepts as it is;
-// TestEncodeStateMatchesTheLibrary holds the encoding itself to the
-// library's.
+// The protocol server reads cvm_instances_status itself (server.go), its
+// state encoded by encodeState. Terraform must not be able to tell: for
+// every kind of read, it answers with the same state and the same
+// diagnostics, attribute paths included, as the plugin framework's server
+// does with a read done the framework's way through and through: the state
+// built as tftypes values (libraryState, as TestEncodeStateMatchesTheLibrary
+// builds it) and encoded by the framework. The data source's own Read
+// decodes encodeState's bytes, so comparing with it would hold encodeState
+// equal to itself.
 func TestServerReadsAsTheFrameworkDoes(t *testing.T) {
 	t.Parallel()
 	e := emutest.Start(t, emulator.Config{
@@ -62,7 +62,7 @@ func TestServerReadsAsTheFrameworkDoes(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			framework := runProtocolOn(t, providerserver.NewProtocol6WithError(newProvider("test", testEnv(t, nil))), tc.provider, tc.data)
+			framework := runProtocolOn(t, providerserver.NewProtocol6WithError(libraryProvider{newProvider("test", testEnv(t, nil)), t}), tc.provider, tc.data)
 			ours := runProtocolOn(t, NewServer("test", testEnv(t, nil)), tc.provider, tc.data)
 			if framework.stage != tc.wantStage || ours.stage != tc.wantStage {
 				t.Fatalf("stopped at %q (framework) and %q (ours), want %q:%s%s", framework.stage, ours.stage, tc.wantStage, framework, ours)
@@ -89,6 +89,41 @@ func TestServerReadsAsTheFrameworkDoes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// libraryProvider is the provider with cvm_instances_status read the
+// framework's way (libraryInstancesStatus).
+type libraryProvider struct {
+	*CVMProvider
+	t *testing.T
+}
+
+func (p libraryProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{func() datasource.DataSource { return &libraryInstancesStatus{t: p.t} }}
+}
+
+// libraryInstancesStatus is cvm_instances_status whose Read hands the
+// framework the state as tftypes values, for the framework to encode: the
+// same read (readInstancesStatus), none of encodeState.
+type libraryInstancesStatus struct {
+	instancesStatusDataSource
+	t *testing.T
+}
+
+func (d *libraryInstancesStatus) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m instancesStatusModel
+	if resp.Diagnostics.Append(req.Config.Get(ctx, &m)...); resp.Diagnostics.HasError() {
+		return
+	}
+	out, diags := readInstancesStatus(ctx, d.data, m)
+	if resp.Diagnostics.Append(diags...); resp.Diagnostics.HasError() {
+		return
+	}
+	stateType, ok := resp.State.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	if !ok {
+		d.t.Fatal("the schema is not an object")
+	}
+	resp.State.Raw = libraryState(d.t, stateType, req.Config.Raw, out.region, out.id, out.res)
 }
 
 // Reads are routed by a table of the data sources that opt in with
