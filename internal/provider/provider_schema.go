@@ -263,9 +263,9 @@ func mfaCodeAttribute(more, env string) schema.StringAttribute {
 	return schema.StringAttribute{
 		MarkdownDescription: "The 6-digit MFA code shown by the device now. " + more + "STS accepts each code once: every Terraform command that reads " +
 			"(`plan`, `apply`, `refresh`) signs in anew and needs a code the device has not shown before. Falls back to `" + env + "`.",
-		Optional:            true,
-		Sensitive:           true,
-		Validators:          []validator.String{mfaCodeRule},
+		Optional:   true,
+		Sensitive:  true,
+		Validators: []validator.String{mfaCodeRule},
 	}
 }
 
