@@ -26,8 +26,8 @@ var (
 	_ dataSourceWithReadEncoded               = (*instancesStatusDataSource)(nil)
 )
 
-// NewInstancesStatusDataSource returns the cvm_instances_status data source.
-func NewInstancesStatusDataSource() datasource.DataSource {
+// newInstancesStatusDataSource returns the cvm_instances_status data source.
+func newInstancesStatusDataSource() datasource.DataSource {
 	return &instancesStatusDataSource{}
 }
 
