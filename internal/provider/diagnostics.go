@@ -28,7 +28,7 @@ const destroyHint = "If this read is part of `terraform destroy`, instances that
 	"run `terraform destroy -refresh=false`, which destroys from the state without reading data sources."
 
 // addReadError turns a client error into a diagnostic a user can act on.
-func addReadError(diags *diag.Diagnostics, rs readSettings, err error) {
+func addReadError(diags *diag.Diagnostics, rc readSettings, err error) {
 	var (
 		apiErr     *cvm.APIError
 		waitErr    *cvm.WaitError
@@ -38,7 +38,7 @@ func addReadError(diags *diag.Diagnostics, rs readSettings, err error) {
 	switch {
 	// First: an interrupted run is reported as such, whatever it was doing.
 	case errors.Is(err, context.Canceled):
-		detail := fmt.Sprintf("Reading instance states in %s was cancelled before it finished (Terraform was interrupted).", rs.region)
+		detail := fmt.Sprintf("Reading instance states in %s was cancelled before it finished (Terraform was interrupted).", rc.region)
 		if errors.As(err, &waitErr) && len(waitErr.NotReady) > 0 {
 			detail += fmt.Sprintf("\n\nIt was waiting for %s; not there yet: %s.", wantedText(waitErr), cvm.FormatInstances(waitErr.NotReady, 10))
 		}
@@ -48,24 +48,24 @@ func addReadError(diags *diag.Diagnostics, rs readSettings, err error) {
 			fmt.Sprintf("While waiting for %s in %s, these instance IDs were never found, poll after poll: %s.\n\n"+
 				"The service reports a new instance at once, so these IDs are mistyped, in another region, or of instances deleted since. "+
 				"Check instance_ids and region; missing_instance_ids lists such IDs without failing when wait_for_states is not set.\n\n%s",
-				wantedText(waitErr), rs.region, cvm.FormatInstances(waitErr.NotReady, 10), destroyHint))
+				wantedText(waitErr), rc.region, cvm.FormatInstances(waitErr.NotReady, 10), destroyHint))
 	case errors.As(err, &waitErr) && waitErr.Stuck:
 		diags.AddError("Instances Cannot Reach The Wanted State",
 			fmt.Sprintf("Stopped waiting in %s: %s.\n\nThese instances are in states from which %s cannot be reached, or no longer exist, so waiting longer would not help.\n\n%s",
-				rs.region, waitErr, strings.Join(waitErr.Wanted, " or "), destroyHint))
+				rc.region, waitErr, strings.Join(waitErr.Wanted, " or "), destroyHint))
 	case errors.As(err, &waitErr):
 		diags.AddError("Timed Out Waiting For Instance States",
 			fmt.Sprintf("After %s (timeouts.read) in %s, %s.\n\nRaise timeouts.read if the instances need longer, or check why they do not get there.",
-				rs.timeout, rs.region, waitErr))
+				rc.timeout, rc.region, waitErr))
 	case errors.As(err, &accountErr):
 		diags.AddError("Wrong Tencent Cloud Account",
 			fmt.Sprintf("Nothing was read: %s.\n\nThe credential came from %s; the provider asked STS GetCallerIdentity who it is before the first read. "+
-				"Check which credential the provider finds (the precedence is in the provider's documentation), or the account lists.", accountErr, rs.client.CredentialSourceName()))
+				"Check which credential the provider finds (the precedence is in the provider's documentation), or the account lists.", accountErr, rc.client.CredentialSourceName()))
 	case errors.As(err, &credErr):
 		detail := fmt.Sprintf("Credentials from %s could not be obtained: %s", credErr.Source, credErr.Err)
 		switch {
 		case errors.As(err, &apiErr):
-			if hint := apiErrorHint(apiErr, rs); hint != "" {
+			if hint := apiErrorHint(apiErr, rc); hint != "" {
 				detail += "\n\n" + hint
 			}
 		case errors.Is(err, cvm.ErrSessionCannotBeRenewed):
@@ -82,7 +82,7 @@ func addReadError(diags *diag.Diagnostics, rs readSettings, err error) {
 		if apiErr.RequestID != "" {
 			detail += "\nRequestId: " + apiErr.RequestID
 		}
-		if hint := apiErrorHint(apiErr, rs); hint != "" {
+		if hint := apiErrorHint(apiErr, rc); hint != "" {
 			detail += "\n\n" + hint
 		}
 		diags.AddError("Cannot Read Instance States", detail)
@@ -92,7 +92,7 @@ func addReadError(diags *diag.Diagnostics, rs readSettings, err error) {
 		diags.AddError("Read Timed Out",
 			fmt.Sprintf("Reading instance states in %s did not finish within %s (timeouts.read). Each request waits at most %s for an answer (request_timeout) "+
 				"and is retried up to %d times (max_retries). Raise timeouts.read, or check that the endpoint answers.",
-				rs.region, rs.timeout, rs.requestTimeout, rs.maxRetries))
+				rc.region, rc.timeout, rc.requestTimeout, rc.maxRetries))
 	default:
 		diags.AddError("Cannot Read Instance States", err.Error())
 	}
@@ -109,7 +109,7 @@ func wantedText(e *cvm.WaitError) string {
 // apiErrorHint says what a user can do about a failed request, naming the
 // provider's attributes and environment variables; "" when the message says
 // it all. The client knows only codes and causes.
-func apiErrorHint(e *cvm.APIError, rs readSettings) string {
+func apiErrorHint(e *cvm.APIError, rc readSettings) string {
 	switch e.Cause {
 	case cvm.CauseWrongPath:
 		return fmt.Sprintf("Something answers at %s, but not the API: HTTP %d means nothing is served at that path. "+
@@ -135,7 +135,7 @@ func apiErrorHint(e *cvm.APIError, rs readSettings) string {
 			"If the endpoint sits behind a private CA (a proxy or gateway), add that CA to the system trust store, or point SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR at it. Certificate verification cannot be turned off."
 	case cvm.CauseTimeout:
 		return fmt.Sprintf("The endpoint accepted the connection but sent no complete answer within %s (request_timeout), on every attempt. "+
-			"Check the endpoint and proxies; raise request_timeout (TENCENTCLOUD_CVM_REQUEST_TIMEOUT) if the service is only slow, or lower max_retries to fail sooner.", rs.requestTimeout)
+			"Check the endpoint and proxies; raise request_timeout (TENCENTCLOUD_CVM_REQUEST_TIMEOUT) if the service is only slow, or lower max_retries to fail sooner.", rc.requestTimeout)
 	case cvm.CauseUnreachable:
 		return "The endpoint could not be reached. Check endpoint (TENCENTCLOUD_CVM_ENDPOINT), proxies and the network, then retry; max_retries (TENCENTCLOUD_CVM_MAX_RETRIES) controls how often a request is retried."
 	case cvm.CauseBadAnswer:

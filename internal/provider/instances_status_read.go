@@ -35,9 +35,9 @@ func readInstancesStatus(ctx context.Context, data *providerData, m instancesSta
 		diags.AddError("Provider Not Configured", "The cvm provider was not configured before this data source was read. This is a bug in the provider; please report it.")
 		return readResult{}, diags
 	}
-	rs := readSettings{providerData: data, region: data.region, timeout: defaultReadTimeout}
+	rc := readSettings{providerData: data, region: data.region, timeout: defaultReadTimeout}
 	if !m.Region.IsNull() && !m.Region.IsUnknown() {
-		rs.region = m.Region.ValueString()
+		rc.region = m.Region.ValueString()
 	}
 	var ids []string // nil: the whole region
 	if !m.InstanceIDs.IsNull() {
@@ -58,7 +58,7 @@ func readInstancesStatus(ctx context.Context, data *providerData, m instancesSta
 	}
 	if m.Timeouts != nil && !m.Timeouts.Read.IsNull() {
 		var msg string
-		if rs.timeout, msg = readTimeoutRange.parse(m.Timeouts.Read.ValueString()); msg != "" {
+		if rc.timeout, msg = readTimeoutRange.parse(m.Timeouts.Read.ValueString()); msg != "" {
 			addInvalid(&diags, path.Root("timeouts").AtName("read"), "timeouts.read", msg)
 		}
 	}
@@ -71,24 +71,24 @@ func readInstancesStatus(ctx context.Context, data *providerData, m instancesSta
 	if diags.HasError() {
 		return readResult{}, diags
 	}
-	ctx, cancel := context.WithTimeout(ctx, rs.timeout)
+	ctx, cancel := context.WithTimeout(ctx, rc.timeout)
 	defer cancel()
 	if data.interrupted != nil {
 		defer context.AfterFunc(data.interrupted, cancel)()
 	}
 
-	out := readResult{region: rs.region, id: readID(rs.region, ids)}
+	out := readResult{region: rc.region, id: readID(rc.region, ids)}
 	var err error
 	switch {
 	case ids != nil && len(ids) == 0:
 		out.res = &cvm.Result{}
 	case len(wait.States) > 0:
-		out.res, err = data.client.WaitForStates(ctx, rs.region, ids, wait)
+		out.res, err = data.client.WaitForStates(ctx, rc.region, ids, wait)
 	default:
-		out.res, err = data.client.DescribeInstancesStatus(ctx, rs.region, ids)
+		out.res, err = data.client.DescribeInstancesStatus(ctx, rc.region, ids)
 	}
 	if err != nil {
-		addReadError(&diags, rs, err)
+		addReadError(&diags, rc, err)
 	}
 	return out, diags
 }
