@@ -5,42 +5,95 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 // The cases of badInputs marked terraform, run through `terraform plan`
-// against an emulator: Terraform shows the same error, and no request is
-// sent. Accepted configurations must plan without error.
+// against emulators: Terraform shows the same errors, rendered, and no
+// request is sent. Accepted configurations must plan without error. The
+// cases of one stage share one terraform run, each case with a provider
+// alias and a data source of its own, so that a run checks several; a case
+// with an environment or files of its own runs alone.
 func TestAccBadInputThroughTerraform(t *testing.T) {
 	t.Parallel()
+	runs := map[string][]badInput{}
 	for _, tc := range badInputs() {
 		if !tc.terraform {
 			continue
 		}
-		t.Run(tc.name, func(t *testing.T) {
-			e, pcfg, dcfg, env := tc.setUp(t)
-			config := requiredProviders + `
+		run := "stage " + tc.stage
+		if tc.stage == ok {
+			run = "accepted"
+		}
+		if tc.env != nil || tc.files != nil {
+			run = tc.name
+		}
+		runs[run] = append(runs[run], tc)
+	}
+	for run, cases := range runs {
+		t.Run(run, func(t *testing.T) { planBadInputs(t, cases) })
+	}
+}
+
+// planBadInputs plans cases in one terraform run, the environment being the
+// first case's: all must be accepted, or each must show its error.
+func planBadInputs(t *testing.T, cases []badInput) {
+	t.Helper()
+	config := requiredProviders + `
 resource "terraform_data" "later" {
   input = "ins-aaaaaaaa"
 }
 resource "terraform_data" "later_list" {
   input = ["ins-aaaaaaaa"]
 }
-` + hclBlock(`provider "cvm"`, pcfg) + hclBlock(`data "cvm_instances_status" "test"`, dcfg)
-
-			step := resource.TestStep{Config: config, PlanOnly: true}
-			if tc.stage == ok {
-				step.ExpectNonEmptyPlan = true
-			} else {
-				step.ExpectError = terraformErrorPattern(tc.want)
+`
+	emulators := make([]*emutest.Emulator, len(cases))
+	var env Option
+	for i, tc := range cases {
+		e, pcfg, dcfg, caseEnv := tc.setUp(t)
+		emulators[i] = e
+		if i == 0 {
+			env = caseEnv
+		}
+		alias := fmt.Sprintf("c%d", i)
+		config += strings.Replace(hclBlock(`provider "cvm"`, pcfg), "{\n", "{\n  alias = \""+alias+"\"\n", 1) +
+			strings.Replace(hclBlock(`data "cvm_instances_status" "`+alias+`"`, dcfg), "{\n", "{\n  provider = cvm."+alias+"\n", 1)
+	}
+	step := resource.TestStep{Config: config, PlanOnly: true}
+	var failed atomic.Bool
+	tcase := resource.TestCase{ProtoV6ProviderFactories: factories(t, env), Steps: []resource.TestStep{step}}
+	if cases[0].stage == ok {
+		tcase.Steps[0].ExpectNonEmptyPlan = true
+	} else {
+		// Terraform's order of diagnostics from several blocks is its own:
+		// each case's error is looked for anywhere in the output.
+		tcase.ErrorCheck = func(err error) error {
+			failed.Store(true)
+			var missing []string
+			for _, tc := range cases {
+				if !terraformErrorPattern(tc.want).MatchString(err.Error()) {
+					missing = append(missing, tc.name)
+				}
 			}
-			resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: factories(t, env), Steps: []resource.TestStep{step}})
-			if got := e.Requests(); got != tc.requests {
-				t.Errorf("%d requests reached the emulator, want %d", got, tc.requests)
+			if len(missing) > 0 {
+				return fmt.Errorf("terraform did not show the errors of %s: %w", strings.Join(missing, ", "), err)
 			}
-		})
+			return nil
+		}
+	}
+	resource.ParallelTest(t, tcase)
+	if cases[0].stage != ok && !failed.Load() {
+		t.Errorf("terraform plan succeeded; want the errors of every case")
+	}
+	for i, tc := range cases {
+		if got := emulators[i].Requests(); got != tc.requests {
+			t.Errorf("%s: %d requests reached the emulator, want %d", tc.name, got, tc.requests)
+		}
 	}
 }
 

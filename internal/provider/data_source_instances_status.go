@@ -23,18 +23,21 @@ var (
 	_ datasource.DataSource                   = (*instancesStatusDataSource)(nil)
 	_ datasource.DataSourceWithConfigure      = (*instancesStatusDataSource)(nil)
 	_ datasource.DataSourceWithValidateConfig = (*instancesStatusDataSource)(nil)
-	_ encodedReader                           = (*instancesStatusDataSource)(nil)
+	_ dataSourceWithReadEncoded               = (*instancesStatusDataSource)(nil)
 )
 
-// NewInstancesStatusDataSource returns the cvm_instances_status data source.
-func NewInstancesStatusDataSource() datasource.DataSource {
+// newInstancesStatusDataSource returns the cvm_instances_status data source.
+func newInstancesStatusDataSource() datasource.DataSource {
 	return &instancesStatusDataSource{}
 }
 
 // instancesStatusDataSource reads instance states. Terraform reads it through
 // the provider's protocol server, which calls ReadEncoded (server.go); Read,
-// the framework's way, decodes the same state, and
-// TestServerReadsAsTheFrameworkDoes holds the two ways' answers equal.
+// which the framework calls for the reads the server leaves to it, decodes
+// ReadEncoded's state, so the two cannot differ.
+// TestServerReadsAsTheFrameworkDoes holds the server's answers equal to a
+// read done the framework's way throughout: the state built as tftypes
+// values and encoded by the framework, not by encodeState.
 type instancesStatusDataSource struct {
 	data *providerData // nil until the provider is configured
 }

@@ -14,9 +14,10 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
 
-// readContext is what an error message about a read can refer to: the
-// provider's settings (request_timeout, max_retries), and the read's own.
-type readContext struct {
+// readSettings are the settings a read ran with, which an error message
+// about it refers to: the provider's (request_timeout, max_retries) and the
+// read's own.
+type readSettings struct {
 	*providerData
 	region  string        // the read's: the data source's, else the provider's
 	timeout time.Duration // timeouts.read
@@ -27,7 +28,7 @@ const destroyHint = "If this read is part of `terraform destroy`, instances that
 	"run `terraform destroy -refresh=false`, which destroys from the state without reading data sources."
 
 // addReadError turns a client error into a diagnostic a user can act on.
-func addReadError(diags *diag.Diagnostics, rc readContext, err error) {
+func addReadError(diags *diag.Diagnostics, rc readSettings, err error) {
 	var (
 		apiErr     *cvm.APIError
 		waitErr    *cvm.WaitError
@@ -108,7 +109,7 @@ func wantedText(e *cvm.WaitError) string {
 // apiErrorHint says what a user can do about a failed request, naming the
 // provider's attributes and environment variables; "" when the message says
 // it all. The client knows only codes and causes.
-func apiErrorHint(e *cvm.APIError, rc readContext) string {
+func apiErrorHint(e *cvm.APIError, rc readSettings) string {
 	switch e.Cause {
 	case cvm.CauseWrongPath:
 		return fmt.Sprintf("Something answers at %s, but not the API: HTTP %d means nothing is served at that path. "+

@@ -37,51 +37,39 @@ func ids(values ...string) config.Variable {
 }
 
 // The provider example holds a provider block alone, which Terraform drops
-// when nothing uses it: the test puts a data source beside it, so that the
-// block is validated, configured and read through, against the emulator.
-func TestAccExample_provider(t *testing.T) {
+// when nothing uses it; the data source example reads with whatever
+// provider block the user has. Both files, unchanged, make one
+// configuration, as a user puts them together: the provider block is
+// validated, configured and read through, against the emulator, in one
+// terraform run. (The data source example's terraform.tf only names the
+// provider, as provider.tf does.)
+func TestAccExample_providerAndDataSource(t *testing.T) {
 	needsEmulator(t)
-	target := newAccTarget(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	target := newAccTarget(t, map[string][]emulator.Instance{
+		DefaultRegion: {inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "STOPPED")},
+		"ap-shanghai": {inst("ins-cccccccc", "RUNNING"), inst("ins-dddddddd", "RUNNING")},
+	})
 	providers := factories(t, testEnv(t, map[string]string{EnvEndpoint: target.emu.URL(), EnvSecretID: accSecretID, EnvSecretKey: accSecretKey}))
 	dir := t.TempDir()
-	example, err := os.ReadFile("../../examples/provider/provider.tf")
-	if err != nil {
-		t.Fatal(err)
+	for from, to := range map[string]string{
+		"../../examples/provider/provider.tf":                             "provider.tf",
+		"../../examples/data-sources/cvm_instances_status/data-source.tf": "data-source.tf",
+	} {
+		example, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, to), string(example))
 	}
-	writeFile(t, filepath.Join(dir, "provider.tf"), string(example))
-	writeFile(t, filepath.Join(dir, "use.tf"), `data "cvm_instances_status" "test" {
-  instance_ids = ["ins-aaaaaaaa"]
-}
-`)
 	// The directory holds a provider block, so the harness wants the
 	// provider named on the step rather than the test case.
 	resource.ParallelTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			ProtoV6ProviderFactories: providers,
 			ConfigDirectory:          config.StaticDirectory(dir),
+			ConfigVariables:          config.Variables{"web_instance_ids": ids("ins-aaaaaaaa", "ins-bbbbbbbb", "ins-eeeeeeee")},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.cvm_instances_status.test", tfjsonpath.New("region"), knownvalue.StringExact("ap-guangzhou")),
-				statecheck.ExpectKnownValue("data.cvm_instances_status.test", tfjsonpath.New("states"),
-					knownvalue.MapExact(map[string]knownvalue.Check{"ins-aaaaaaaa": knownvalue.StringExact("RUNNING")})),
-			},
-		}},
-	})
-	if got := target.emu.Stats().ByAction["DescribeInstancesStatus"]; got == 0 {
-		t.Error("the emulator saw no DescribeInstancesStatus: the example's provider block was not used")
-	}
-}
-
-func TestAccExample_dataSource(t *testing.T) {
-	providers := exampleEnv(t, map[string][]emulator.Instance{
-		DefaultRegion: {inst("ins-aaaaaaaa", "RUNNING"), inst("ins-bbbbbbbb", "STOPPED")},
-		"ap-shanghai": {inst("ins-cccccccc", "RUNNING"), inst("ins-dddddddd", "RUNNING")},
-	})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: providers,
-		Steps: []resource.TestStep{{
-			ConfigDirectory: config.StaticDirectory("../../examples/data-sources/cvm_instances_status"),
-			ConfigVariables: config.Variables{"web_instance_ids": ids("ins-aaaaaaaa", "ins-bbbbbbbb", "ins-eeeeeeee")},
-			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.cvm_instances_status.web", tfjsonpath.New("region"), knownvalue.StringExact("ap-guangzhou")),
 				statecheck.ExpectKnownOutputValue("web_states", knownvalue.MapExact(map[string]knownvalue.Check{
 					"ins-aaaaaaaa": knownvalue.StringExact("RUNNING"),
 					"ins-bbbbbbbb": knownvalue.StringExact("STOPPED"),
@@ -91,6 +79,9 @@ func TestAccExample_dataSource(t *testing.T) {
 			},
 		}},
 	})
+	if got := target.emu.Stats().ByAction["DescribeInstancesStatus"]; got == 0 {
+		t.Error("the emulator saw no DescribeInstancesStatus: the example's provider block was not used")
+	}
 }
 
 func TestAccExample_gatedDeploy(t *testing.T) {
@@ -102,7 +93,7 @@ func TestAccExample_gatedDeploy(t *testing.T) {
 			{
 				ConfigDirectory: dir,
 				ConfigVariables: config.Variables{"web_instance_ids": ids("ins-aaaaaaaa", "ins-cccccccc")},
-				ExpectError:     regexp.MustCompile(`Web instances not running: ins-cccccccc \(STOPPED\)`),
+				ExpectError:     regexp.MustCompile(`Resource precondition failed[\s\S]*Web instances not running: ins-cccccccc \(STOPPED\)`),
 			},
 			{
 				ConfigDirectory: dir,
@@ -175,6 +166,9 @@ func TestAccExample_demo(t *testing.T) {
 				statecheck.ExpectKnownOutputValue("web_tier", knownvalue.StringExact(
 					"ins-web00001   RUNNING\nins-web00002   RUNNING\nins-web00003   RUNNING")),
 				statecheck.ExpectKnownOutputValue("fleet_size", knownvalue.Int64Exact(1006)),
+				// Applied beside the failed check: a check block warns, it
+				// does not block.
+				statecheck.ExpectKnownValue("terraform_data.release", tfjsonpath.New("input"), knownvalue.StringExact("release-2026.11")),
 			},
 		}},
 	})

@@ -167,20 +167,23 @@ func factories(t *testing.T, opts ...Option) map[string]func() (tfprotov6.Provid
 	if !realCloud() {
 		opts = append([]Option{testEnv(t, nil)}, opts...)
 	}
-	fast := WithClientConfig(func(c *cvm.Config) {
-		if realCloud() {
-			return
-		}
-		c.RetryBaseDelay = time.Millisecond
-		c.RetryMaxDelay = 20 * time.Millisecond
-		c.PollInterval = 100 * time.Millisecond
-		c.MaxPoll = 300 * time.Millisecond
-		c.RateLimit = 200
-	})
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"cvm": NewServer("test", append([]Option{fast}, opts...)...),
+		"cvm": NewServer("test", append([]Option{fastClient}, opts...)...),
 	}
 }
+
+// fastClient shortens the client's retry and poll delays against the
+// emulator, so that retried faults and waits do not slow the suite down.
+var fastClient = WithClientConfig(func(c *cvm.Config) {
+	if realCloud() {
+		return
+	}
+	c.RetryBaseDelay = time.Millisecond
+	c.RetryMaxDelay = 20 * time.Millisecond
+	c.PollInterval = 100 * time.Millisecond
+	c.MaxPoll = 300 * time.Millisecond
+	c.RateLimit = 200
+})
 
 // hclList renders ids as an HCL list of strings.
 func hclList(ids []string) string {

@@ -35,7 +35,7 @@ func readInstancesStatus(ctx context.Context, data *providerData, m instancesSta
 		diags.AddError("Provider Not Configured", "The cvm provider was not configured before this data source was read. This is a bug in the provider; please report it.")
 		return readResult{}, diags
 	}
-	rc := readContext{providerData: data, region: data.region, timeout: defaultReadTimeout}
+	rc := readSettings{providerData: data, region: data.region, timeout: defaultReadTimeout}
 	if !m.Region.IsNull() && !m.Region.IsUnknown() {
 		rc.region = m.Region.ValueString()
 	}

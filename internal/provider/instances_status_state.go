@@ -41,7 +41,7 @@ func encodeState(stateType tftypes.Object, config tftypes.Value, out readResult)
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size))
 	enc := stickyEncoder{enc: msgpack.NewEncoder(buf)}
-	enc.do(enc.enc.EncodeMapLen(len(names)))
+	enc.keep(enc.enc.EncodeMapLen(len(names)))
 	for _, name := range names {
 		enc.str(name)
 		switch name {
@@ -50,29 +50,29 @@ func encodeState(stateType tftypes.Object, config tftypes.Value, out readResult)
 		case "region":
 			enc.str(out.region)
 		case "instances":
-			enc.do(enc.enc.EncodeArrayLen(len(instances)))
+			enc.keep(enc.enc.EncodeArrayLen(len(instances)))
 			for _, s := range instances {
-				enc.do(enc.enc.EncodeMapLen(2))
+				enc.keep(enc.enc.EncodeMapLen(2))
 				enc.str("instance_id")
 				enc.str(s.InstanceID)
 				enc.str("state")
 				enc.str(s.State)
 			}
 		case "states":
-			enc.do(enc.enc.EncodeMapLen(len(instances)))
+			enc.keep(enc.enc.EncodeMapLen(len(instances)))
 			for _, s := range instances {
 				enc.str(s.InstanceID)
 				enc.str(s.State)
 			}
 		case "state_counts":
 			counts := stateCounts(instances)
-			enc.do(enc.enc.EncodeMapLen(len(counts)))
+			enc.keep(enc.enc.EncodeMapLen(len(counts)))
 			for _, state := range slices.Sorted(maps.Keys(counts)) {
 				enc.str(state)
-				enc.do(enc.enc.EncodeInt(counts[state]))
+				enc.keep(enc.enc.EncodeInt(counts[state]))
 			}
 		case "missing_instance_ids":
-			enc.do(enc.enc.EncodeArrayLen(len(out.res.Missing)))
+			enc.keep(enc.enc.EncodeArrayLen(len(out.res.Missing)))
 			for _, id := range out.res.Missing {
 				enc.str(id)
 			}
@@ -86,26 +86,27 @@ func encodeState(stateType tftypes.Object, config tftypes.Value, out readResult)
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			_, err = buf.Write(dv.MsgPack)
-			enc.do(err)
+			enc.keep(err)
 		}
 	}
 	return buf.Bytes(), enc.err
 }
 
 // stickyEncoder keeps the first error of a run of writes, which into a
-// bytes.Buffer never fail.
+// bytes.Buffer never fail: every write's error goes to keep, and encodeState
+// returns the first at the end instead of checking each.
 type stickyEncoder struct {
 	enc *msgpack.Encoder
 	err error
 }
 
-func (e *stickyEncoder) do(err error) {
+func (e *stickyEncoder) keep(err error) {
 	if e.err == nil {
 		e.err = err
 	}
 }
 
-func (e *stickyEncoder) str(s string) { e.do(e.enc.EncodeString(s)) }
+func (e *stickyEncoder) str(s string) { e.keep(e.enc.EncodeString(s)) }
 
 func stateCounts(instances []cvm.InstanceStatus) map[string]int64 {
 	counts := map[string]int64{}

@@ -23,7 +23,7 @@ import (
 func TestEncodeStateMatchesTheLibrary(t *testing.T) {
 	t.Parallel()
 	var schemaResp datasource.SchemaResponse
-	NewInstancesStatusDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &schemaResp)
+	newInstancesStatusDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &schemaResp)
 	stateType, ok := schemaResp.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
 	if !ok {
 		t.Fatal("the schema is not an object")
@@ -130,7 +130,7 @@ func FuzzEncodeState(f *testing.F) {
 	f.Add("", "", "", uint16(0), uint8(3))
 	f.Add(strings.Repeat("x", 300), "STOPPED\x00\xff", "ap-shanghai", uint16(70), uint8(17))
 	var schemaResp datasource.SchemaResponse
-	NewInstancesStatusDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &schemaResp)
+	newInstancesStatusDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &schemaResp)
 	stateType, ok := schemaResp.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
 	if !ok {
 		f.Fatal("the schema is not an object")
@@ -162,7 +162,7 @@ func FuzzEncodeState(f *testing.F) {
 // BenchmarkEncodeState encodes the state of a 100,000-instance listing.
 func BenchmarkEncodeState(b *testing.B) {
 	var schemaResp datasource.SchemaResponse
-	NewInstancesStatusDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &schemaResp)
+	newInstancesStatusDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &schemaResp)
 	stateType, _ := schemaResp.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
 	res := &cvm.Result{Instances: make([]cvm.InstanceStatus, 100_000)}
 	for i := range res.Instances {

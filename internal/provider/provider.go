@@ -3,15 +3,11 @@
 // Terraform values and the CVM client in internal/cvm. It does not sign,
 // page, retry or sleep: the client does.
 //
-// Files: provider.go (this: the provider, its schema and Configure),
-// settings.go (configuration, environment and defaults merged),
-// credentials.go (which credential, in which order), validators*.go (every
-// rule on a value, written once: shared ones, the data source's list rules,
-// the endpoint rules), known.go (values known only after apply),
-// data_source_instances_status.go and instances_status_*.go (the data
-// source, its read and its state), diagnostics.go (errors a user can act
-// on), logging.go (the client's logs into tflog) and server.go (the
-// protocol server and its fast read path).
+// Each file is named for what it holds, so that the directory listing is
+// the index: data_source_<name>.go and <name>_*.go a data source,
+// validators*.go the rules on values, settings*.go and credentials.go the
+// glue from the provider block and the environment to the client's settings
+// and credentials, server.go the protocol server Terraform talks to.
 package provider
 
 import (
@@ -107,12 +103,8 @@ func withDataSources(ds ...func() datasource.DataSource) Option {
 	return func(o *options) { o.dataSources = append(o.dataSources, ds...) }
 }
 
-// New returns a constructor of the provider, as providerserver expects. The
-// provider binary serves NewServer, which wraps it.
-func New(version string, opts ...Option) func() provider.Provider {
-	return func() provider.Provider { return newProvider(version, opts...) }
-}
-
+// newProvider returns the provider. The binary and the tests serve it
+// through NewServer.
 func newProvider(version string, opts ...Option) *CVMProvider {
 	p := &CVMProvider{version: version, opts: options{env: os.LookupEnv}}
 	for _, o := range opts {
@@ -341,7 +333,7 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 }
 
 func (p *CVMProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return append([]func() datasource.DataSource{NewInstancesStatusDataSource}, p.opts.dataSources...)
+	return append([]func() datasource.DataSource{newInstancesStatusDataSource}, p.opts.dataSources...)
 }
 
 func (p *CVMProvider) Resources(context.Context) []func() resource.Resource { return nil }

@@ -290,7 +290,7 @@ func TestDiagnosticsCarryNoSecrets(t *testing.T) {
 func TestSecretAttributesAreSensitive(t *testing.T) {
 	t.Parallel()
 	var resp provider.SchemaResponse
-	New("test")().Schema(t.Context(), provider.SchemaRequest{}, &resp)
+	newProvider("test").Schema(t.Context(), provider.SchemaRequest{}, &resp)
 	secret := map[string]bool{
 		"secret_key": true, "security_token": true, "assume_role.token_code": true,
 		"assume_role_with_web_identity.web_identity_token": true, "assume_role_with_saml.saml_assertion": true,

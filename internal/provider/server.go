@@ -16,27 +16,26 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-// encodedReader is a data source that can return its state already encoded
-// as msgpack. The protocol server sends those bytes for it instead of asking
-// the framework to read it: after Read the framework deep-copies the state,
-// walks every nested object for semantic equality and compares the two
-// copies, which for a region of 100,000 instances costs more CPU and memory
-// than the read itself (BENCHMARKS.md, "Where the time goes"). A data source
-// opts in by implementing it; any other is read by the framework. Its answer
-// must be the one its Read gives, which is simplest when Read decodes
-// ReadEncoded's state, as cvm_instances_status's does; a test holds the two
-// equal.
-type encodedReader interface {
+// dataSourceWithReadEncoded is a data source that can return its state
+// already encoded as msgpack. The protocol server sends those bytes for it
+// instead of asking the framework to read it: after Read the framework
+// deep-copies the state, walks every nested object for semantic equality and
+// compares the two copies, which for a region of 100,000 instances costs more
+// CPU and memory than the read itself (BENCHMARKS.md, "Where the time
+// goes"). A data source opts in by implementing it; any other is read by the
+// framework. Its answer must be the one its Read gives, which is simplest
+// when Read decodes ReadEncoded's state, as cvm_instances_status's does.
+type dataSourceWithReadEncoded interface {
 	datasource.DataSource
 	// ReadEncoded reads with data, the provider's configured client (nil
 	// before Configure), what config asks for.
 	ReadEncoded(ctx context.Context, data *providerData, config tfsdk.Config) ([]byte, diag.Diagnostics)
 }
 
-// encodedRead is an encodedReader with the schema its configuration is
-// decoded with.
-type encodedRead struct {
-	reader    encodedReader
+// fastRead is how the server reads one data source that opts in: the data
+// source, and the schema its configuration is decoded with.
+type fastRead struct {
+	reader    dataSourceWithReadEncoded
 	schema    schema.Schema
 	stateType tftypes.Type
 }
@@ -45,49 +44,76 @@ type encodedRead struct {
 // tf6server.Serve and for terraform-plugin-testing's ProtoV6ProviderFactories.
 //
 // It is the plugin framework's server, except that ReadDataSource of each
-// data source that implements encodedReader is answered here from
-// ReadEncoded, with the configured client taken from the provider as the
-// data source's own Read takes it. Validation, schemas and Configure stay
-// with the framework.
+// data source that implements dataSourceWithReadEncoded is answered here
+// from ReadEncoded (the fast path), with the configured client taken from
+// the provider as the data source's own Read takes it. Validation, schemas
+// and Configure stay with the framework.
+//
+// The fast path reads with the client Configure built and knows nothing else
+// of the protocol. Reads that need more are left to the framework
+// (usesFramework), which implements them:
+//   - provider-level deferral: when Terraform allows deferral
+//     (ClientCapabilities.DeferralAllowed) and the provider's Configure sets
+//     resp.Deferred because its configuration is unknown, the framework
+//     answers every read of the run as deferred, with an unknown state.
+//     Configure then builds no client, so the framework reads. This
+//     provider does not defer today (refuseUnknown refuses unknown values
+//     instead); the server follows the framework if it ever does.
+//   - ProviderMeta: the framework decodes the provider_meta block for data
+//     sources that read it. This provider declares no provider_meta schema,
+//     so Terraform sends none; a read that carries one is the framework's.
 func NewServer(version string, opts ...Option) func() (tfprotov6.ProviderServer, error) {
 	return func() (tfprotov6.ProviderServer, error) {
-		ctx := context.Background()
 		p := newProvider(version, opts...)
-		fw, err := providerserver.NewProtocol6WithError(p)()
-		if err != nil {
-			return nil, err
-		}
-		var meta provider.MetadataResponse
-		p.Metadata(ctx, provider.MetadataRequest{}, &meta)
-		reads := map[string]encodedRead{}
-		for _, newDataSource := range p.DataSources(ctx) {
-			r, ok := newDataSource().(encodedReader)
-			if !ok {
-				continue
-			}
-			var name datasource.MetadataResponse
-			r.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: meta.TypeName}, &name)
-			var sch datasource.SchemaResponse
-			r.Schema(ctx, datasource.SchemaRequest{}, &sch)
-			if sch.Diagnostics.HasError() {
-				return nil, fmt.Errorf("the %s schema: %v", name.TypeName, sch.Diagnostics)
-			}
-			reads[name.TypeName] = encodedRead{reader: r, schema: sch.Schema, stateType: sch.Schema.Type().TerraformType(ctx)}
-		}
-		return &server{ProviderServer: fw, provider: p, reads: reads}, nil
+		return newServer(p, p)
 	}
+}
+
+// newServer serves fw, which is p or, in tests, p wrapped, through the
+// framework, with the fast path for p's data sources.
+func newServer(fw provider.Provider, p *CVMProvider) (tfprotov6.ProviderServer, error) {
+	ctx := context.Background()
+	framework, err := providerserver.NewProtocol6WithError(fw)()
+	if err != nil {
+		return nil, err
+	}
+	var meta provider.MetadataResponse
+	p.Metadata(ctx, provider.MetadataRequest{}, &meta)
+	reads := map[string]fastRead{}
+	for _, newDataSource := range p.DataSources(ctx) {
+		r, ok := newDataSource().(dataSourceWithReadEncoded)
+		if !ok {
+			continue
+		}
+		var name datasource.MetadataResponse
+		r.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: meta.TypeName}, &name)
+		var sch datasource.SchemaResponse
+		r.Schema(ctx, datasource.SchemaRequest{}, &sch)
+		if sch.Diagnostics.HasError() {
+			return nil, fmt.Errorf("the %s schema: %v", name.TypeName, sch.Diagnostics)
+		}
+		reads[name.TypeName] = fastRead{reader: r, schema: sch.Schema, stateType: sch.Schema.Type().TerraformType(ctx)}
+	}
+	return &server{ProviderServer: framework, provider: p, reads: reads}, nil
 }
 
 type server struct {
 	tfprotov6.ProviderServer // the framework's
 
 	provider *CVMProvider
-	reads    map[string]encodedRead // by data source type name
+	reads    map[string]fastRead // by data source type name
+}
+
+// usesFramework says whether a read needs what only the framework
+// implements (NewServer lists it). A provider that deferred has no client:
+// Configure builds one only when it configures.
+func (s *server) usesFramework(req *tfprotov6.ReadDataSourceRequest) bool {
+	return s.provider.configured.Load() == nil || req.ProviderMeta != nil
 }
 
 func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	r, ok := s.reads[req.TypeName]
-	if !ok {
+	if !ok || s.usesFramework(req) {
 		return s.ProviderServer.ReadDataSource(ctx, req)
 	}
 	ctx = tflog.SetField(ctx, "tf_data_source_type", req.TypeName)

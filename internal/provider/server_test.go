@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -128,7 +129,8 @@ func (d *libraryInstancesStatus) Read(ctx context.Context, req datasource.ReadRe
 
 // Reads are routed by a table of the data sources that opt in with
 // ReadEncoded: any other is read by the framework, and an unknown type name
-// gets the framework's own answer.
+// gets the framework's own answer. A read that carries ProviderMeta is the
+// framework's too, opted in or not: only the framework decodes it.
 func TestServerRoutesByWhatADataSourceImplements(t *testing.T) {
 	t.Parallel()
 	var framework, encoded atomic.Int64
@@ -141,22 +143,112 @@ func TestServerRoutesByWhatADataSourceImplements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := func() *tfprotov6.DynamicValue {
-		dv, err := tfprotov6.NewDynamicValue(plainType, tftypes.NewValue(plainType, map[string]tftypes.Value{"n": tftypes.NewValue(tftypes.String, "x")}))
+	configureForRouting(t, srv)
+	dv := func(typ tftypes.Type, v tftypes.Value) *tfprotov6.DynamicValue {
+		d, err := tfprotov6.NewDynamicValue(typ, v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &dv
+		return &d
 	}
-	for _, typeName := range []string{"cvm_plain", "cvm_encoded"} {
-		resp, err := srv.ReadDataSource(t.Context(), &tfprotov6.ReadDataSourceRequest{TypeName: typeName, Config: cfg()})
+	cfg := dv(plainType, tftypes.NewValue(plainType, map[string]tftypes.Value{"n": tftypes.NewValue(tftypes.String, "x")}))
+	meta := dv(tftypes.Object{}, tftypes.NewValue(tftypes.Object{}, map[string]tftypes.Value{}))
+	for _, tc := range []struct {
+		typeName                   string
+		providerMeta               *tfprotov6.DynamicValue
+		wantFramework, wantEncoded int64
+	}{
+		{"cvm_plain", nil, 1, 0},
+		{"cvm_encoded", nil, 0, 1},
+		{"cvm_encoded", meta, 1, 0},
+	} {
+		framework.Store(0)
+		encoded.Store(0)
+		resp, err := srv.ReadDataSource(t.Context(), &tfprotov6.ReadDataSourceRequest{TypeName: tc.typeName, Config: cfg, ProviderMeta: tc.providerMeta})
 		if err != nil || len(resp.Diagnostics) != 0 {
-			t.Fatalf("%s: %v %+v", typeName, err, resp.Diagnostics)
+			t.Fatalf("%s: %v %+v", tc.typeName, err, resp.Diagnostics)
+		}
+		if framework.Load() != tc.wantFramework || encoded.Load() != tc.wantEncoded {
+			t.Errorf("%s (ProviderMeta %v): %d framework reads and %d encoded, want %d and %d",
+				tc.typeName, tc.providerMeta != nil, framework.Load(), encoded.Load(), tc.wantFramework, tc.wantEncoded)
 		}
 	}
-	if framework.Load() != 1 || encoded.Load() != 1 {
-		t.Fatalf("%d framework reads and %d encoded; want the plain data source read by the framework and the other by ReadEncoded", framework.Load(), encoded.Load())
+}
+
+// configureForRouting configures the provider of srv with keys and an
+// endpoint nothing listens on: enough for the fast path, which reads only
+// with a configured client.
+func configureForRouting(t *testing.T, srv tfprotov6.ProviderServer) {
+	t.Helper()
+	schemas, err := srv.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	resp, err := srv.ConfigureProvider(t.Context(), &tfprotov6.ConfigureProviderRequest{Config: dynamic(t, schemas.Provider.ValueType(),
+		map[string]any{"endpoint": "http://127.0.0.1:9", "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey})})
+	if err != nil || len(resp.Diagnostics) != 0 {
+		t.Fatalf("configure: %v %+v", err, resp.Diagnostics)
+	}
+}
+
+// When the provider defers (Configure sets resp.Deferred, as a provider may
+// when its configuration is unknown and Terraform allows deferral), the
+// framework answers cvm_instances_status's read as deferred, with an
+// unknown state, and sends no request. The fast path must not answer it: it
+// has no client, and would fail the read.
+func TestServerLeavesADeferredProviderToTheFramework(t *testing.T) {
+	t.Parallel()
+	e := emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+		Regions:     seeded(inst("ins-aaaaaaaa", "RUNNING")),
+	}, emutest.Options{})
+	p := newProvider("test", testEnv(t, nil))
+	srv, err := newServer(deferringProvider{p}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	schemas, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deferral := &tfprotov6.ConfigureProviderClientCapabilities{DeferralAllowed: true}
+	cp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{ClientCapabilities: deferral, Config: dynamic(t, schemas.Provider.ValueType(),
+		map[string]any{"endpoint": e.URL, "region": unknown, "secret_id": accSecretID, "secret_key": accSecretKey})})
+	if err != nil || len(cp.Diagnostics) != 0 {
+		t.Fatalf("configure: %v %+v", err, cp.Diagnostics)
+	}
+	dType := schemas.DataSourceSchemas["cvm_instances_status"].ValueType()
+	rd, err := srv.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{
+		TypeName:           "cvm_instances_status",
+		Config:             dynamic(t, dType, map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}}),
+		ClientCapabilities: &tfprotov6.ReadDataSourceClientCapabilities{DeferralAllowed: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rd.Diagnostics) != 0 || rd.Deferred == nil || rd.Deferred.Reason != tfprotov6.DeferredReasonProviderConfigUnknown {
+		t.Fatalf("diagnostics %+v, deferred %+v: want the framework's deferred answer, no diagnostic", rd.Diagnostics, rd.Deferred)
+	}
+	state, err := rd.State.Unmarshal(dType)
+	if err != nil || state.IsKnown() {
+		t.Errorf("state %v (%v), want unknown", state, err)
+	}
+	if got := e.Requests(); got != 0 {
+		t.Errorf("%d requests reached the emulator, want none", got)
+	}
+}
+
+// deferringProvider is the provider, deferring as the framework lets a
+// provider do when its configuration holds unknown values.
+type deferringProvider struct{ *CVMProvider }
+
+func (p deferringProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	if req.ClientCapabilities.DeferralAllowed && !req.Config.Raw.IsFullyKnown() {
+		resp.Deferred = &provider.Deferred{Reason: provider.DeferredReasonProviderConfigUnknown}
+		return
+	}
+	p.CVMProvider.Configure(ctx, req, resp)
 }
 
 var plainType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{"n": tftypes.String}}
