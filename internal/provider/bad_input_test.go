@@ -71,7 +71,7 @@ func badInputs() []badInput {
 
 		// wait_for_states.
 		{name: "misspelt wait state", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNING"}},
-			stage: "validate", attr: "wait_for_states[0]", want: []string{`"RUNING" is not a state: did you mean "RUNNING"?`, `"STOPPED"`}},
+			stage: "validate", attr: "wait_for_states[0]", want: []string{`"RUNING" is not a state (did you mean "RUNNING"?)`, `"STOPPED"`}},
 		{name: "lower-case wait state", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{"RUNNING", "running"}},
 			stage: "validate", attr: "wait_for_states[1]", want: []string{`"running"`, `"RUNNING"`}},
 		{name: "empty wait_for_states", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_states": []string{}},

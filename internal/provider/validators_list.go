@@ -141,7 +141,7 @@ var instanceStates = listRules{
 		}
 		what := fmt.Sprintf("%s is not a state", quote(s))
 		if near := cvm.NearestState(s); near != "" {
-			what += fmt.Sprintf(": did you mean %q?", near)
+			what += fmt.Sprintf(" (did you mean %q?)", near)
 		}
 		return &elementProblem{rule: "unknown", title: "Invalid State", what: what, plural: "states are not states", fix: all}
 	},

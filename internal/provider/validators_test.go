@@ -103,7 +103,7 @@ func TestStateRules(t *testing.T) {
 		"RUNNING": "",
 		"running": `use "RUNNING"`,
 		"Stopped": `use "STOPPED"`,
-		"RUNING":  `"RUNING" is not a state: did you mean "RUNNING"?`,
+		"RUNING":  `"RUNING" is not a state (did you mean "RUNNING"?)`,
 		"STOPED":  `did you mean "STOPPED"?`,
 		"ONLINE":  `"ONLINE" is not a state The states are`,
 	}
