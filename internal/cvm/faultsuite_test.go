@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
@@ -117,17 +118,11 @@ const (
 	suiteARN       = "qcs::cam::uin/100000000001:roleName/reader"
 	suiteInstances = 950
 
-	// The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R.
-	pacedLatency = 100 * time.Millisecond
-	pacedRate    = 40
+	// The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R
+	// (bench.TStar).
+	pacedLatency = 100 * time.Millisecond // bench.Latency
+	pacedRate    = 40                     // bench.RateLimit
 )
-
-// tStar is the best possible time to list n instances at the paced rows'
-// latency and rate (BENCHMARKS.md).
-func tStar(n int) time.Duration {
-	pages := max((n+PageSize-1)/PageSize, 1)
-	return pacedLatency + time.Duration(float64(pages)/pacedRate*float64(time.Second))
-}
 
 func isDescribe(r *http.Request) bool {
 	return r.Header.Get("X-TC-Action") == "DescribeInstancesStatus"
@@ -875,7 +870,7 @@ func renderPacedTable(b *strings.Builder, rows []rowResult) {
 			took = append(took, p.took)
 		}
 		slices.Sort(took)
-		ts := tStar(r.paced[0].instances)
+		ts := bench.TStar(r.paced[0].instances)
 		mean, med, slowest, ratio := "—", "—", "—", "—"
 		if completed > 0 {
 			mean = fmt.Sprintf("%.1f / %d", float64(extra)/float64(completed), maxExtra)

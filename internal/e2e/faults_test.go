@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
@@ -40,16 +41,12 @@ type tfFaultRow struct {
 	instances int
 }
 
-// The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R.
+// The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R
+// (bench.TStar).
 const (
-	pacedLatency = 100 * time.Millisecond
-	pacedRate    = 40
+	pacedLatency = 100 * time.Millisecond // bench.Latency
+	pacedRate    = 40                     // bench.RateLimit
 )
-
-func tStar(n int) time.Duration {
-	pages := max((n+99)/100, 1)
-	return pacedLatency + time.Duration(float64(pages)/pacedRate*float64(time.Second))
-}
 
 func tfFaultRows() []tfFaultRow {
 	errs := func(m map[string]float64) emulator.Faults { return emulator.Faults{Errors: m} }
@@ -296,7 +293,7 @@ data "cvm_instances_status" "read" {
 		}
 		slices.Sort(took)
 		slices.Sort(spans)
-		ts := tStar(r.paced[0].instances)
+		ts := bench.TStar(r.paced[0].instances)
 		mean, times, ratio, spanTimes, spanRatio := "—", "—", "—", "—", "—"
 		if completed > 0 {
 			mean = fmt.Sprintf("%.1f / %d", float64(extra)/float64(completed), maxExtra)

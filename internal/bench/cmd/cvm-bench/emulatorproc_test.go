@@ -93,7 +93,7 @@ func logRead(t *testing.T) loggedRead {
 		t.Fatal(err)
 	}
 	r.stats, r.counted = st, st.ByAction["DescribeInstancesStatus"]
-	if want := int64(bench.ListingRequests(n)); r.counted != want {
+	if want := int64(cvm.ListingRequests(n)); r.counted != want {
 		t.Fatalf("the emulator counted %d requests for the listing, want %d", r.counted, want)
 	}
 	return r

@@ -33,7 +33,7 @@ func wholeRun(t *testing.T) runResults {
 		if r.goName == "" {
 			continue
 		}
-		wall := 1.02 * float64(tStar(bench.Pages(r.size)))
+		wall := 1.02 * float64(bench.TStar(r.size))
 		m := map[string]float64{"requests/op": float64(r.requests), "throttled/op": 0, "B/op": 700 * float64(r.size)}
 		if strings.HasPrefix(r.goName, "BenchmarkListingSerial") {
 			wall *= 4
@@ -55,7 +55,7 @@ func wholeRun(t *testing.T) runResults {
 		if _, after, ok := strings.Cut(c.Key, "/"); ok && !c.Shared {
 			_, _ = fmt.Sscan(after, &size)
 		}
-		run := planRun{Wall: 115*time.Millisecond + time.Duration(1.2*float64(tStar(bench.Pages(size)))), Requests: int64(c.Requests),
+		run := planRun{Wall: 115*time.Millisecond + time.Duration(1.2*float64(bench.TStar(size))), Requests: int64(c.Requests),
 			Procs: []procRecord{{MaxRSSKB: 23_000 + int64(size/2), User: 200*time.Millisecond + time.Duration(size)*15*time.Microsecond}}}
 		if c.Key == "baseline" {
 			run = planRun{Wall: 115 * time.Millisecond}
