@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/clock"
 )
 
 func admin(t *testing.T, s *Server, method, path, body string) (int, map[string]any) {
@@ -59,7 +61,7 @@ func TestAdminStatsAndReset(t *testing.T) {
 }
 
 func TestAdminInstances(t *testing.T) {
-	clock := newFakeClock()
+	clock := clock.NewSettable()
 	s := startServer(t, Config{Regions: seedInstances(), Now: clock.Now})
 	code, out := admin(t, s, "PUT", "/_emulator/instances", `{"ap-tokyo": [
 		{"InstanceId": "ins-aaaaaaaa", "InstanceState": "STARTING", "Transitions": [{"After": "2s", "InstanceState": "RUNNING"}]},

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/clock"
 )
 
 // freshClient opens a new connection per request, so that no transport
@@ -285,7 +287,7 @@ func (c *churnCounter) WithGroup(string) slog.Handler      { return c }
 
 func TestFaultChurnEvery(t *testing.T) {
 	run := func(seed int64) (final string) {
-		clock := newFakeClock()
+		clock := clock.NewSettable()
 		counter := &churnCounter{events: map[string]int{}}
 		regions := map[string][]Instance{testRegion: GenerateInstances(10, 1), "ap-tokyo": GenerateInstances(10, 2)}
 		s := startServer(t, Config{Regions: regions, Now: clock.Now, Seed: seed, Logger: slog.New(counter)})
@@ -341,7 +343,7 @@ func TestFaultChurnEvery(t *testing.T) {
 // TestFaultChurnEveryOnAnyRequest: churn_every ignores Faults.Actions, and
 // any API request catches up, an unknown action included.
 func TestFaultChurnEveryOnAnyRequest(t *testing.T) {
-	clock := newFakeClock()
+	clock := clock.NewSettable()
 	counter := &churnCounter{events: map[string]int{}}
 	s := startServer(t, Config{Regions: seedInstances(), Now: clock.Now, Logger: slog.New(counter)})
 	setFaults(t, s, Faults{ChurnEvery: Duration(time.Second), Actions: []string{"GetCallerIdentity"}})
@@ -356,7 +358,7 @@ func TestFaultChurnEveryOnAnyRequest(t *testing.T) {
 // most maxChurnCatchUp events before the next request, and logs how many
 // intervals it skipped; the churn then goes on from the new time.
 func TestFaultChurnEveryCatchUpIsBounded(t *testing.T) {
-	clock := newFakeClock()
+	clock := clock.NewSettable()
 	counter := &churnCounter{events: map[string]int{}}
 	regions := map[string][]Instance{testRegion: GenerateInstances(10, 1), "ap-tokyo": GenerateInstances(10, 2)}
 	s := startServer(t, Config{Regions: regions, Now: clock.Now, Logger: slog.New(counter)})

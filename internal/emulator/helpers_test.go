@@ -7,34 +7,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
 const testRegion = "ap-guangzhou"
-
-// fakeClock is a settable clock near real time, so that SDK timestamps
-// (taken from the real clock) stay within the 5-minute window. It is
-// emutest.Clock, which these tests cannot import (emutest imports emulator).
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func startServer(t testing.TB, cfg Config) *Server {
 	t.Helper()

@@ -3,6 +3,8 @@ package emulator
 import (
 	"fmt"
 	"testing"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/clock"
 )
 
 // The service counts DescribeInstancesStatus requests per account, so two
@@ -17,7 +19,7 @@ func TestRateLimitIsPerAccount(t *testing.T) {
 		accountA, accountB    = "200000000002", "300000000003"
 		unlisted              = "AKIDunlisted000000000000000000001"
 	)
-	clock := newFakeClock()
+	clock := clock.NewSettable()
 	s := startServer(t, Config{
 		Regions:   seedInstances(),
 		RateLimit: 3,

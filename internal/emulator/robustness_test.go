@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/clock"
 )
 
 // A flood from 200 clients at once, each on its own connection, against a
@@ -17,8 +19,8 @@ import (
 // belong to two accounts), every other one gets RequestLimitExceeded, and
 // every one gets a well-formed answer.
 func TestFloodFrom200ConcurrentClients(t *testing.T) {
-	frozen := time.Now()
-	clock := &fakeClock{t: frozen}
+	clock := clock.NewSettable()
+	frozen := clock.Now()
 	const other = "AKIDfloodsecond00000000000000000001"
 	s := startServer(t, Config{
 		Regions:   seedInstances(),
@@ -93,7 +95,7 @@ func TestFloodFrom200ConcurrentClients(t *testing.T) {
 
 // A fractional rate limit rounds down: 2.5 per second lets 2 through.
 func TestFractionalRateLimit(t *testing.T) {
-	clock := newFakeClock()
+	clock := clock.NewSettable()
 	s := startServer(t, Config{Regions: seedInstances(), RateLimit: 2.5, Now: clock.Now})
 	success := 0
 	for range 10 {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/clock"
 )
 
 // Defaults applied by New.
@@ -35,7 +37,7 @@ type Server struct {
 	temp    *tempStore
 	mfaUsed usedCodes // TOTP steps spent, per MFA device
 	stats   statsCollector
-	offset  atomic.Int64 // clock offset, nanoseconds
+	clock   *clock.Shifted // Config.Now, shifted by SetClockOffset
 
 	// reloadMu serializes Reload, which replaces regions, then auth.
 	reloadMu sync.Mutex
@@ -47,7 +49,7 @@ type Server struct {
 	faults     Faults
 	faultCodes []string
 	rng        *rand.Rand
-	churn      churnClock
+	churn      churnSchedule
 	churnEvery atomic.Int64 // faults.ChurnEvery, read without faultMu on every request
 
 	// Lifecycle. closing is closed by Close to abort delays; lifeMu guards
@@ -106,6 +108,7 @@ func New(cfg Config) (*Server, error) {
 		temp:     newTempStore(),
 		regions:  make(map[string]*regionStore),
 		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6376_6d2d_656d_7531)),
+		clock:    clock.NewShifted(cfg.Now),
 		closing:  make(chan struct{}),
 		newConns: make(map[net.Conn]struct{}),
 	}
@@ -120,13 +123,13 @@ func New(cfg Config) (*Server, error) {
 
 // now is the emulator's clock: Config.Now shifted by SetClockOffset.
 func (s *Server) now() time.Time {
-	return s.cfg.Now().Add(time.Duration(s.offset.Load()))
+	return s.clock.Now()
 }
 
 // SetClockOffset shifts the emulator's clock by d (signature expiry,
 // transitions, temporary credential expiry).
 func (s *Server) SetClockOffset(d time.Duration) {
-	s.offset.Store(int64(d))
+	s.clock.SetOffset(d)
 	s.log.Info("clock offset set", "offset", d.String())
 }
 
