@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"os"
 	"os/exec"
@@ -10,7 +9,6 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,24 +16,6 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the command's logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
@@ -48,7 +28,7 @@ func TestBadFlags(t *testing.T) {
 		{"--secret-id", ""},
 		{"extra"},
 	} {
-		var stdout, stderr syncBuffer
+		var stdout, stderr emutest.LockedBuffer
 		if code := run(args, &stdout, &stderr, nil); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
@@ -63,7 +43,7 @@ func TestBadDataFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte(`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNING"}]}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr syncBuffer
+	var stdout, stderr emutest.LockedBuffer
 	if code := run([]string{"--data", p, "--listen", "127.0.0.1:0"}, &stdout, &stderr, nil); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
@@ -123,7 +103,7 @@ func TestRunServesUntilStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	pr, pw := io.Pipe()
-	var stderr syncBuffer
+	var stderr emutest.LockedBuffer
 	stop := make(chan os.Signal, 1)
 	done := make(chan int, 1)
 	go func() {
@@ -222,7 +202,7 @@ func TestBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr emutest.LockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -259,7 +239,7 @@ drain:
 }
 
 func TestHelpAndVersion(t *testing.T) {
-	var stdout, stderr syncBuffer
+	var stdout, stderr emutest.LockedBuffer
 	if code := run([]string{"--help"}, &stdout, &stderr, nil); code != 0 {
 		t.Fatalf("--help: exit %d", code)
 	}
@@ -279,7 +259,7 @@ func TestHelpAndVersion(t *testing.T) {
 	if stderr.String() != "" {
 		t.Errorf("--help wrote to stderr: %q", stderr.String())
 	}
-	stdout = syncBuffer{}
+	stdout.Reset()
 	if code := run([]string{"--version"}, &stdout, &stderr, nil); code != 0 || stdout.String() != "cvm-emulator dev\n" {
 		t.Errorf("--version: exit %d, %q", code, stdout.String())
 	}
@@ -297,7 +277,7 @@ func TestReload(t *testing.T) {
 	write(`{"credentials": [{"secret_id": "AKIDold", "secret_key": "old-key"}],
 		"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING"}], "ap-tokyo": []}}`)
 	pr, pw := io.Pipe()
-	var stderr syncBuffer
+	var stderr emutest.LockedBuffer
 	signals := make(chan os.Signal)
 	done := make(chan int, 1)
 	go func() {
@@ -355,7 +335,7 @@ func TestReload(t *testing.T) {
 // and admin endpoint the manual names must be in the guide, and every field
 // of emulator.Faults in the manual.
 func TestHelpAgreesWithGuide(t *testing.T) {
-	var stdout, stderr syncBuffer
+	var stdout, stderr emutest.LockedBuffer
 	if code := run([]string{"--help"}, &stdout, &stderr, nil); code != 0 {
 		t.Fatalf("--help: exit %d", code)
 	}

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -159,39 +158,21 @@ func (w *workspace) command(ctx context.Context, args ...string) *exec.Cmd {
 // startPlan starts `terraform plan` in the background, for tests that signal
 // it while it reads. Its output collects in the returned buffer, which is
 // safe to read while terraform still writes.
-func (w *workspace) startPlan(ctx context.Context) (*exec.Cmd, *lockedBuffer) {
+func (w *workspace) startPlan(ctx context.Context) (*exec.Cmd, *emutest.LockedBuffer) {
 	w.t.Helper()
 	return w.start(ctx, "plan", "-input=false", "-no-color", "-lock=false")
 }
 
 // start starts terraform with args in the background, as startPlan does.
-func (w *workspace) start(ctx context.Context, args ...string) (*exec.Cmd, *lockedBuffer) {
+func (w *workspace) start(ctx context.Context, args ...string) (*exec.Cmd, *emutest.LockedBuffer) {
 	w.t.Helper()
 	cmd := w.command(ctx, args...)
-	out := &lockedBuffer{}
+	out := &emutest.LockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
 	return cmd, out
-}
-
-// lockedBuffer is a bytes.Buffer one goroutine writes while another reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // plannedData is what a saved plan says about its data sources.

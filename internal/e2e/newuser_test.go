@@ -206,10 +206,10 @@ data "cvm_instances_status" "web" {
 	}
 }
 
-// watchedBuffer is a lockedBuffer that closes seen once what was written
+// watchedBuffer is an emutest.LockedBuffer that closes seen once what was written
 // holds marker.
 type watchedBuffer struct {
-	lockedBuffer
+	emutest.LockedBuffer
 	marker string
 	seen   chan struct{}
 	once   sync.Once
@@ -220,7 +220,7 @@ func newWatchedBuffer(marker string) *watchedBuffer {
 }
 
 func (b *watchedBuffer) Write(p []byte) (int, error) {
-	n, err := b.lockedBuffer.Write(p)
+	n, err := b.LockedBuffer.Write(p)
 	if strings.Contains(b.String(), b.marker) {
 		b.once.Do(func() { close(b.seen) })
 	}
