@@ -368,7 +368,7 @@ func conclude(r *report, path string, stdout io.Writer) error {
 	}
 	skipped := 0
 	for _, v := range vs {
-		if v.outcome == notMeasured && v.skippedBy != "" {
+		if v.outcome == targetNotMeasured && v.skippedBy != "" {
 			skipped++
 		}
 	}

@@ -140,7 +140,7 @@ func TestVerdicts(t *testing.T) {
 		shared4T  = "4 processes, one account: throttled"
 		overConf  = "1 process, `rate_limit` above the service's ("
 	)
-	notMeasured := "**not measured**"
+	targetNotMeasured := "**not measured**"
 	for _, c := range []struct {
 		name   string
 		change func(rr *runResults)
@@ -153,12 +153,12 @@ func TestVerdicts(t *testing.T) {
 		{
 			name:   "the emulator logged no read span",
 			change: func(rr *runResults) { editRuns(*rr, "shared/2", func(r *planRun) { r.ReadSpan = 0 }) },
-			want:   map[string]string{shared2: notMeasured}, fails: true, measured: "missing: plan shared/2 read span",
+			want:   map[string]string{shared2: targetNotMeasured}, fails: true, measured: "missing: plan shared/2 read span",
 		},
 		{
 			name:   "one run of three without its read span",
 			change: func(rr *runResults) { rr.plans["overconfigured"].Runs[1].ReadSpan = 0 },
-			want:   map[string]string{overConf: notMeasured}, fails: true,
+			want:   map[string]string{overConf: targetNotMeasured}, fails: true,
 		},
 		{
 			name: "the read span over the bound",
@@ -212,29 +212,29 @@ func TestVerdicts(t *testing.T) {
 			name:   "nothing left out, and nothing ran",
 			change: func(rr *runResults) { rr.goResults, rr.plans = map[string]goBench{}, map[string]planResult{} },
 			want: map[string]string{
-				requests: notMeasured, throttled: notMeasured, inProc10k: notMeasured, inProcBig: notMeasured, planTime: notMeasured,
-				speedup: notMeasured, rss: notMeasured, cpu: notMeasured, growthT: notMeasured,
-				"ten parallel data sources, o": notMeasured, "ten parallel data sources, t": notMeasured,
-				shared1: notMeasured, "1 process alone (reference):": notMeasured, shared2: notMeasured, shared2T: notMeasured,
-				shared4: notMeasured, shared4T: notMeasured, overConf: notMeasured,
+				requests: targetNotMeasured, throttled: targetNotMeasured, inProc10k: targetNotMeasured, inProcBig: targetNotMeasured, planTime: targetNotMeasured,
+				speedup: targetNotMeasured, rss: targetNotMeasured, cpu: targetNotMeasured, growthT: targetNotMeasured,
+				"ten parallel data sources, o": targetNotMeasured, "ten parallel data sources, t": targetNotMeasured,
+				shared1: targetNotMeasured, "1 process alone (reference):": targetNotMeasured, shared2: targetNotMeasured, shared2T: targetNotMeasured,
+				shared4: targetNotMeasured, shared4T: targetNotMeasured, overConf: targetNotMeasured,
 			},
 			fails: true,
 		},
 		{
 			name:   "a Go benchmark missing although it was to run",
 			change: func(rr *runResults) { delete(rr.goResults, "BenchmarkByIDs/ids=100") },
-			want:   map[string]string{requests: notMeasured, throttled: notMeasured}, fails: true,
+			want:   map[string]string{requests: targetNotMeasured, throttled: targetNotMeasured}, fails: true,
 			measured: "missing: BenchmarkByIDs/ids=100 requests/op, BenchmarkByIDs/ids=100 throttled/op",
 		},
 		{
 			name:   "a Go benchmark without its metric",
 			change: func(rr *runResults) { delete(rr.goResults["BenchmarkListing/n=1000"].Metrics, "throttled/op") },
-			want:   map[string]string{requests: notMeasured, throttled: notMeasured}, fails: true,
+			want:   map[string]string{requests: targetNotMeasured, throttled: targetNotMeasured}, fails: true,
 		},
 		{
 			name:   "a wall of 0",
 			change: func(rr *runResults) { rr.goResults["BenchmarkListing/n=100000"].Metrics["ns/op"] = 0 },
-			want:   map[string]string{inProcBig: notMeasured, growthT: notMeasured}, fails: true,
+			want:   map[string]string{inProcBig: targetNotMeasured, growthT: targetNotMeasured}, fails: true,
 		},
 		{
 			name:   "one request too many",
@@ -254,7 +254,7 @@ func TestVerdicts(t *testing.T) {
 		{
 			name:   "a plan faster than the empty one",
 			change: func(rr *runResults) { editRuns(*rr, "list/10000", func(r *planRun) { r.Wall = time.Millisecond }) },
-			want:   map[string]string{planTime: notMeasured}, fails: true,
+			want:   map[string]string{planTime: targetNotMeasured}, fails: true,
 		},
 		{
 			name:   "serial paging 3× slower only",
@@ -278,7 +278,7 @@ func TestVerdicts(t *testing.T) {
 			change: func(rr *runResults) {
 				editRuns(*rr, "list/10000", func(r *planRun) { r.Procs[0].MaxRSSKB = rr.plans["noop"].Runs[0].Procs[0].MaxRSSKB })
 			},
-			want: map[string]string{growthT: notMeasured}, fails: true, measured: "missing: plan list/10000 peak RSS − plan noop peak RSS",
+			want: map[string]string{growthT: targetNotMeasured}, fails: true, measured: "missing: plan list/10000 peak RSS − plan noop peak RSS",
 		},
 		{
 			name:   "processes sharing an account throttled too often",
