@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"bytes"
@@ -7,28 +7,30 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
 // BenchmarkDescribePage100k measures the server's own time for one signed
 // page of 100 out of 100,000 instances: parsing, TC3 verification, paging,
 // state computation and encoding (no network).
 func BenchmarkDescribePage100k(b *testing.B) {
-	s, err := New(Config{Regions: map[string][]Instance{testRegion: GenerateInstances(100000, 1)}})
+	s, err := emulator.New(emulator.Config{Regions: map[string][]emulator.Instance{testRegion: emulator.GenerateInstances(100000, 1)}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer func() { _ = s.Close() }()
 	const host = "cvm.emulator.test"
 	ts := time.Now().Unix()
-	date := tc3Date(ts)
-	key := tc3SigningKey(DefaultSecretKey, date, "cvm")
+	date := emulator.TC3Date(ts)
+	key := emulator.TC3SigningKey(emulator.DefaultSecretKey, date, "cvm")
 	bodies := make([][]byte, 10)
 	auth := make([]string, 10)
 	for i := range bodies {
 		bodies[i] = []byte(`{"Offset":` + strconv.Itoa(i*9973) + `,"Limit":100}`)
-		cr := tc3CanonicalRequest("POST", "/", "", "content-type:application/json\nhost:"+host+"\n", "content-type;host", sha256Hex(bodies[i]))
-		auth[i] = "TC3-HMAC-SHA256 Credential=" + DefaultSecretID + "/" + date + "/cvm/tc3_request, SignedHeaders=content-type;host, Signature=" +
-			tc3Sign(key, tc3StringToSign(strconv.FormatInt(ts, 10), date, "cvm", cr))
+		cr := emulator.TC3CanonicalRequest("POST", "/", "", "content-type:application/json\nhost:"+host+"\n", "content-type;host", emulator.SHA256Hex(bodies[i]))
+		auth[i] = "TC3-HMAC-SHA256 Credential=" + emulator.DefaultSecretID + "/" + date + "/cvm/tc3_request, SignedHeaders=content-type;host, Signature=" +
+			emulator.TC3Sign(key, emulator.TC3StringToSign(strconv.FormatInt(ts, 10), date, "cvm", cr))
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

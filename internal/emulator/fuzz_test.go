@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"bytes"
@@ -13,12 +13,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
 // fuzzServer is an emulator that is never listened on: the fuzz targets
 // call its handler directly.
-func fuzzServer(f *testing.F) *Server {
-	s, err := New(Config{Regions: seedInstances()})
+func fuzzServer(f *testing.F) *emulator.Server {
+	s, err := emulator.New(emulator.Config{Regions: seedInstances()})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -72,7 +74,7 @@ func FuzzServeAPI(f *testing.F) {
 			t.Fatalf("no RequestId: %s", rec.Body.Bytes())
 		}
 		if raw, isErr := a.Response["Error"]; isErr {
-			var e apiError
+			var e emulator.APIError
 			if err := json.Unmarshal(raw, &e); err != nil || e.Code == "" || e.Message == "" {
 				t.Fatalf("an error without a code or a message: %s", rec.Body.Bytes())
 			}
@@ -93,23 +95,23 @@ func FuzzFlatParameters(f *testing.F) {
 	} {
 		f.Add(q)
 	}
-	spec := actions[cvmAction].params
+	spec := emulator.ParamSpecOf(cvmAction)
 	f.Fuzz(func(t *testing.T, query string) {
-		values, aerr := parseFlat(query, "query string")
+		values, aerr := emulator.ParseFlat(query, "query string")
 		if aerr != nil {
 			if aerr.Code == "" || aerr.Message == "" {
 				t.Fatalf("error without code or message: %+v", aerr)
 			}
 			return
 		}
-		p := &boundParams{ints: map[string]int64{}, strings: map[string]string{}, lists: map[string][]string{}}
-		if aerr := bindFlat(p, values, spec); aerr != nil {
+		p := emulator.NewBoundParams()
+		if aerr := emulator.BindFlat(p, values, spec); aerr != nil {
 			if aerr.Code == "" || aerr.Message == "" {
 				t.Fatalf("error without code or message: %+v", aerr)
 			}
 			return
 		}
-		for name, list := range p.lists {
+		for name, list := range p.Lists() {
 			n := 0
 			for k := range values {
 				if strings.HasPrefix(k, name+".") {
@@ -135,19 +137,19 @@ func FuzzParseTC3Authorization(f *testing.F) {
 		f.Add(h)
 	}
 	f.Fuzz(func(t *testing.T, h string) {
-		a, aerr := parseTC3Authorization(h)
+		a, aerr := emulator.ParseTC3Authorization(h)
 		if aerr != nil {
 			if aerr.Code != "AuthFailure.InvalidAuthorization" || aerr.Message == "" {
 				t.Fatalf("unexpected error %+v", aerr)
 			}
 			return
 		}
-		if a.secretID == "" || strings.Contains(a.secretID, "/") || len(a.signature) != 64 || strings.Trim(a.signature, "0123456789abcdef") != "" {
+		if a.SecretID() == "" || strings.Contains(a.SecretID(), "/") || len(a.Signature()) != 64 || strings.Trim(a.Signature(), "0123456789abcdef") != "" {
 			t.Fatalf("accepted a malformed header %q as %+v", h, a)
 		}
-		again := "TC3-HMAC-SHA256 Credential=" + a.secretID + "/" + a.date + "/" + a.service + "/tc3_request, SignedHeaders=" + a.signedHeaders + ", Signature=" + a.signature
-		b, aerr := parseTC3Authorization(again)
-		if aerr != nil || b.secretID != a.secretID || b.date != a.date || b.service != a.service || b.signedHeaders != a.signedHeaders || b.signature != a.signature {
+		again := "TC3-HMAC-SHA256 Credential=" + a.SecretID() + "/" + a.Date() + "/" + a.Service() + "/tc3_request, SignedHeaders=" + a.SignedHeaders() + ", Signature=" + a.Signature()
+		b, aerr := emulator.ParseTC3Authorization(again)
+		if aerr != nil || b.SecretID() != a.SecretID() || b.Date() != a.Date() || b.Service() != a.Service() || b.SignedHeaders() != a.SignedHeaders() || b.Signature() != a.Signature() {
 			t.Fatalf("%q parsed as %+v, but written out again as %+v (%v)", h, a, b, aerr)
 		}
 	})
@@ -192,9 +194,9 @@ func FuzzTC3Signature(f *testing.F) {
 		if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "application/json" {
 			return
 		}
-		now := s.now()
+		now := s.NowForTest()
 		ts := now.Unix() + skew%(48*3600)
-		build := func(body []byte, sig string) *apiRequest {
+		build := func(body []byte, sig string) *emulator.APIRequest {
 			r, err := http.NewRequest(http.MethodPost, "http://"+host+"/", bytes.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
@@ -205,14 +207,14 @@ func FuzzTC3Signature(f *testing.F) {
 			r.Header.Set("X-TC-Region", testRegion)
 			r.Header.Set("X-TC-Timestamp", strconv.FormatInt(ts, 10))
 			date := time.Unix(ts, 0).UTC().Format("2006-01-02")
-			r.Header.Set("Authorization", "TC3-HMAC-SHA256 Credential="+DefaultSecretID+"/"+date+"/cvm/tc3_request, SignedHeaders=content-type;host, Signature="+sig)
-			req, _ := parseRequest(r)
+			r.Header.Set("Authorization", "TC3-HMAC-SHA256 Credential="+emulator.DefaultSecretID+"/"+date+"/cvm/tc3_request, SignedHeaders=content-type;host, Signature="+sig)
+			req, _ := emulator.ParseRequest(r)
 			return req
 		}
-		sig := signTC3(DefaultSecretKey, "cvm", host, contentType, payload, ts)
+		sig := signTC3(emulator.DefaultSecretKey, "cvm", host, contentType, payload, ts)
 		d := now.Sub(time.Unix(ts, 0))
 		inWindow := d >= -5*time.Minute && d <= 5*time.Minute
-		_, _, aerr := s.authenticate(s.auth.Load(), build(payload, sig), "cvm", now)
+		_, _, aerr := s.AuthenticateForTest(s.AuthStateForTest(), build(payload, sig), "cvm", now)
 		switch {
 		case inWindow && aerr != nil:
 			t.Fatalf("a correctly signed request was refused: %+v (host %q, content type %q, skew %d)", aerr, host, contentType, skew%(48*3600))
@@ -225,7 +227,7 @@ func FuzzTC3Signature(f *testing.F) {
 		bad := []byte(sig)
 		i := int(flip) % len(bad)
 		bad[i] = "0123456789abcdef"[(strings.IndexByte("0123456789abcdef", bad[i])+1+int(flip)%15)%16]
-		if _, _, aerr := s.authenticate(s.auth.Load(), build(payload, string(bad)), "cvm", now); aerr == nil || aerr.Code != "AuthFailure.SignatureFailure" {
+		if _, _, aerr := s.AuthenticateForTest(s.AuthStateForTest(), build(payload, string(bad)), "cvm", now); aerr == nil || aerr.Code != "AuthFailure.SignatureFailure" {
 			t.Fatalf("a wrong signature got %+v", aerr)
 		}
 		// So is any other body under the right signature.
@@ -235,7 +237,7 @@ func FuzzTC3Signature(f *testing.F) {
 		} else {
 			other[int(flip)%len(other)] ^= 1 + flip%255
 		}
-		if _, _, aerr := s.authenticate(s.auth.Load(), build(other, sig), "cvm", now); aerr == nil || aerr.Code != "AuthFailure.SignatureFailure" {
+		if _, _, aerr := s.AuthenticateForTest(s.AuthStateForTest(), build(other, sig), "cvm", now); aerr == nil || aerr.Code != "AuthFailure.SignatureFailure" {
 			t.Fatalf("a changed body got %+v", aerr)
 		}
 	})

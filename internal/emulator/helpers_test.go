@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"encoding/json"
@@ -9,28 +9,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
 const testRegion = "ap-guangzhou"
 
-func startServer(t testing.TB, cfg Config) *Server {
-	t.Helper()
-	s, err := Start(cfg)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
-}
+func hostOf(s *emulator.Server) string { return strings.TrimPrefix(s.URL(), "http://") }
 
-func hostOf(s *Server) string { return strings.TrimPrefix(s.URL(), "http://") }
-
-func seedInstances() map[string][]Instance {
-	return map[string][]Instance{testRegion: {
+func seedInstances() map[string][]emulator.Instance {
+	return map[string][]emulator.Instance{testRegion: {
 		{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"},
 		{InstanceId: "ins-5d8a23rs", InstanceState: "STOPPED"},
 	}}
@@ -38,7 +26,7 @@ func seedInstances() map[string][]Instance {
 
 // assumeRoleCall is a signed AssumeRole request.
 func assumeRoleCall(secretID, secretKey, token string) tc3Call {
-	return tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", region: testRegion, secretID: secretID, secretKey: secretKey, token: token,
+	return tc3Call{action: "AssumeRole", version: emulator.STSVersion, service: "sts", region: testRegion, secretID: secretID, secretKey: secretKey, token: token,
 		body: `{"RoleArn": "qcs::cam::uin/100000000001:roleName/terraform", "RoleSessionName": "emulator-test"}`}
 }
 
@@ -50,7 +38,7 @@ func (k tempKey) listing() tc3Call {
 }
 
 // assumeRole sends an AssumeRole request and returns its credential.
-func assumeRole(t *testing.T, s *Server, c tc3Call) tempKey {
+func assumeRole(t *testing.T, s *emulator.Server, c tc3Call) tempKey {
 	t.Helper()
 	a := do(t, c.request(t, s))
 	cred := a.Response.Credentials
@@ -61,9 +49,9 @@ func assumeRole(t *testing.T, s *Server, c tc3Call) tempKey {
 }
 
 // assumeRoleRaw assumes a role with the default credential.
-func assumeRoleRaw(t *testing.T, s *Server) tempKey {
+func assumeRoleRaw(t *testing.T, s *emulator.Server) tempKey {
 	t.Helper()
-	return assumeRole(t, s, assumeRoleCall(DefaultSecretID, DefaultSecretKey, ""))
+	return assumeRole(t, s, assumeRoleCall(emulator.DefaultSecretID, emulator.DefaultSecretKey, ""))
 }
 
 // apiAnswer is any API answer, decoded loosely.
@@ -114,7 +102,7 @@ type tc3Call struct {
 	noHeaders   bool   // put common parameters in the query instead of X-TC-*
 }
 
-func (c tc3Call) request(t testing.TB, s *Server) *http.Request {
+func (c tc3Call) request(t testing.TB, s *emulator.Server) *http.Request {
 	t.Helper()
 	if c.method == "" {
 		c.method = http.MethodPost
@@ -135,10 +123,10 @@ func (c tc3Call) request(t testing.TB, s *Server) *http.Request {
 		c.timestamp = time.Now().Unix()
 	}
 	if c.secretID == "" {
-		c.secretID = DefaultSecretID
+		c.secretID = emulator.DefaultSecretID
 	}
 	if c.secretKey == "" {
-		c.secretKey = DefaultSecretKey
+		c.secretKey = emulator.DefaultSecretKey
 	}
 	if c.signedHost == "" {
 		c.signedHost = hostOf(s)
@@ -153,15 +141,15 @@ func (c tc3Call) request(t testing.TB, s *Server) *http.Request {
 		v.Set("Timestamp", ts)
 		query = v.Encode()
 	}
-	date := tc3Date(c.timestamp)
+	date := emulator.TC3Date(c.timestamp)
 	headers := "content-type:" + c.contentType + "\nhost:" + c.signedHost + "\n"
 	payload := c.body
 	canonicalQuery := ""
 	if c.method == http.MethodGet {
 		canonicalQuery = query
 	}
-	cr := tc3CanonicalRequest(c.method, c.path, canonicalQuery, headers, "content-type;host", sha256Hex([]byte(payload)))
-	sig := tc3Sign(tc3SigningKey(c.secretKey, date, c.service), tc3StringToSign(ts, date, c.service, cr))
+	cr := emulator.TC3CanonicalRequest(c.method, c.path, canonicalQuery, headers, "content-type;host", emulator.SHA256Hex([]byte(payload)))
+	sig := emulator.TC3Sign(emulator.TC3SigningKey(c.secretKey, date, c.service), emulator.TC3StringToSign(ts, date, c.service, cr))
 	u := s.URL() + c.path
 	if query != "" {
 		u += "?" + query
@@ -196,7 +184,7 @@ type v1Call struct {
 	signedHost string
 }
 
-func (c v1Call) request(t testing.TB, s *Server) *http.Request {
+func (c v1Call) request(t testing.TB, s *emulator.Server) *http.Request {
 	t.Helper()
 	if c.method == "" {
 		c.method = http.MethodGet
@@ -205,7 +193,7 @@ func (c v1Call) request(t testing.TB, s *Server) *http.Request {
 		c.path = "/"
 	}
 	if c.secretKey == "" {
-		c.secretKey = DefaultSecretKey
+		c.secretKey = emulator.DefaultSecretKey
 	}
 	if c.signedHost == "" {
 		c.signedHost = hostOf(s)
@@ -213,7 +201,7 @@ func (c v1Call) request(t testing.TB, s *Server) *http.Request {
 	p := map[string]string{
 		"Timestamp": strconv.FormatInt(time.Now().Unix(), 10),
 		"Nonce":     "11886",
-		"SecretId":  DefaultSecretID,
+		"SecretId":  emulator.DefaultSecretID,
 	}
 	for k, v := range c.params {
 		p[k] = v
@@ -221,7 +209,7 @@ func (c v1Call) request(t testing.TB, s *Server) *http.Request {
 	if c.signMethod != "" {
 		p["SignatureMethod"] = c.signMethod
 	}
-	p["Signature"] = v1Sign(c.secretKey, v1StringToSign(c.method, c.signedHost, c.path, p), c.signMethod)
+	p["Signature"] = emulator.V1Sign(c.secretKey, emulator.V1StringToSign(c.method, c.signedHost, c.path, p), c.signMethod)
 	v := url.Values{}
 	for k, val := range p {
 		v.Set(k, val)

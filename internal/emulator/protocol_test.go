@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"encoding/json"
@@ -8,12 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 const cvmAction, cvmVersion = "DescribeInstancesStatus", "2017-03-12"
 
 func TestBareHostSignaturesAccepted(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	bare := "127.0.0.1"
 	a := do(t, tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{"InstanceIds":["ins-r8hr2upy"]}`, signedHost: bare}.request(t, s))
 	wantCode(t, a, "Success")
@@ -21,7 +24,7 @@ func TestBareHostSignaturesAccepted(t *testing.T) {
 		t.Errorf("TC3 bare host: %v", a.ids())
 	}
 	for _, method := range []string{"GET", "POST"} {
-		for _, sm := range []string{"", methodSHA1, methodSHA256} {
+		for _, sm := range []string{"", emulator.MethodSHA1, emulator.MethodSHA256} {
 			a = do(t, v1Call{method: method, signMethod: sm, signedHost: bare, params: map[string]string{
 				"Action": cvmAction, "Version": cvmVersion, "Region": testRegion, "InstanceIds.0": "ins-5d8a23rs",
 			}}.request(t, s))
@@ -37,7 +40,7 @@ func TestBareHostSignaturesAccepted(t *testing.T) {
 }
 
 func TestTC3GetWithCommonParametersInQuery(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	a := do(t, tc3Call{method: "GET", noHeaders: true, action: cvmAction, version: cvmVersion, region: testRegion,
 		query: "InstanceIds.1=ins-5d8a23rs&InstanceIds.2=ins-r8hr2upy&Limit=10"}.request(t, s))
 	wantCode(t, a, "Success")
@@ -53,7 +56,7 @@ func TestTC3GetWithCommonParametersInQuery(t *testing.T) {
 // The legacy API 2.0 page's example request, signed with v1 over
 // /v2/index.php, gets the example's answer.
 func TestLegacyGatewaySeedExample(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	req := v1Call{path: "/v2/index.php", params: map[string]string{
 		"Action": "DescribeInstancesStatus", "Version": "2017-03-12", "Region": testRegion,
 		"InstanceIds.1": "ins-r8hr2upy", "InstanceIds.2": "ins-5d8a23rs", "Offset": "0", "Limit": "2",
@@ -85,7 +88,7 @@ func TestLegacyGatewaySeedExample(t *testing.T) {
 	// Signed over "/" but sent to /v2/index.php: refused.
 	req = v1Call{path: "/v2/index.php", params: map[string]string{"Action": cvmAction, "Version": cvmVersion, "Region": testRegion}}.request(t, s)
 	q := req.URL.Query()
-	q.Set("Signature", v1Sign(DefaultSecretKey, v1StringToSign("GET", hostOf(s), "/", flatten(q)), ""))
+	q.Set("Signature", emulator.V1Sign(emulator.DefaultSecretKey, emulator.V1StringToSign("GET", hostOf(s), "/", flatten(q)), ""))
 	req.URL.RawQuery = q.Encode()
 	wantCode(t, do(t, req), "AuthFailure.SignatureFailure")
 }
@@ -99,7 +102,7 @@ func flatten(q map[string][]string) map[string]string {
 }
 
 func TestEnvelopeAndErrors(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	good := func() tc3Call {
 		return tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{}`}
 	}
@@ -149,7 +152,7 @@ func TestEnvelopeAndErrors(t *testing.T) {
 }
 
 func TestAuthorizationHeaderProblems(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	base := tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{}`}
 	for name, mutate := range map[string]func(*http.Request){
 		"no header": func(r *http.Request) { r.Header.Del("Authorization") },
@@ -161,7 +164,7 @@ func TestAuthorizationHeaderProblems(t *testing.T) {
 			r.Header.Set("Authorization", h[:strings.Index(h, ", Signature=")])
 		},
 		"scope date": func(r *http.Request) {
-			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "/"+tc3Date(time.Now().Unix())+"/", "/2001-01-01/", 1))
+			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "/"+emulator.TC3Date(time.Now().Unix())+"/", "/2001-01-01/", 1))
 		},
 	} {
 		req := base.request(t, s)
@@ -192,7 +195,7 @@ func wantCodeNamed(t *testing.T, name string, a apiAnswer, code string) {
 }
 
 func TestFlatParameters(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	v1 := func(extra map[string]string) apiAnswer {
 		p := map[string]string{"Action": cvmAction, "Version": cvmVersion, "Region": testRegion}
 		for k, v := range extra {
@@ -227,7 +230,7 @@ func TestFlatParameters(t *testing.T) {
 }
 
 func TestEmptyInstanceIdsMeansAll(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	a := do(t, tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{"InstanceIds":[]}`}.request(t, s))
 	wantCode(t, a, "Success")
 	if *a.Response.TotalCount != 2 || !slices.Equal(a.ids(), []string{"ins-5d8a23rs", "ins-r8hr2upy"}) {
@@ -241,7 +244,7 @@ func TestEmptyInstanceIdsMeansAll(t *testing.T) {
 }
 
 func TestSizeLimits(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	big := strings.Repeat("a", 33<<10)
 	wantCodeNamed(t, "GET", do(t, tc3Call{method: "GET", action: cvmAction, version: cvmVersion, region: testRegion, query: "X=" + big}.request(t, s)), "RequestSizeLimitExceeded")
 	form := v1Call{method: "POST", params: map[string]string{"Action": cvmAction, "Version": cvmVersion, "Region": testRegion, "X": strings.Repeat("a", 1<<20)}}.request(t, s)
@@ -254,7 +257,7 @@ func TestSizeLimits(t *testing.T) {
 }
 
 func TestMethodsAndPaths(t *testing.T) {
-	s := startServer(t, Config{})
+	s := emutest.Listen(t, emulator.Config{})
 	req, _ := http.NewRequest(http.MethodPut, s.URL()+"/", strings.NewReader("{}"))
 	wantCode(t, do(t, req), "UnsupportedProtocol")
 	resp, err := http.Get(s.URL() + "/v3/whatever")
@@ -270,7 +273,7 @@ func TestMethodsAndPaths(t *testing.T) {
 // Canonical header values are accepted as sent and lowercased, as the
 // documentation shows them.
 func TestTC3HeaderValueVariants(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	c := tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{}`, contentType: "application/json; charset=utf-8"}
 	wantCode(t, do(t, c.request(t, s)), "Success")
 	// Signed lowercase, sent with uppercase letters.
@@ -288,40 +291,40 @@ func TestTC3HeaderValueVariants(t *testing.T) {
 // credentials be charged to the old accounts (the rate-limit bucket,
 // GetCallerIdentity and the role account rule all follow the caller).
 func TestAuthenticateJudgesAgainstOneState(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
-	old := s.auth.Load()
-	reloaded, err := newAuthState(
-		[]Credential{{SecretID: "AKIDreloaded", SecretKey: "reloaded-key"}},
-		Identity{Accounts: []Account{{AccountId: "200000000002", SecretIds: []string{"AKIDreloaded"}}}},
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
+	old := s.AuthStateForTest()
+	reloaded, err := emulator.NewAuthState(
+		[]emulator.Credential{{SecretID: "AKIDreloaded", SecretKey: "reloaded-key"}},
+		emulator.Identity{Accounts: []emulator.Account{{AccountId: "200000000002", SecretIds: []string{"AKIDreloaded"}}}},
 		"Credentials", "Identity", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, perr := parseRequest(tc3Call{action: "GetCallerIdentity", version: stsVersion, service: "sts",
+	r, perr := emulator.ParseRequest(tc3Call{action: "GetCallerIdentity", version: emulator.STSVersion, service: "sts",
 		secretID: "AKIDreloaded", secretKey: "reloaded-key", body: `{}`}.request(t, s))
 	if perr != nil {
 		t.Fatal(perr)
 	}
-	now := s.now()
-	id, sec, aerr := s.authenticate(reloaded, r, "sts", now)
+	now := s.NowForTest()
+	id, sec, aerr := s.AuthenticateForTest(reloaded, r, "sts", now)
 	if aerr != nil || id != "AKIDreloaded" {
 		t.Fatalf("against the state that has the key: %q %+v", id, aerr)
 	}
-	if want := accountPrincipal("200000000002"); sec.who != want {
-		t.Errorf("caller %+v, want %+v: the account of the state that accepted the key", sec.who, want)
+	if want := emulator.AccountPrincipal("200000000002"); sec.Who() != want {
+		t.Errorf("caller %+v, want %+v: the account of the state that accepted the key", sec.Who(), want)
 	}
-	if _, _, aerr := s.authenticate(old, r, "sts", now); aerr == nil || aerr.Code != "AuthFailure.SecretIdNotFound" {
+	if _, _, aerr := s.AuthenticateForTest(old, r, "sts", now); aerr == nil || aerr.Code != "AuthFailure.SecretIdNotFound" {
 		t.Errorf("against the state without the key: %+v, want AuthFailure.SecretIdNotFound", aerr)
 	}
 
 	// A temporary credential is found, and attributed, by the same lookup.
 	tmp := assumeRoleRaw(t, s)
-	r, perr = parseRequest(tmp.listing().request(t, s))
+	r, perr = emulator.ParseRequest(tmp.listing().request(t, s))
 	if perr != nil {
 		t.Fatal(perr)
 	}
-	_, sec, aerr = s.authenticate(reloaded, r, "cvm", now)
-	if aerr != nil || sec.who.Type != "CAMRole" || !sec.temporary {
-		t.Errorf("temporary credential: %+v %+v", sec.who, aerr)
+	_, sec, aerr = s.AuthenticateForTest(reloaded, r, "cvm", now)
+	if aerr != nil || sec.Who().Type != "CAMRole" || !sec.Temporary() {
+		t.Errorf("temporary credential: %+v %+v", sec.Who(), aerr)
 	}
 }

@@ -1,10 +1,12 @@
-package emulator
+package emulator_test
 
 import (
 	"fmt"
 	"testing"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/clock"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 // The service counts DescribeInstancesStatus requests per account, so two
@@ -20,16 +22,16 @@ func TestRateLimitIsPerAccount(t *testing.T) {
 		unlisted              = "AKIDunlisted000000000000000000001"
 	)
 	clock := clock.NewSettable()
-	s := startServer(t, Config{
+	s := emutest.Listen(t, emulator.Config{
 		Regions:   seedInstances(),
 		RateLimit: 3,
 		Now:       clock.Now,
-		Credentials: []Credential{
-			{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey},
+		Credentials: []emulator.Credential{
+			{SecretID: emulator.DefaultSecretID, SecretKey: emulator.DefaultSecretKey},
 			{SecretID: teamA1, SecretKey: "a1"}, {SecretID: teamA2, SecretKey: "a2"},
 			{SecretID: teamB, SecretKey: "b"}, {SecretID: unlisted, SecretKey: "u"},
 		},
-		Identity: Identity{Accounts: []Account{
+		Identity: emulator.Identity{Accounts: []emulator.Account{
 			{AccountId: accountA, SecretIds: []string{teamA1, teamA2}},
 			{AccountId: accountB, SecretIds: []string{teamB}},
 		}},
@@ -40,12 +42,12 @@ func TestRateLimitIsPerAccount(t *testing.T) {
 	// account, A, whoever asked. AssumeRole has buckets of its own.
 	assume := func(caller tempKey, account string) tempKey {
 		t.Helper()
-		return assumeRole(t, s, tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", region: testRegion, secretID: caller.id, secretKey: caller.key,
+		return assumeRole(t, s, tc3Call{action: "AssumeRole", version: emulator.STSVersion, service: "sts", region: testRegion, secretID: caller.id, secretKey: caller.key,
 			body: fmt.Sprintf(`{"RoleArn": "qcs::cam::uin/%s:roleName/reader", "RoleSessionName": "pipeline"}`, account)})
 	}
 	roleA1 := assume(key(teamA1, "a1"), accountA)
 	roleA2 := assume(key(teamB, "b"), accountA)
-	defaultRole := assume(key(DefaultSecretID, DefaultSecretKey), DefaultAccountID)
+	defaultRole := assume(key(emulator.DefaultSecretID, emulator.DefaultSecretKey), emulator.DefaultAccountID)
 
 	codes := func(keys ...tempKey) []string {
 		t.Helper()
@@ -73,7 +75,7 @@ func TestRateLimitIsPerAccount(t *testing.T) {
 	want("account B", codes(key(teamB, "b"), key(teamB, "b"), key(teamB, "b"), key(teamB, "b")), 3)
 	// Unlisted keys, the default one and its role's sessions are all the
 	// default account.
-	want("the default account", codes(key(DefaultSecretID, DefaultSecretKey), key(unlisted, "u"), defaultRole, key(unlisted, "u")), 3)
+	want("the default account", codes(key(emulator.DefaultSecretID, emulator.DefaultSecretKey), key(unlisted, "u"), defaultRole, key(unlisted, "u")), 3)
 
 	// Another action has its own buckets: account A can still assume roles.
 	if a := do(t, assumeRoleCall(teamA1, "a1", "").request(t, s)); a.Response.Error != nil {

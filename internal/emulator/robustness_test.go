@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/clock"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 // A flood from 200 clients at once, each on its own connection, against a
@@ -22,15 +24,15 @@ func TestFloodFrom200ConcurrentClients(t *testing.T) {
 	clock := clock.NewSettable()
 	frozen := clock.Now()
 	const other = "AKIDfloodsecond00000000000000000001"
-	s := startServer(t, Config{
+	s := emutest.Listen(t, emulator.Config{
 		Regions:   seedInstances(),
 		RateLimit: 40,
 		Now:       clock.Now,
-		Credentials: []Credential{
-			{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey},
+		Credentials: []emulator.Credential{
+			{SecretID: emulator.DefaultSecretID, SecretKey: emulator.DefaultSecretKey},
 			{SecretID: other, SecretKey: "flood-second-key"},
 		},
-		Identity: Identity{Accounts: []Account{{AccountId: "200000000002", SecretIds: []string{other}}}},
+		Identity: emulator.Identity{Accounts: []emulator.Account{{AccountId: "200000000002", SecretIds: []string{other}}}},
 	})
 	flood := func(clients, each int) map[string]map[string]int {
 		var (
@@ -45,7 +47,7 @@ func TestFloodFrom200ConcurrentClients(t *testing.T) {
 				defer wg.Done()
 				hc := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
 				defer hc.CloseIdleConnections()
-				id, key := DefaultSecretID, DefaultSecretKey
+				id, key := emulator.DefaultSecretID, emulator.DefaultSecretKey
 				if i%2 == 1 {
 					id, key = other, "flood-second-key"
 				}
@@ -72,7 +74,7 @@ func TestFloodFrom200ConcurrentClients(t *testing.T) {
 	}
 
 	codes := flood(200, 5)
-	for _, id := range []string{DefaultSecretID, other} {
+	for _, id := range []string{emulator.DefaultSecretID, other} {
 		got := codes[id]
 		if got["Success"] != 40 || got["RequestLimitExceeded"] != 460 || len(got) != 2 {
 			t.Errorf("%s: %v; want exactly 40 Success and 460 RequestLimitExceeded", id, got)
@@ -88,7 +90,7 @@ func TestFloodFrom200ConcurrentClients(t *testing.T) {
 	clock.Advance(time.Second)
 	frozen = frozen.Add(time.Second)
 	codes = flood(100, 2)
-	if got := codes[DefaultSecretID]["Success"] + codes[other]["Success"]; got != 80 {
+	if got := codes[emulator.DefaultSecretID]["Success"] + codes[other]["Success"]; got != 80 {
 		t.Errorf("after one second: %d successes (%v); want 40 per account", got, codes)
 	}
 }
@@ -96,7 +98,7 @@ func TestFloodFrom200ConcurrentClients(t *testing.T) {
 // A fractional rate limit rounds down: 2.5 per second lets 2 through.
 func TestFractionalRateLimit(t *testing.T) {
 	clock := clock.NewSettable()
-	s := startServer(t, Config{Regions: seedInstances(), RateLimit: 2.5, Now: clock.Now})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances(), RateLimit: 2.5, Now: clock.Now})
 	success := 0
 	for range 10 {
 		if do(t, tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{}`, timestamp: clock.Now().Unix()}.request(t, s)).code() == "Success" {
@@ -132,7 +134,7 @@ func answerCode(hc *http.Client, req *http.Request) (string, error) {
 // error that names the problem, in the usual envelope, and the emulator
 // keeps serving.
 func TestMalformedRequestsGetClearErrors(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	signed := func(mutate func(*tc3Call)) *http.Request {
 		c := tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{}`}
 		mutate(&c)
