@@ -17,21 +17,6 @@ import (
 
 // What a new user meets through real terraform plan, apply and destroy.
 
-func startE2E(t *testing.T, instances ...emulator.Instance) *emutest.Emulator {
-	t.Helper()
-	return emutest.Start(t, emulator.Config{
-		Credentials: []emulator.Credential{{SecretID: e2eSecretID, SecretKey: e2eSecretKey}},
-		Regions:     map[string][]emulator.Instance{e2eRegion: instances},
-	}, emutest.Options{})
-}
-
-func mustSucceed(t *testing.T, r result, what string) {
-	t.Helper()
-	if r.exit != 0 {
-		t.Fatalf("%s exited %d:\n%s", what, r.exit, r.output())
-	}
-}
-
 // A read deferred to apply (its IDs come from a resource) fills region, and
 // a resource that uses region applies: region is computed as well as
 // optional, so its planned unknown may become the provider's region.

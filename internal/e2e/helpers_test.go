@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
@@ -253,4 +254,46 @@ func instancesOf(values map[string]any) (ids, states, missing []string) {
 func appendReport(t *testing.T, title, header string, rows []string) {
 	t.Helper()
 	emutest.Report(t, "### "+title+"\n\n"+header+strings.Join(rows, "\n")+"\n")
+}
+
+// The emulator every test starts (startE2E, or emutest.Start with these
+// credentials for a configuration of its own) and the provider's settings
+// that point at it.
+const (
+	e2eSecretID  = "AKIDendtoend0000000000000000000001"
+	e2eSecretKey = "end-to-end-secret-key"
+	e2eRegion    = "ap-guangzhou"
+)
+
+func e2eEnv(e *emutest.Emulator) map[string]string {
+	return map[string]string{
+		"TENCENTCLOUD_CVM_ENDPOINT": e.URL,
+		"TENCENTCLOUD_SECRET_ID":    e2eSecretID,
+		"TENCENTCLOUD_SECRET_KEY":   e2eSecretKey,
+		"TENCENTCLOUD_REGION":       e2eRegion,
+	}
+}
+
+const e2eProviders = `terraform {
+  required_providers {
+    cvm = {
+      source = "cvmkit/cvm"
+    }
+  }
+}
+`
+
+func startE2E(t *testing.T, instances ...emulator.Instance) *emutest.Emulator {
+	t.Helper()
+	return emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: e2eSecretID, SecretKey: e2eSecretKey}},
+		Regions:     map[string][]emulator.Instance{e2eRegion: instances},
+	}, emutest.Options{})
+}
+
+func mustSucceed(t *testing.T, r result, what string) {
+	t.Helper()
+	if r.exit != 0 {
+		t.Fatalf("%s exited %d:\n%s", what, r.exit, r.output())
+	}
 }
