@@ -145,37 +145,3 @@ func TestLoadDataFileErrors(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
-
-func TestNewValidatesConfig(t *testing.T) {
-	for name, tc := range map[string]struct {
-		cfg  emulator.Config
-		want string
-	}{
-		"bad state":     {emulator.Config{Regions: map[string][]emulator.Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "ON"}}}}, `Regions["ap-guangzhou"][0].InstanceState: invalid state "ON"`},
-		"bad id":        {emulator.Config{Regions: map[string][]emulator.Instance{"ap-guangzhou": {{InstanceId: "i-1", InstanceState: "RUNNING"}}}}, `Regions["ap-guangzhou"][0].InstanceId: malformed`},
-		"duplicate":     {emulator.Config{Regions: map[string][]emulator.Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"}, {InstanceId: "ins-r8hr2upy", InstanceState: "STOPPED"}}}}, `duplicate instance ID`},
-		"negative step": {emulator.Config{Regions: map[string][]emulator.Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING", Transitions: []emulator.Transition{{After: -1, InstanceState: "STOPPED"}}}}}}, `Transitions[0].After`},
-		"dup secret":    {emulator.Config{Credentials: []emulator.Credential{{"AKIDa", "k", ""}, {"AKIDa", "k2", ""}}}, "duplicate SecretId"},
-		"empty key":     {emulator.Config{Credentials: []emulator.Credential{{"AKIDa", "", ""}}}, "SecretKey"},
-		"rate":          {emulator.Config{RateLimit: -1}, "RateLimit"},
-	} {
-		_, err := emulator.New(tc.cfg)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: %v, want an error containing %q", name, err, tc.want)
-		}
-	}
-}
-
-func TestDurationJSON(t *testing.T) {
-	b, err := emulator.Duration(1500 * time.Millisecond).MarshalJSON()
-	if err != nil || string(b) != `"1.5s"` {
-		t.Fatalf("%s %v", b, err)
-	}
-	var d emulator.Duration
-	if err := d.UnmarshalJSON([]byte(`"250ms"`)); err != nil || d != emulator.Duration(250*time.Millisecond) {
-		t.Fatalf("%v %v", d, err)
-	}
-	if err := d.UnmarshalJSON([]byte(`3`)); err == nil {
-		t.Fatal("a bare number was accepted")
-	}
-}

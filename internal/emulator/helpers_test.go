@@ -1,8 +1,13 @@
 package emulator_test
 
 import (
+	"cmp"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 const testRegion = "ap-guangzhou"
@@ -272,3 +278,139 @@ func wantCode(t testing.TB, a apiAnswer, code string) {
 
 // closeQuietly closes a response body whose close error cannot matter.
 func closeQuietly(c io.Closer) { _ = c.Close() }
+
+const cvmAction, cvmVersion = "DescribeInstancesStatus", "2017-03-12"
+
+func flatten(q map[string][]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range q {
+		out[k] = v[0]
+	}
+	return out
+}
+
+func wantCodeNamed(t *testing.T, name string, a apiAnswer, code string) {
+	t.Helper()
+	if a.code() != code {
+		t.Errorf("%s: %s (%+v), want %s", name, a.code(), a.Response.Error, code)
+	}
+}
+
+// fuzzServer is an emulator that is never listened on: the fuzz targets
+// call its handler directly.
+func fuzzServer(f *testing.F) *emulator.Server {
+	s, err := emulator.New(emulator.Config{Regions: seedInstances()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return s
+}
+
+// signTC3 is the documented TC3-HMAC-SHA256 algorithm written out again
+// from the documentation, apart from the emulator's helpers, so that the
+// fuzz target below checks verification against a second implementation.
+func signTC3(secretKey, service, host, contentType string, payload []byte, ts int64) string {
+	mac := func(key []byte, msg string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
+	hexSum := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+	date := time.Unix(ts, 0).UTC().Format("2006-01-02")
+	canonical := "POST\n/\n\ncontent-type:" + contentType + "\nhost:" + host + "\n\ncontent-type;host\n" + hexSum(payload)
+	toSign := "TC3-HMAC-SHA256\n" + strconv.FormatInt(ts, 10) + "\n" + date + "/" + service + "/tc3_request\n" + hexSum([]byte(canonical))
+	key := mac(mac(mac([]byte("TC3"+secretKey), date), service), "tc3_request")
+	return hex.EncodeToString(mac(key, toSign))
+}
+
+const (
+	otherAccount = "200000000002"
+	roleArn      = "qcs::cam::uin/" + emulator.DefaultAccountID + ":roleName/deployer"
+	mfaSecret    = "JBSWY3DPEHPK3PXP"
+)
+
+// otherKey is the permanent key of otherAccount.
+var otherKey = emutest.Key{SecretID: "AKIDother", SecretKey: "other-key"}
+
+// stsWorld is an emulator with one identity of every kind.
+type stsWorld struct {
+	*emutest.Emulator
+	clock *emutest.Clock
+	oidc  *emutest.OIDCIssuer
+	idp   *emutest.SAMLIdP
+}
+
+func newSTSWorld(t *testing.T) stsWorld {
+	t.Helper()
+	return newLoggedSTSWorld(t, nil)
+}
+
+// newLoggedSTSWorld is newSTSWorld writing its log to logger.
+func newLoggedSTSWorld(t *testing.T, logger *slog.Logger) stsWorld {
+	t.Helper()
+	w := stsWorld{clock: emutest.NewClock(), oidc: emutest.NewOIDCIssuer(t, "github"), idp: emutest.NewSAMLIdP(emulator.DefaultAccountID, "corp")}
+	w.Emulator = emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{
+			{SecretID: emulator.DefaultSecretID, SecretKey: emulator.DefaultSecretKey},
+			{SecretID: otherKey.SecretID, SecretKey: otherKey.SecretKey},
+		},
+		Regions: map[string][]emulator.Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"}}},
+		Now:     w.clock.Now,
+		Logger:  logger,
+		Identity: emulator.Identity{
+			Accounts:      []emulator.Account{{AccountId: otherAccount, SecretIds: []string{otherKey.SecretID}}},
+			OIDCProviders: []emulator.OIDCProvider{w.oidc.Provider},
+			SAMLProviders: []emulator.SAMLProvider{w.idp.Provider},
+			MFADevices: []emulator.MFADevice{
+				{SerialNumber: emutest.MFASerial(emulator.DefaultAccountID), TOTPSecret: mfaSecret},
+				{SerialNumber: emutest.MFASerial(otherAccount), TOTPSecret: "KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ"},
+			},
+		},
+	}, emutest.Options{})
+	return w
+}
+
+// str is m[key] if it is a string, else "".
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+// code is the answer's error code, or Success.
+func code(resp map[string]any) string { return cmp.Or(emutest.ErrorCode(resp), "Success") }
+
+func message(resp map[string]any) string {
+	if e, ok := resp["Error"].(map[string]any); ok {
+		return str(e, "Message")
+	}
+	return ""
+}
+
+// credentials returns the temporary credential of a successful answer,
+// after checking the answer's shape.
+func credentials(t *testing.T, resp map[string]any) emutest.Key {
+	t.Helper()
+	if code(resp) != "Success" {
+		t.Fatalf("%s: %s", code(resp), message(resp))
+	}
+	c, _ := resp["Credentials"].(map[string]any)
+	exp, err := time.Parse(time.RFC3339, str(resp, "Expiration"))
+	if expired, _ := resp["ExpiredTime"].(float64); err != nil || float64(exp.Unix()) != expired || str(c, "Token") == "" {
+		t.Fatalf("answer %v", resp)
+	}
+	return emutest.Key{SecretID: str(c, "TmpSecretId"), SecretKey: str(c, "TmpSecretKey"), Token: str(c, "Token")}
+}
+
+func (w stsWorld) webIdentity(t *testing.T, params map[string]any) map[string]any {
+	t.Helper()
+	p := map[string]any{"ProviderId": "github", "WebIdentityToken": w.oidc.Token(emutest.STSAudience, "repo:cvmkit/ci", time.Hour),
+		"RoleArn": roleArn, "RoleSessionName": "ci"}
+	for k, v := range params {
+		if v == nil {
+			delete(p, k)
+		} else {
+			p[k] = v
+		}
+	}
+	return emutest.Call(t, w.URL, emutest.Key{}, "AssumeRoleWithWebIdentity", p)
+}

@@ -4,12 +4,28 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
+
+func TestEmptyInstanceIdsMeansAll(t *testing.T) {
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
+	a := do(t, tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{"InstanceIds":[]}`}.request(t, s))
+	wantCode(t, a, "Success")
+	if *a.Response.TotalCount != 2 || !slices.Equal(a.ids(), []string{"ins-5d8a23rs", "ins-r8hr2upy"}) {
+		t.Errorf("empty InstanceIds: %d %v", *a.Response.TotalCount, a.ids())
+	}
+	a = do(t, tc3Call{action: cvmAction, version: cvmVersion, region: "ap-tokyo", body: `{"InstanceIds":null}`}.request(t, s))
+	wantCode(t, a, "Success")
+	if *a.Response.TotalCount != 0 || a.Response.InstanceStatusSet == nil {
+		t.Errorf("empty region: %+v", a.Response)
+	}
+}
 
 // BenchmarkDescribePage100k measures the server's own time for one signed
 // page of 100 out of 100,000 instances: parsing, TC3 verification, paging,
