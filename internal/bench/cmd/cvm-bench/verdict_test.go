@@ -99,26 +99,6 @@ func editRuns(rr runResults, key string, f func(*planRun)) {
 	}
 }
 
-// The targets cover every plan case run builds, and no other.
-func TestTargetsCoverEveryCase(t *testing.T) {
-	var built, covered []string
-	for _, c := range wholeCases(t) {
-		if c.Key != "baseline" {
-			built = append(built, c.Key)
-		}
-	}
-	for _, r := range reads() {
-		if r.planKey != "" {
-			covered = append(covered, r.planKey)
-		}
-	}
-	slices.Sort(built)
-	slices.Sort(covered)
-	if !slices.Equal(built, covered) {
-		t.Fatalf("plan cases %v, the targets cover %v", built, covered)
-	}
-}
-
 // Each verdict covers what ran and says so: yes, no, or not measured, and
 // a run fails on no, and on not measured unless an option left the
 // measurements out.
@@ -373,44 +353,5 @@ func TestNoReadSpanLineNoMet(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// The committed BENCHMARKS.md says what the generator would: which figures
-// are asserted, and the targets, in the generator's words and order.
-func TestCommittedReportSaysWhatIsAsserted(t *testing.T) {
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	committed, err := os.ReadFile(filepath.Join(root, "BENCHMARKS.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rr := wholeRun(t)
-	rep := &report{opts: options{full: true, goBench: true, reps: 3, repsFull: 3}, goResults: rr.goResults, plans: rr.plans, sizes: listingSizes(true)}
-	rep.targetsTable(judge(rr))
-	targets := func(text string) (prose string, cells []string) {
-		_, table, _ := strings.Cut(text, "### Targets\n")
-		for line := range strings.Lines(table) {
-			switch {
-			case strings.HasPrefix(line, "Asserted:"):
-				prose = line
-			case strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| target |"):
-				cell, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " | ")
-				cells = append(cells, cell)
-			case strings.HasPrefix(line, "<!-- END"):
-				return prose, cells
-			}
-		}
-		return prose, cells
-	}
-	wantProse, wantCells := targets(rep.b.String())
-	gotProse, gotCells := targets(string(committed))
-	if wantProse == "" || gotProse != wantProse {
-		t.Errorf("BENCHMARKS.md says of its targets:\n%s\nthe generator writes:\n%s", gotProse, wantProse)
-	}
-	if !slices.Equal(gotCells, wantCells) {
-		t.Errorf("BENCHMARKS.md's targets:\n%s\nthe generator's:\n%s", strings.Join(gotCells, "\n"), strings.Join(wantCells, "\n"))
 	}
 }
