@@ -334,7 +334,8 @@ var otherKey = emutest.Key{SecretID: "AKIDother", SecretKey: "other-key"}
 
 // stsWorld is an emulator with one identity of every kind.
 type stsWorld struct {
-	*emutest.Emulator
+	*emulator.Server
+	URL   string // the server's URL
 	clock *emutest.Clock
 	oidc  *emutest.OIDCIssuer
 	idp   *emutest.SAMLIdP
@@ -349,7 +350,7 @@ func newSTSWorld(t *testing.T) stsWorld {
 func newLoggedSTSWorld(t *testing.T, logger *slog.Logger) stsWorld {
 	t.Helper()
 	w := stsWorld{clock: emutest.NewClock(), oidc: emutest.NewOIDCIssuer(t, "github"), idp: emutest.NewSAMLIdP(emulator.DefaultAccountID, "corp")}
-	w.Emulator = emutest.Start(t, emulator.Config{
+	w.Server = emutest.Listen(t, emulator.Config{
 		Credentials: []emulator.Credential{
 			{SecretID: emulator.DefaultSecretID, SecretKey: emulator.DefaultSecretKey},
 			{SecretID: otherKey.SecretID, SecretKey: otherKey.SecretKey},
@@ -366,7 +367,8 @@ func newLoggedSTSWorld(t *testing.T, logger *slog.Logger) stsWorld {
 				{SerialNumber: emutest.MFASerial(otherAccount), TOTPSecret: "KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ"},
 			},
 		},
-	}, emutest.Options{})
+	})
+	w.URL = w.Server.URL()
 	return w
 }
 

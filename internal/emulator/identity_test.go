@@ -40,11 +40,11 @@ func TestIdentityInDataFile(t *testing.T) {
 	if got := cfg.Identity.OIDCProviders[0].PublicKeyFile; got != filepath.Join(dir, "oidc.pem") {
 		t.Errorf("PublicKeyFile %q, want it resolved against the data file's directory", got)
 	}
-	e := emutest.Start(t, cfg, emutest.Options{})
-	if id := emutest.Call(t, e.URL, emutest.DefaultKey, "GetCallerIdentity", nil); id["AccountId"] != "200000000002" {
+	s := emutest.Listen(t, cfg)
+	if id := emutest.Call(t, s.URL(), emutest.DefaultKey, "GetCallerIdentity", nil); id["AccountId"] != "200000000002" {
 		t.Errorf("the account of AKIDemulator: %v", id)
 	}
-	r := emutest.Call(t, e.URL, emutest.Key{}, "AssumeRoleWithWebIdentity", map[string]any{"ProviderId": "k8s", "RoleArn": "qcs::cam::uin/200000000002:roleName/pod",
+	r := emutest.Call(t, s.URL(), emutest.Key{}, "AssumeRoleWithWebIdentity", map[string]any{"ProviderId": "k8s", "RoleArn": "qcs::cam::uin/200000000002:roleName/pod",
 		"RoleSessionName": "pod", "WebIdentityToken": iss.Token(emutest.STSAudience, "system:serviceaccount:ci:runner", time.Minute)})
 	credentials(t, r)
 
