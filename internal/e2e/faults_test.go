@@ -175,7 +175,13 @@ data "cvm_instances_status" "read" {
 `, e2eEnv(e))
 
 			// What the provider, with its production retries, survives:
-			// each plan's chance of failing to the faults (emutest.AllowedFailures).
+			// each plan's chance of failing to the faults, and the survival
+			// rule both fault suites share (emutest.AllowedFailures). A plan
+			// is lost when one of its requests meets a fault on every one of
+			// its 1 + 8 attempts. At 30%, with 6 plans of a listing (10
+			// requests) or 240 IDs (3), every plan must succeed; at 50%
+			// (RequestLimitExceeded 50%, and "all of the above") 1 plan of 2
+			// may be lost, and 2 of 6.
 			p := 1 - emutest.AttemptAnswered(fr.faults, cvm.DefaultRequestTimeout)
 			readFails := make([]float64, plans)
 			for i := range readFails {

@@ -13,6 +13,12 @@
 // Listen serves the emulator with its own listener instead, without the
 // tap, and Clock is a settable Config.Now.
 //
+// For the fault suites (internal/cvm's through the client, internal/e2e's
+// through terraform) it holds what both judge by: the listing guarantee
+// (ListingBreaksGuarantee) and the survival rule, how many reads a client
+// that works may lose to random faults (AllowedFailures). LockedBuffer is
+// a buffer one goroutine writes while the test reads it.
+//
 // It is test support only: nothing outside _test.go files imports it.
 package emutest
 
