@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -11,93 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
 )
-
-// wholeCases are the plan cases of a whole run, as run builds them.
-func wholeCases(t *testing.T) []planCase {
-	t.Helper()
-	o := options{full: true, goBench: true, reps: 3, repsFull: 3}
-	idSource := bench.Instances(bench.IDSource)
-	emu := &emulatorProc{url: "http://127.0.0.1:1"}
-	return slices.Concat(planCases(o, listingSizes(true), idSource), sharedCases(o, emu, emu, idSource))
-}
-
-// wholeRun is what a whole run measures when every target is met, with
-// figures near those of BENCHMARKS.md.
-func wholeRun(t *testing.T) runResults {
-	t.Helper()
-	rr := runResults{full: true, goBench: true, goResults: map[string]goBench{}, plans: map[string]planResult{}}
-	for _, r := range reads() {
-		if r.goName == "" {
-			continue
-		}
-		wall := 1.02 * float64(bench.TStar(r.size))
-		m := map[string]float64{"requests/op": float64(r.requests), "throttled/op": 0, "B/op": 700 * float64(r.size)}
-		if strings.HasPrefix(r.goName, "BenchmarkListingSerial") {
-			wall *= 4
-		}
-		if r.shared {
-			w := sharedRowOf(t, r.goName, "")
-			wall = float64(w.bound())
-			m["requests/op"], m["throttled/op"] = float64(r.requests+w.throttled()), float64(w.throttled())
-		}
-		m["ns/op"] = wall
-		rr.goResults[r.goName] = goBench{Name: r.goName, N: 1, Metrics: m}
-	}
-	for _, n := range []int{10_000, bench.FullSize} {
-		name := fmt.Sprintf("BenchmarkProviderRead/n=%d", n)
-		rr.goResults[name] = goBench{Name: name, N: 1, Metrics: map[string]float64{"ns/op": 1400 * float64(n), "B/op": 550 * float64(n), "allocs/op": 4 * float64(n), "state-bytes": 60 * float64(n)}}
-	}
-	for _, c := range wholeCases(t) {
-		size := 0
-		if _, after, ok := strings.Cut(c.Key, "/"); ok && !c.Shared {
-			_, _ = fmt.Sscan(after, &size)
-		}
-		run := planRun{Wall: 115*time.Millisecond + time.Duration(1.2*float64(bench.TStar(size))), Requests: int64(c.Requests),
-			Procs: []procRecord{{MaxRSSKB: 23_000 + int64(size/2), User: 200*time.Millisecond + time.Duration(size)*15*time.Microsecond}}}
-		if c.Key == "baseline" {
-			run = planRun{Wall: 115 * time.Millisecond}
-		}
-		if c.Shared {
-			w := sharedRowOf(t, "", c.Key)
-			run.Requests, run.Throttled = int64(c.Requests+w.throttled()), int64(w.throttled())
-			run.ReadSpan = time.Duration(1.05 * float64(w.bound()))
-		}
-		rr.plans[c.Key] = planResult{Case: c, Runs: []planRun{run, run, run}}
-	}
-	return rr
-}
-
-// sharedRowOf is the row of processes sharing an account of a Go benchmark
-// or a plan case.
-func sharedRowOf(t *testing.T, goName, planKey string) sharedRow {
-	t.Helper()
-	for _, w := range sharedRows() {
-		if w.goName == goName && goName != "" || w.planKey == planKey && planKey != "" {
-			return w
-		}
-	}
-	t.Fatalf("no shared row for %q %q", goName, planKey)
-	return sharedRow{}
-}
-
-// throttled is how many answers wholeRun throttles in a run of the row:
-// none for one process at the service's rate.
-func (w sharedRow) throttled() int {
-	if w.processes == 1 && w.rate <= w.service {
-		return 0
-	}
-	return 4 * w.processes
-}
-
-// editRuns changes every run of a plan case.
-func editRuns(rr runResults, key string, f func(*planRun)) {
-	for i := range rr.plans[key].Runs {
-		f(&rr.plans[key].Runs[i])
-	}
-}
 
 // Each verdict covers what ran and says so: yes, no, or not measured, and
 // a run fails on no, and on not measured unless an option left the
