@@ -337,6 +337,19 @@ func TestFaultSuite(t *testing.T) {
 	emutest.Report(t, table)
 }
 
+// The survival emutest's TestAllowedFailures holds, and RELIABILITY.md
+// quotes, is worked out for this suite's reads: a listing of 950 instances
+// in 10 requests, by a client with 8 retries by default.
+func TestSurvivalFiguresAreTheSuites(t *testing.T) {
+	t.Parallel()
+	if got := ListingRequests(suiteInstances); got != 10 {
+		t.Errorf("a listing of %d instances takes %d requests; emutest.TestAllowedFailures counts 10", suiteInstances, got)
+	}
+	if DefaultMaxRetries != 8 {
+		t.Errorf("DefaultMaxRetries is %d; emutest.TestAllowedFailures counts 8", DefaultMaxRetries)
+	}
+}
+
 func orOne(f float64) float64 {
 	if f == 0 {
 		return 1
