@@ -2,40 +2,18 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the command's logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
@@ -48,7 +26,7 @@ func TestBadFlags(t *testing.T) {
 		{"--secret-id", ""},
 		{"extra"},
 	} {
-		var stdout, stderr syncBuffer
+		var stdout, stderr emutest.LockedBuffer
 		if code := run(args, &stdout, &stderr, nil); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
@@ -63,7 +41,7 @@ func TestBadDataFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte(`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNING"}]}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr syncBuffer
+	var stdout, stderr emutest.LockedBuffer
 	if code := run([]string{"--data", p, "--listen", "127.0.0.1:0"}, &stdout, &stderr, nil); code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
@@ -123,7 +101,7 @@ func TestRunServesUntilStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	pr, pw := io.Pipe()
-	var stderr syncBuffer
+	var stderr emutest.LockedBuffer
 	stop := make(chan os.Signal, 1)
 	done := make(chan int, 1)
 	go func() {
@@ -222,7 +200,7 @@ func TestBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr emutest.LockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -258,33 +236,6 @@ drain:
 	}
 }
 
-func TestHelpAndVersion(t *testing.T) {
-	var stdout, stderr syncBuffer
-	if code := run([]string{"--help"}, &stdout, &stderr, nil); code != 0 {
-		t.Fatalf("--help: exit %d", code)
-	}
-	help := stdout.String()
-	// The manual covers every flag, the data file (identity included), the
-	// admin API, the default credential and the fault body.
-	for _, want := range []string{
-		"-listen", "-data", "-instances", "-region", "-secret-id", "-secret-key", "-seed", "-latency", "-rate-limit", "-version",
-		`"credentials"`, `"regions"`, `"Transitions"`, `"identity"`, `"accounts"`, `"oidc_providers"`, `"saml_providers"`, `"mfa_devices"`,
-		"/_emulator/stats", "/_emulator/instances", "/_emulator/faults", "/_emulator/revoke", "/_emulator/clock",
-		"AKIDemulator", "emulator-secret", "100000000001", `"churn_every"`, `"http_502"`, "SIGHUP", "cvm-emulator listening on",
-	} {
-		if !strings.Contains(help, want) {
-			t.Errorf("--help lacks %q", want)
-		}
-	}
-	if stderr.String() != "" {
-		t.Errorf("--help wrote to stderr: %q", stderr.String())
-	}
-	stdout = syncBuffer{}
-	if code := run([]string{"--version"}, &stdout, &stderr, nil); code != 0 || stdout.String() != "cvm-emulator dev\n" {
-		t.Errorf("--version: exit %d, %q", code, stdout.String())
-	}
-}
-
 // TestReload edits the data file and sends SIGHUP: the file's regions,
 // credentials and identity replace the old ones; a bad file keeps them.
 func TestReload(t *testing.T) {
@@ -297,7 +248,7 @@ func TestReload(t *testing.T) {
 	write(`{"credentials": [{"secret_id": "AKIDold", "secret_key": "old-key"}],
 		"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING"}], "ap-tokyo": []}}`)
 	pr, pw := io.Pipe()
-	var stderr syncBuffer
+	var stderr emutest.LockedBuffer
 	signals := make(chan os.Signal)
 	done := make(chan int, 1)
 	go func() {
@@ -347,83 +298,5 @@ func TestReload(t *testing.T) {
 	}
 	if extra, ok := <-out; ok {
 		t.Errorf("more than one stdout line: %q", extra)
-	}
-}
-
-// TestHelpAgreesWithGuide: the manual (--help) and the guide
-// (docs/guides/emulator.md) are written separately; every flag, fault field
-// and admin endpoint the manual names must be in the guide, and every field
-// of emulator.Faults in the manual.
-func TestHelpAgreesWithGuide(t *testing.T) {
-	var stdout, stderr syncBuffer
-	if code := run([]string{"--help"}, &stdout, &stderr, nil); code != 0 {
-		t.Fatalf("--help: exit %d", code)
-	}
-	help := stdout.String()
-	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "guides", "emulator.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	guide := string(b)
-	section := func(text, from, to string) string {
-		t.Helper()
-		_, rest, ok := strings.Cut(text, from)
-		body, _, ok2 := strings.Cut(rest, to)
-		if !ok || !ok2 {
-			t.Fatalf("no section from %q to %q", from, to)
-		}
-		return body
-	}
-
-	flags := regexp.MustCompile(`(?m)^  -([a-z-]+)`).FindAllStringSubmatch(section(help, "Flags:", "Default credential:"), -1)
-	if len(flags) < 10 {
-		t.Fatalf("found %d flags in --help, want every one: %v", len(flags), flags)
-	}
-	guideFlags := section(guide, "## Flags", "## Defaults")
-	for _, m := range flags {
-		if !strings.Contains(guideFlags, "`--"+m[1]+"`") && !strings.Contains(guideFlags, "`--"+m[1]+" ") {
-			t.Errorf("flag --%s is in --help, not in the guide's flags", m[1])
-		}
-	}
-
-	helpFaults := section(help, "FAULTS (PUT /_emulator/faults)", "Probabilities")
-	guideFaults := section(guide, "## Faults", "Probabilities")
-	fields := regexp.MustCompile(`"([a-z][a-z0-9_]*)":`).FindAllStringSubmatch(helpFaults, -1)
-	for _, m := range fields {
-		if !strings.Contains(guideFaults, "`"+m[1]+"`") {
-			t.Errorf("fault field %q is in --help, not in the guide's faults table", m[1])
-		}
-	}
-	ft := reflect.TypeFor[emulator.Faults]()
-	for i := range ft.NumField() {
-		name, _, _ := strings.Cut(ft.Field(i).Tag.Get("json"), ",")
-		if !strings.Contains(helpFaults, `"`+name+`":`) {
-			t.Errorf("fault field %q (emulator.Faults.%s) is not in --help", name, ft.Field(i).Name)
-		}
-	}
-
-	endpoints := regexp.MustCompile(`(GET|PUT|POST|DELETE|PATCH) +(/_emulator/[a-z_]+)`).FindAllStringSubmatch(section(help, "ADMIN API", "FAULTS"), -1)
-	if len(endpoints) < 8 {
-		t.Fatalf("found %d admin endpoints in --help: %v", len(endpoints), endpoints)
-	}
-	for _, m := range endpoints {
-		if !strings.Contains(guide, "`"+m[1]+" "+m[2]+"`") {
-			t.Errorf("admin endpoint %s %s is in --help, not in the guide", m[1], m[2])
-		}
-	}
-
-	// Every field GET /_emulator/stats answers is explained in both.
-	helpAdmin := section(help, "ADMIN API", "FAULTS")
-	guideAdmin := section(guide, "## Admin API", "## Faults")
-	for _, typ := range []reflect.Type{reflect.TypeFor[emulator.Stats](), reflect.TypeFor[emulator.SignerStats]()} {
-		for i := range typ.NumField() {
-			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
-			if !strings.Contains(helpAdmin, `"`+name+`"`) {
-				t.Errorf("stats field %q (emulator.%s.%s) is not in --help's ADMIN API", name, typ.Name(), typ.Field(i).Name)
-			}
-			if !strings.Contains(guideAdmin, "`"+name+"`") {
-				t.Errorf("stats field %q (emulator.%s.%s) is not in the guide's Admin API", name, typ.Name(), typ.Field(i).Name)
-			}
-		}
 	}
 }

@@ -10,8 +10,8 @@
 // (one round trip for the first page, and the pages no faster than the rate
 // R). Every benchmark reports its wall time per read against T*, the number
 // of requests it sent (⌈n/100⌉ for reads by ID when nothing fails; for
-// listings up to 1% more, ListingRequests, because consecutive pages overlap
-// by one instance to detect shifts) and how many of them the emulator
+// listings up to 1% more, cvm.ListingRequests, because consecutive pages
+// overlap by one instance to detect shifts) and how many of them the emulator
 // throttled (0 when the client paces itself at or below the
 // service's limit).
 //
@@ -47,7 +47,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
@@ -139,20 +138,27 @@ func Full() bool {
 	return true
 }
 
+// PageSize is the most statuses the service returns in one answer. It is
+// the service's figure, not the client's (bench_test.go holds the two
+// equal): this package imports no client code, so that the client's own
+// tests can measure against TStar.
+const PageSize = 100
+
 // Pages is ⌈n/100⌉: the pages of n instances, the requests a read of n IDs
 // sends, and what T* counts.
-func Pages(n int) int { return (n + cvm.PageSize - 1) / cvm.PageSize }
-
-// ListingRequests is the number of requests a listing of n instances sends
-// when nothing fails: Pages(n), or up to 1% more, because consecutive pages
-// overlap by one instance (cvm.ListingRequests).
-func ListingRequests(n int) int { return cvm.ListingRequests(n) }
+func Pages(n int) int { return (n + PageSize - 1) / PageSize }
 
 // OptimalWall is T* for a read of the given number of pages: one round trip,
 // plus the pages at the rate limit.
 func OptimalWall(pages int, latency time.Duration, rate float64) time.Duration {
 	return latency + time.Duration(float64(pages)/rate*float64(time.Second))
 }
+
+// TStar is T*, the best possible time to read n instances under the
+// benchmarks' conditions (Latency, RateLimit): one round trip, plus
+// ⌈n/100⌉ pages (at least one, an empty region's answer) at the rate limit.
+// Every report that holds a read against T* takes it from here.
+func TStar(n int) time.Duration { return OptimalWall(max(Pages(n), 1), Latency, RateLimit) }
 
 // Region names the region holding n generated instances. The names pass both
 // the emulator's and the provider's region checks.

@@ -12,51 +12,6 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
-// startEmulator serves regions with the benchmark's rate limit, and with its
-// latency and jitter when slow is true.
-func startEmulator(tb testing.TB, regions map[string][]emulator.Instance, slow bool) *emulator.Server {
-	tb.Helper()
-	return startEmulatorWith(tb, emulator.Config{Regions: regions, RateLimit: RateLimit}, slow)
-}
-
-// startEmulatorWith starts cfg, with the benchmark's credential added, and
-// the benchmark's latency and jitter when slow is true.
-func startEmulatorWith(tb testing.TB, cfg emulator.Config, slow bool) *emulator.Server {
-	tb.Helper()
-	cfg.Credentials = append(cfg.Credentials, emulator.Credential{SecretID: SecretID, SecretKey: SecretKey})
-	cfg.Seed = 1
-	if slow {
-		cfg.Latency = Latency
-	}
-	s, err := emulator.Start(cfg)
-	if err != nil {
-		tb.Fatalf("starting the emulator: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	if slow {
-		if err := s.SetFaults(Faults()); err != nil {
-			tb.Fatalf("setting latency and jitter: %v", err)
-		}
-	}
-	return s
-}
-
-// newClient is configured as the provider configures it with rate_limit = 40;
-// concurrency 0 keeps the client's default.
-func newClient(tb testing.TB, s *emulator.Server, concurrency int) *cvm.Client {
-	tb.Helper()
-	c, err := cvm.New(cvm.Config{
-		Endpoint:    s.URL(),
-		Credentials: cvm.StaticCredentials("bench", cvm.Credential{SecretID: SecretID, SecretKey: SecretKey}),
-		RateLimit:   RateLimit,
-		Concurrency: concurrency,
-	})
-	if err != nil {
-		tb.Fatalf("cvm.New: %v", err)
-	}
-	return c
-}
-
 // connCounter counts the connections requests were sent on, and how many of
 // them were new (dialled for that request).
 type connCounter struct{ got, fresh atomic.Int64 }
@@ -73,7 +28,7 @@ func (cc *connCounter) context(ctx context.Context) context.Context {
 // measure runs read in the benchmark loop and reports, per read, the
 // requests the emulator received, those it throttled, the connections dialled,
 // T* and wall/T*.
-func measure(b *testing.B, s *emulator.Server, pages, want int, read func(ctx context.Context) (*cvm.Result, error)) {
+func measure(b *testing.B, s *emulator.Server, want int, read func(ctx context.Context) (*cvm.Result, error)) {
 	b.Helper()
 	var conns connCounter
 	ctx := conns.context(b.Context())
@@ -91,19 +46,13 @@ func measure(b *testing.B, s *emulator.Server, pages, want int, read func(ctx co
 		ops++
 	}
 	st := s.Stats()
-	tStar := OptimalWall(pages, Latency, RateLimit)
+	best := TStar(want)
 	perOp := b.Elapsed() / time.Duration(ops)
 	b.ReportMetric(float64(st.Requests)/float64(ops), "requests/op")
 	b.ReportMetric(float64(st.Throttled)/float64(ops), "throttled/op")
 	b.ReportMetric(float64(conns.fresh.Load())/float64(ops), "dials/op")
-	b.ReportMetric(float64(tStar)/float64(time.Millisecond), "T*-ms")
-	b.ReportMetric(float64(perOp)/float64(tStar), "wall/T*")
-}
-
-func skipUnlessFull(b *testing.B, n int) {
-	if n >= FullSize && !Full() {
-		b.Skipf("skipped: BENCH_FULL=0 leaves out the %d-instance cases", n)
-	}
+	b.ReportMetric(float64(best)/float64(time.Millisecond), "T*-ms")
+	b.ReportMetric(float64(perOp)/float64(best), "wall/T*")
 }
 
 // BenchmarkListing reads whole regions with the client's default concurrency.
@@ -118,7 +67,7 @@ func benchListing(b *testing.B, sizes []int, concurrency int) {
 			skipUnlessFull(b, n)
 			s := startEmulator(b, map[string][]emulator.Instance{Region(n): Instances(n)}, true)
 			c := newClient(b, s, concurrency)
-			measure(b, s, Pages(n), n, func(ctx context.Context) (*cvm.Result, error) {
+			measure(b, s, n, func(ctx context.Context) (*cvm.Result, error) {
 				return c.DescribeInstancesStatus(ctx, Region(n), nil)
 			})
 		})
@@ -134,7 +83,7 @@ func BenchmarkByIDs(b *testing.B) {
 			s := startEmulator(b, map[string][]emulator.Instance{Region(IDSource): instances}, true)
 			c := newClient(b, s, 0)
 			ids := SpreadIDs(instances, k)
-			measure(b, s, Pages(k), k, func(ctx context.Context) (*cvm.Result, error) {
+			measure(b, s, k, func(ctx context.Context) (*cvm.Result, error) {
 				return c.DescribeInstancesStatus(ctx, Region(IDSource), ids)
 			})
 		})
@@ -229,8 +178,8 @@ func TestReadSendsExactlyThePagesNeeded(t *testing.T) {
 			t.Fatalf("instance %d: got %+v, want %s %s", i, got, in.InstanceId, in.InstanceState)
 		}
 	}
-	if st := s.Stats(); st.Requests != int64(ListingRequests(n)) || st.Throttled != 0 {
-		t.Fatalf("listing: %d requests (%d throttled), want %d (0)", st.Requests, st.Throttled, ListingRequests(n))
+	if st := s.Stats(); st.Requests != int64(cvm.ListingRequests(n)) || st.Throttled != 0 {
+		t.Fatalf("listing: %d requests (%d throttled), want %d (0)", st.Requests, st.Throttled, cvm.ListingRequests(n))
 	}
 
 	s.ResetStats()
@@ -261,5 +210,20 @@ func TestOptimalWall(t *testing.T) {
 		if got := OptimalWall(Pages(c.n), Latency, RateLimit); got != c.want {
 			t.Errorf("T*(%d) = %s, want %s", c.n, got, c.want)
 		}
+		if got := TStar(c.n); got != c.want {
+			t.Errorf("TStar(%d) = %s, want %s", c.n, got, c.want)
+		}
+	}
+	// An empty region still costs one answer.
+	if got, want := TStar(0), 125*time.Millisecond; got != want {
+		t.Errorf("TStar(0) = %s, want %s", got, want)
+	}
+}
+
+// The bench counts pages with the service's page size, the client with its
+// own; they must be the same figure.
+func TestPageSizeIsTheClients(t *testing.T) {
+	if PageSize != cvm.PageSize {
+		t.Fatalf("bench.PageSize = %d, cvm.PageSize = %d", PageSize, cvm.PageSize)
 	}
 }

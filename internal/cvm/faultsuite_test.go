@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -18,6 +17,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
@@ -80,7 +80,7 @@ type rowResult struct {
 	badErrors                     []string
 	// lost are the reads that failed other than as the row expects (a
 	// cancellation, failsWith): the faults beat the retries. At most
-	// allowed may be, for a client that works (allowedFailures).
+	// allowed may be, for a client that works (emutest.AllowedFailures).
 	lost      []string
 	allowed   int
 	failsWith string      // the row's
@@ -117,17 +117,11 @@ const (
 	suiteARN       = "qcs::cam::uin/100000000001:roleName/reader"
 	suiteInstances = 950
 
-	// The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R.
-	pacedLatency = 100 * time.Millisecond
-	pacedRate    = 40
+	// The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R
+	// (bench.TStar).
+	pacedLatency = 100 * time.Millisecond // bench.Latency
+	pacedRate    = 40                     // bench.RateLimit
 )
-
-// tStar is the best possible time to list n instances at the paced rows'
-// latency and rate (BENCHMARKS.md).
-func tStar(n int) time.Duration {
-	pages := max((n+PageSize-1)/PageSize, 1)
-	return pacedLatency + time.Duration(float64(pages)/pacedRate*float64(time.Second))
-}
 
 func isDescribe(r *http.Request) bool {
 	return r.Header.Get("X-TC-Action") == "DescribeInstancesStatus"
@@ -324,7 +318,7 @@ func TestFaultSuite(t *testing.T) {
 					t.Errorf("%d wrong-but-silent reads", res.wrong)
 				}
 				if len(res.lost) > res.allowed {
-					t.Errorf("%d of %d reads failed to the faults; a client with the default %d retries loses at most %d here (allowedFailures): %s",
+					t.Errorf("%d of %d reads failed to the faults; a client with the default %d retries loses at most %d here (emutest.AllowedFailures): %s",
 						len(res.lost), res.reads, DefaultMaxRetries, res.allowed, strings.Join(res.lost, "; "))
 				}
 				if row.failsWith != "" && res.kinds[row.failsWith] != res.reads {
@@ -343,39 +337,16 @@ func TestFaultSuite(t *testing.T) {
 	emutest.Report(t, table)
 }
 
-// The survival the rows require, at the rates and sizes RELIABILITY.md
-// quotes: a listing of 950 instances (10 requests) alternating with a read
-// of 250 IDs (3 requests), 2 reads (`make test`) or 40 (`make faults`).
-func TestAllowedFailures(t *testing.T) {
+// The survival emutest's TestAllowedFailures holds, and RELIABILITY.md
+// quotes, is worked out for this suite's reads: a listing of 950 instances
+// in 10 requests, by a client with 8 retries by default.
+func TestSurvivalFiguresAreTheSuites(t *testing.T) {
 	t.Parallel()
-	alternating := func(p float64, retries, reads int) []float64 {
-		q := make([]float64, reads)
-		for i := range q {
-			requests := ListingRequests(suiteInstances)
-			if i%2 == 1 {
-				requests = 3
-			}
-			q[i] = readFailure(p, retries, requests)
-		}
-		return q
+	if got := ListingRequests(suiteInstances); got != 10 {
+		t.Errorf("a listing of %d instances takes %d requests; emutest.TestAllowedFailures counts 10", suiteInstances, got)
 	}
-	for _, tc := range []struct {
-		p              float64
-		retries, reads int
-		want           int
-	}{
-		{0, DefaultMaxRetries, 40, 0},
-		{0.1, DefaultMaxRetries, 40, 0},
-		{0.3, DefaultMaxRetries, 2, 0},
-		{0.3, DefaultMaxRetries, 40, 1},
-		{0.5, DefaultMaxRetries, 2, 1},
-		{0.5, DefaultMaxRetries, 40, 4},
-		{1, DefaultMaxRetries, 40, 40},
-		{0.1, 0, 40, 27}, // a client that does not retry loses about 18
-	} {
-		if got := allowedFailures(alternating(tc.p, tc.retries, tc.reads)); got != tc.want {
-			t.Errorf("%g%% with %d retries, %d reads: %d may fail; want %d", tc.p*100, tc.retries, tc.reads, got, tc.want)
-		}
+	if DefaultMaxRetries != 8 {
+		t.Errorf("DefaultMaxRetries is %d; emutest.TestAllowedFailures counts 8", DefaultMaxRetries)
 	}
 }
 
@@ -466,9 +437,9 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 		if !row.lists(i) {
 			requests = byIDRequests
 		}
-		readFails[i] = readFailure(p, DefaultMaxRetries, requests)
+		readFails[i] = emutest.ReadFailure(p, DefaultMaxRetries, requests)
 	}
-	res.allowed = allowedFailures(readFails)
+	res.allowed = emutest.AllowedFailures(readFails)
 	var mu sync.Mutex
 	record := func(ok bool, wrong bool, err error, stop time.Duration) {
 		mu.Lock()
@@ -610,44 +581,16 @@ func (r faultRow) concurrentReads() bool { return r.parallel > 0 }
 // lists says whether read i lists the region (else it reads by ID).
 func (r faultRow) lists(i int) bool { return r.listOnly || r.parallel > 0 || i%2 == 0 }
 
-// Survival. The faults are drawn at random, so a client that works can
-// still lose a read to them, when one of its requests meets a fault on
-// every attempt; a row fails when more reads are lost than such a client
-// loses all but once in a thousand runs (falseAlarm).
-//
-// An attempt fails with probability p (attemptFailure); a request fails
-// for good when all of its 1 + r attempts do, p^(1+r), with r the default
-// max_retries, 8; a read of k requests fails when any of them does,
-// 1 − (1 − p^(1+r))^k (readFailure). At 30%, 0.3^9 ≈ 2e-5 a request, 2e-4
-// for a ten-page listing: every read of the small size must be correct, and
-// 39 of 40 at the full size, where a client that works loses one read in
-// about 200 runs of the row. At 10% (1e-9 a request) every read must be
-// correct; at 50% (2e-3) 1 of 2 and 36 of 40. Rows whose faults are not
-// drawn at random (the baseline, real throttling, clocks within the
-// window, credentials expiring, churn) have p = 0: every read must be
-// correct, as nothing in them may make a request fail for good.
-const falseAlarm = 1e-3
+// Survival: a row fails when more reads are lost to the faults than a
+// client that works loses all but once in a thousand runs
+// (emutest.AllowedFailures, which explains the model).
 
 // attemptFailure is the chance that one attempt of the row's requests
-// fails. The emulator draws one number per request to pick at most one of
-// reset, 502, 504 and the error codes, so their rates add up; truncation
-// and slowness are drawn apart, and slowness fails the attempt only when
-// it outlasts the request timeout (drawFaults in internal/emulator). An
-// attempt that needs a credential from STS meets STS's draw as well, and a
-// revocation refuses the attempt it lands on.
+// fails: the row's faults (emutest.AttemptAnswered). An attempt that needs
+// a credential from STS meets STS's draw as well, and a revocation refuses
+// the attempt it lands on.
 func (r faultRow) attemptFailure(timeout time.Duration) float64 {
-	f := r.faults
-	replaced := f.Reset + f.HTTP502 + f.HTTP504
-	for _, p := range f.Errors {
-		replaced += p
-	}
-	answered := (1 - min(replaced, 1)) * (1 - f.Truncate)
-	if time.Duration(f.Latency+f.SlowDelay) > timeout {
-		answered *= 1 - f.Slow
-	}
-	if time.Duration(f.Latency) > timeout {
-		answered = 0
-	}
+	answered := emutest.AttemptAnswered(r.faults, timeout)
 	ok := answered
 	if r.sts {
 		ok *= answered
@@ -656,37 +599,6 @@ func (r faultRow) attemptFailure(timeout time.Duration) float64 {
 		ok *= 1 - 1/float64(r.revokeEvery)
 	}
 	return 1 - ok
-}
-
-// readFailure is the chance that a read of requests requests fails when
-// each attempt fails with probability p and a request is retried up to
-// retries times.
-func readFailure(p float64, retries, requests int) float64 {
-	request := math.Pow(p, float64(1+retries))
-	return 1 - math.Pow(1-request, float64(requests))
-}
-
-// allowedFailures is the most reads a client that works loses, all but
-// once in 1/falseAlarm runs, given each read's chance of failing: the
-// smallest k with P(more than k fail) ≤ falseAlarm. Reads fail
-// independently; their count's distribution is built read by read.
-func allowedFailures(readFails []float64) int {
-	dist := []float64{1} // dist[k]: the chance that k of the reads so far failed
-	for _, q := range readFails {
-		next := make([]float64, len(dist)+1)
-		for k, pk := range dist {
-			next[k] += pk * (1 - q)
-			next[k+1] += pk * q
-		}
-		dist = next
-	}
-	more := 1.0 // the chance that more than k fail
-	for k, pk := range dist {
-		if more -= pk; more <= falseAlarm {
-			return k
-		}
-	}
-	return len(readFails)
 }
 
 func uniqueIDs(ids []string) []string {
@@ -725,59 +637,20 @@ func errorKind(err error) (string, bool) {
 	return "unclassified", false
 }
 
-// listingBreaksGuarantee checks a listing against what RELIABILITY.md
-// promises, given every state the inventory went through during the read:
-// sorted by ID, each instance once; every instance present in every state
-// (it existed throughout the read) is there; every instance there was in at
-// least one state, in the state it had there. Instances launched or
-// terminated during the read may be there or not. It returns what is wrong,
-// or "".
+// listingBreaksGuarantee checks the client's listing against every state
+// the inventory went through during the read (emutest.ListingBreaksGuarantee
+// says what RELIABILITY.md promises). It returns what is wrong, or "".
 func listingBreaksGuarantee(got []InstanceStatus, states []emutest.Snapshot, seeded emutest.Snapshot) string {
-	if len(states) == 0 {
-		return "no inventory to check against"
-	}
-	have := make(map[string]bool, len(got))
+	ids := make([]string, len(got))
+	read := make([]string, len(got))
 	for i, in := range got {
-		if i > 0 && got[i-1].InstanceID >= in.InstanceID {
-			return fmt.Sprintf("not sorted by ID, or %s twice", in.InstanceID)
-		}
-		have[in.InstanceID] = true
-		held := false
-		for _, s := range states {
-			if want, ok := s[in.InstanceID]; ok && stateMatches(in, want, seeded) {
-				held = true
-				break
-			}
-		}
-		if !held {
-			return fmt.Sprintf("%s %s never existed in that state during the read", in.InstanceID, in.State)
-		}
+		ids[i], read[i] = in.InstanceID, in.State
 	}
-	var missing []string
-	for id := range states[0] {
-		throughout := true
-		for _, s := range states[1:] {
-			if _, ok := s[id]; !ok {
-				throughout = false
-				break
-			}
-		}
-		if throughout && !have[id] {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		return fmt.Sprintf("missing %d instances that existed throughout the read: %v", len(missing), missing[:min(len(missing), 5)])
-	}
-	return ""
+	return emutest.ListingBreaksGuarantee(ids, read, states, seeded)
 }
 
 func stateMatches(in InstanceStatus, want string, seeded emutest.Snapshot) bool {
-	if _, wasSeeded := seeded[in.InstanceID]; !wasSeeded && want == "PENDING" {
-		return in.State == "PENDING" || in.State == "RUNNING"
-	}
-	return in.State == want
+	return emutest.StateMatches(in.InstanceID, in.State, want, seeded)
 }
 
 // byIDResultMatches checks a read by ID against the inventory: the IDs
@@ -875,7 +748,7 @@ func renderPacedTable(b *strings.Builder, rows []rowResult) {
 			took = append(took, p.took)
 		}
 		slices.Sort(took)
-		ts := tStar(r.paced[0].instances)
+		ts := bench.TStar(r.paced[0].instances)
 		mean, med, slowest, ratio := "—", "—", "—", "—"
 		if completed > 0 {
 			mean = fmt.Sprintf("%.1f / %d", float64(extra)/float64(completed), maxExtra)

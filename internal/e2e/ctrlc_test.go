@@ -12,30 +12,6 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
-const (
-	e2eSecretID  = "AKIDendtoend0000000000000000000001"
-	e2eSecretKey = "end-to-end-secret-key"
-	e2eRegion    = "ap-guangzhou"
-)
-
-func e2eEnv(e *emutest.Emulator) map[string]string {
-	return map[string]string{
-		"TENCENTCLOUD_CVM_ENDPOINT": e.URL,
-		"TENCENTCLOUD_SECRET_ID":    e2eSecretID,
-		"TENCENTCLOUD_SECRET_KEY":   e2eSecretKey,
-		"TENCENTCLOUD_REGION":       e2eRegion,
-	}
-}
-
-const e2eProviders = `terraform {
-  required_providers {
-    cvm = {
-      source = "cvmkit/cvm"
-    }
-  }
-}
-`
-
 // Ctrl-C during `terraform plan` on a large, slow listing: terraform exits
 // promptly, the provider stops sending requests within a second, and no
 // provider process is left behind.

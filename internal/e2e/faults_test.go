@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"os"
 	"regexp"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
@@ -40,16 +40,12 @@ type tfFaultRow struct {
 	instances int
 }
 
-// The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R.
+// The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R
+// (bench.TStar).
 const (
-	pacedLatency = 100 * time.Millisecond
-	pacedRate    = 40
+	pacedLatency = 100 * time.Millisecond // bench.Latency
+	pacedRate    = 40                     // bench.RateLimit
 )
-
-func tStar(n int) time.Duration {
-	pages := max((n+99)/100, 1)
-	return pacedLatency + time.Duration(float64(pages)/pacedRate*float64(time.Second))
-}
 
 func tfFaultRows() []tfFaultRow {
 	errs := func(m map[string]float64) emulator.Faults { return emulator.Faults{Errors: m} }
@@ -179,17 +175,23 @@ data "cvm_instances_status" "read" {
 `, e2eEnv(e))
 
 			// What the provider, with its production retries, survives:
-			// each plan's chance of failing to the faults (allowedFailures).
-			p := attemptFailure(fr.faults, cvm.DefaultRequestTimeout)
+			// each plan's chance of failing to the faults, and the survival
+			// rule both fault suites share (emutest.AllowedFailures). A plan
+			// is lost when one of its requests meets a fault on every one of
+			// its 1 + 8 attempts. At 30%, with 6 plans of a listing (10
+			// requests) or 240 IDs (3), every plan must succeed; at 50%
+			// (RequestLimitExceeded 50%, and "all of the above") 1 plan of 2
+			// may be lost, and 2 of 6.
+			p := 1 - emutest.AttemptAnswered(fr.faults, cvm.DefaultRequestTimeout)
 			readFails := make([]float64, plans)
 			for i := range readFails {
 				requests := (len(ask) + 99) / 100
 				if fr.listOnly || i%2 == 0 {
 					requests = cvm.ListingRequests(n)
 				}
-				readFails[i] = readFailure(p, cvm.DefaultMaxRetries, requests)
+				readFails[i] = emutest.ReadFailure(p, cvm.DefaultMaxRetries, requests)
 			}
-			allowed := allowedFailures(readFails)
+			allowed := emutest.AllowedFailures(readFails)
 			var lost []string
 
 			r := row{name: fr.name, kinds: map[string]int{}, mustBeCorrect: strconv.Itoa(plans - allowed)}
@@ -247,7 +249,7 @@ data "cvm_instances_status" "read" {
 					continue
 				}
 				snaps, _, _ := e.Inventory.Since(e2eRegion)
-				if why := listingBreaksGuarantee(ids, states, snaps, seeded); why != "" {
+				if why := emutest.ListingBreaksGuarantee(ids, states, snaps, seeded); why != "" {
 					r.wrong++
 					t.Errorf("plan %d: wrong-but-silent listing of %d instances: %s", i, len(ids), why)
 				} else {
@@ -256,7 +258,7 @@ data "cvm_instances_status" "read" {
 			}
 			r.took = time.Since(start)
 			if len(lost) > allowed {
-				t.Errorf("%d of %d plans failed to the faults; the provider with its default %d retries loses at most %d here (allowedFailures): %s",
+				t.Errorf("%d of %d plans failed to the faults; the provider with its default %d retries loses at most %d here (emutest.AllowedFailures): %s",
 					len(lost), r.reads, cvm.DefaultMaxRetries, allowed, strings.Join(lost, "; "))
 			}
 			if fr.failsWith != "" && r.kinds[fr.failsWith] != r.reads {
@@ -296,7 +298,7 @@ data "cvm_instances_status" "read" {
 		}
 		slices.Sort(took)
 		slices.Sort(spans)
-		ts := tStar(r.paced[0].instances)
+		ts := bench.TStar(r.paced[0].instances)
 		mean, times, ratio, spanTimes, spanRatio := "—", "—", "—", "—", "—"
 		if completed > 0 {
 			mean = fmt.Sprintf("%.1f / %d", float64(extra)/float64(completed), maxExtra)
@@ -317,54 +319,6 @@ data "cvm_instances_status" "read" {
 	}
 }
 
-func stateOK(id, got string, want string, seeded map[string]string) bool {
-	if _, wasSeeded := seeded[id]; !wasSeeded && want == "PENDING" {
-		return got == "PENDING" || got == "RUNNING"
-	}
-	return got == want
-}
-
-// listingBreaksGuarantee checks a listing (IDs and states, as the plan
-// shows them) against what RELIABILITY.md promises, given every state the
-// inventory went through during the plan: sorted by ID, each once; every
-// instance present in every state is there; every instance there was in
-// some state, in the state it had there. It returns what is wrong, or "".
-func listingBreaksGuarantee(ids, states []string, snaps []emutest.Snapshot, seeded map[string]string) string {
-	if len(snaps) == 0 {
-		return "no inventory to check against"
-	}
-	have := make(map[string]bool, len(ids))
-	for i, id := range ids {
-		if i > 0 && ids[i-1] >= id {
-			return fmt.Sprintf("not sorted by ID, or %s twice", id)
-		}
-		have[id] = true
-		held := false
-		for _, s := range snaps {
-			if want, ok := s[id]; ok && stateOK(id, states[i], want, seeded) {
-				held = true
-				break
-			}
-		}
-		if !held {
-			return fmt.Sprintf("%s %s never existed in that state during the plan", id, states[i])
-		}
-	}
-	for id := range snaps[0] {
-		throughout := true
-		for _, s := range snaps[1:] {
-			if _, ok := s[id]; !ok {
-				throughout = false
-				break
-			}
-		}
-		if throughout && !have[id] {
-			return fmt.Sprintf("%s existed throughout the plan and is missing", id)
-		}
-	}
-	return ""
-}
-
 func byIDMatches(ids, states, missing, ask []string, s emutest.Snapshot) bool {
 	var wantFound, wantMissing []string
 	for _, id := range ask {
@@ -383,59 +337,4 @@ func byIDMatches(ids, states, missing, ask []string, s emutest.Snapshot) bool {
 		}
 	}
 	return true
-}
-
-// Survival, derived as internal/cvm's fault suite derives it (test files
-// cannot share code across packages; faultsuite_test.go explains the
-// model): a row fails when more plans are lost to the faults than the
-// provider, working, loses all but once in a thousand runs. A plan is lost
-// when one of its requests meets a fault on every one of its 1 + 8
-// attempts. At 30%, with 6 plans of a listing (10 requests) or 240 IDs (3),
-// every plan must succeed; at 50% (RequestLimitExceeded 50%, and "all of
-// the above") 1 plan of 2 may be lost, and 2 of 6.
-const falseAlarm = 1e-3
-
-// attemptFailure is the chance that one attempt fails: reset, 502, 504 and
-// the error codes are one draw (their rates add up), truncation and
-// slowness (when it outlasts the request timeout) separate ones.
-func attemptFailure(f emulator.Faults, timeout time.Duration) float64 {
-	replaced := f.Reset + f.HTTP502 + f.HTTP504
-	for _, p := range f.Errors {
-		replaced += p
-	}
-	ok := (1 - min(replaced, 1)) * (1 - f.Truncate)
-	if time.Duration(f.Latency+f.SlowDelay) > timeout {
-		ok *= 1 - f.Slow
-	}
-	if time.Duration(f.Latency) > timeout {
-		ok = 0
-	}
-	return 1 - ok
-}
-
-// readFailure is the chance that a read of requests requests fails: one of
-// them fails on all of its 1 + retries attempts.
-func readFailure(p float64, retries, requests int) float64 {
-	return 1 - math.Pow(1-math.Pow(p, float64(1+retries)), float64(requests))
-}
-
-// allowedFailures is the smallest k such that more than k of the reads
-// fail with probability at most falseAlarm.
-func allowedFailures(readFails []float64) int {
-	dist := []float64{1} // dist[k]: the chance that k of the reads so far failed
-	for _, q := range readFails {
-		next := make([]float64, len(dist)+1)
-		for k, pk := range dist {
-			next[k] += pk * (1 - q)
-			next[k+1] += pk * q
-		}
-		dist = next
-	}
-	more := 1.0
-	for k, pk := range dist {
-		if more -= pk; more <= falseAlarm {
-			return k
-		}
-	}
-	return len(readFails)
 }

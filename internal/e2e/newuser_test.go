@@ -17,21 +17,6 @@ import (
 
 // What a new user meets through real terraform plan, apply and destroy.
 
-func startE2E(t *testing.T, instances ...emulator.Instance) *emutest.Emulator {
-	t.Helper()
-	return emutest.Start(t, emulator.Config{
-		Credentials: []emulator.Credential{{SecretID: e2eSecretID, SecretKey: e2eSecretKey}},
-		Regions:     map[string][]emulator.Instance{e2eRegion: instances},
-	}, emutest.Options{})
-}
-
-func mustSucceed(t *testing.T, r result, what string) {
-	t.Helper()
-	if r.exit != 0 {
-		t.Fatalf("%s exited %d:\n%s", what, r.exit, r.output())
-	}
-}
-
 // A read deferred to apply (its IDs come from a resource) fills region, and
 // a resource that uses region applies: region is computed as well as
 // optional, so its planned unknown may become the provider's region.
@@ -206,10 +191,10 @@ data "cvm_instances_status" "web" {
 	}
 }
 
-// watchedBuffer is a lockedBuffer that closes seen once what was written
+// watchedBuffer is an emutest.LockedBuffer that closes seen once what was written
 // holds marker.
 type watchedBuffer struct {
-	lockedBuffer
+	emutest.LockedBuffer
 	marker string
 	seen   chan struct{}
 	once   sync.Once
@@ -220,7 +205,7 @@ func newWatchedBuffer(marker string) *watchedBuffer {
 }
 
 func (b *watchedBuffer) Write(p []byte) (int, error) {
-	n, err := b.lockedBuffer.Write(p)
+	n, err := b.LockedBuffer.Write(p)
 	if strings.Contains(b.String(), b.marker) {
 		b.once.Do(func() { close(b.seen) })
 	}

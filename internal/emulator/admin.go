@@ -99,7 +99,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			s.SetClockOffset(time.Duration(c.Offset))
 		}
 		writeJSON(w, http.StatusOK, map[string]any{
-			"offset": Duration(s.offset.Load()),
+			"offset": Duration(s.clock.Offset()),
 			"now":    s.now().UTC().Format(time.RFC3339Nano),
 		})
 	default:

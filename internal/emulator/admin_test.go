@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"encoding/json"
@@ -7,9 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/clock"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
-func admin(t *testing.T, s *Server, method, path, body string) (int, map[string]any) {
+func admin(t *testing.T, s *emulator.Server, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(method, s.URL()+path, strings.NewReader(body))
 	if err != nil {
@@ -32,7 +36,7 @@ func admin(t *testing.T, s *Server, method, path, body string) (int, map[string]
 }
 
 func TestAdminStatsAndReset(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	do(t, listing(t, s))
 	do(t, tc3Call{action: "Nope", version: cvmVersion, region: testRegion, body: `{}`}.request(t, s))
 	code, st := admin(t, s, "GET", "/_emulator/stats", "")
@@ -59,8 +63,8 @@ func TestAdminStatsAndReset(t *testing.T) {
 }
 
 func TestAdminInstances(t *testing.T) {
-	clock := newFakeClock()
-	s := startServer(t, Config{Regions: seedInstances(), Now: clock.Now})
+	clock := clock.NewSettable()
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances(), Now: clock.Now})
 	code, out := admin(t, s, "PUT", "/_emulator/instances", `{"ap-tokyo": [
 		{"InstanceId": "ins-aaaaaaaa", "InstanceState": "STARTING", "Transitions": [{"After": "2s", "InstanceState": "RUNNING"}]},
 		{"InstanceId": "ins-bbbbbbbb", "InstanceState": "STOPPED"}]}`)
@@ -100,7 +104,7 @@ func TestAdminInstances(t *testing.T) {
 }
 
 func TestAdminFaults(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	code, out := admin(t, s, "PUT", "/_emulator/faults", `{"latency":"1ms","errors":{"InternalError":1},"actions":["DescribeInstancesStatus"]}`)
 	if code != 200 || out["latency"] != "1ms" {
 		t.Fatalf("PUT faults: %d %v", code, out)
@@ -129,7 +133,7 @@ func TestAdminFaults(t *testing.T) {
 }
 
 func TestAdminClockAndRevoke(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	tmp := assumeRoleRaw(t, s)
 	wantCode(t, do(t, tmp.listing().request(t, s)), "Success")
 	if code, _ := admin(t, s, "POST", "/_emulator/revoke", ""); code != 200 {

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"crypto/rand"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
 func writeFile(t *testing.T, content string) string {
@@ -28,21 +30,21 @@ func TestLoadDataFile(t *testing.T) {
    {"InstanceId": "ins-5d8a23rs", "InstanceState": "STARTING",
     "Transitions": [{"After": "3s", "InstanceState": "RUNNING"}]}],
    "ap-tokyo": null}}`)
-	cfg, err := LoadDataFile(p)
+	cfg, err := emulator.LoadDataFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Credentials) != 2 || cfg.Credentials[0] != (Credential{"AKIDone", "k1", "t1"}) {
+	if len(cfg.Credentials) != 2 || cfg.Credentials[0] != (emulator.Credential{"AKIDone", "k1", "t1"}) {
 		t.Fatalf("credentials %+v", cfg.Credentials)
 	}
 	gz := cfg.Regions["ap-guangzhou"]
-	if len(gz) != 2 || gz[1].Transitions[0].After != Duration(3*time.Second) || gz[1].Transitions[0].InstanceState != "RUNNING" {
+	if len(gz) != 2 || gz[1].Transitions[0].After != emulator.Duration(3*time.Second) || gz[1].Transitions[0].InstanceState != "RUNNING" {
 		t.Fatalf("regions %+v", cfg.Regions)
 	}
 	if _, ok := cfg.Regions["ap-tokyo"]; !ok {
 		t.Fatal("a null region is still a region")
 	}
-	if _, err := New(cfg); err != nil {
+	if _, err := emulator.New(cfg); err != nil {
 		t.Fatalf("New with the loaded config: %v", err)
 	}
 }
@@ -63,18 +65,18 @@ func TestDataFileKeysReadOnce(t *testing.T) {
 	if err := os.WriteFile(pemFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadDataFile(p)
+	cfg, err := emulator.LoadDataFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(pemFile); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(cfg)
+	s, err := emulator.New(cfg)
 	if err != nil {
 		t.Fatalf("New read the key file again: %v", err)
 	}
-	if got := s.auth.Load().oidc["ci"].key; !got.Equal(&key.PublicKey) {
+	if got := s.AuthStateForTest().OIDCKey("ci"); !got.Equal(&key.PublicKey) {
 		t.Errorf("the provider's key is not the file's")
 	}
 	if err := s.Reload(cfg); err != nil {
@@ -83,7 +85,7 @@ func TestDataFileKeysReadOnce(t *testing.T) {
 	// A Config built by hand still names its files, and a missing one is
 	// reported as before.
 	cfg.Identity.OIDCProviders[0].PublicKeyFile = pemFile + ".other"
-	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "Identity.oidc_providers[0].PublicKeyFile") {
+	if _, err := emulator.New(cfg); err == nil || !strings.Contains(err.Error(), "Identity.oidc_providers[0].PublicKeyFile") {
 		t.Errorf("a key file LoadDataFile did not read: %v", err)
 	}
 }
@@ -121,7 +123,7 @@ func TestLoadDataFileErrors(t *testing.T) {
 		"trailing data":          {`{} {}`, []string{"syntax error", "after the top-level value"}},
 	} {
 		p := writeFile(t, tc.content)
-		_, err := LoadDataFile(p)
+		_, err := emulator.LoadDataFile(p)
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 			continue
@@ -139,41 +141,7 @@ func TestLoadDataFileErrors(t *testing.T) {
 			t.Errorf("%s: message spans lines: %q", name, msg)
 		}
 	}
-	if _, err := LoadDataFile(filepath.Join(t.TempDir(), "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
+	if _, err := emulator.LoadDataFile(filepath.Join(t.TempDir(), "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
 		t.Errorf("missing file: %v", err)
-	}
-}
-
-func TestNewValidatesConfig(t *testing.T) {
-	for name, tc := range map[string]struct {
-		cfg  Config
-		want string
-	}{
-		"bad state":     {Config{Regions: map[string][]Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "ON"}}}}, `Regions["ap-guangzhou"][0].InstanceState: invalid state "ON"`},
-		"bad id":        {Config{Regions: map[string][]Instance{"ap-guangzhou": {{InstanceId: "i-1", InstanceState: "RUNNING"}}}}, `Regions["ap-guangzhou"][0].InstanceId: malformed`},
-		"duplicate":     {Config{Regions: map[string][]Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"}, {InstanceId: "ins-r8hr2upy", InstanceState: "STOPPED"}}}}, `duplicate instance ID`},
-		"negative step": {Config{Regions: map[string][]Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING", Transitions: []Transition{{After: -1, InstanceState: "STOPPED"}}}}}}, `Transitions[0].After`},
-		"dup secret":    {Config{Credentials: []Credential{{"AKIDa", "k", ""}, {"AKIDa", "k2", ""}}}, "duplicate SecretId"},
-		"empty key":     {Config{Credentials: []Credential{{"AKIDa", "", ""}}}, "SecretKey"},
-		"rate":          {Config{RateLimit: -1}, "RateLimit"},
-	} {
-		_, err := New(tc.cfg)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: %v, want an error containing %q", name, err, tc.want)
-		}
-	}
-}
-
-func TestDurationJSON(t *testing.T) {
-	b, err := Duration(1500 * time.Millisecond).MarshalJSON()
-	if err != nil || string(b) != `"1.5s"` {
-		t.Fatalf("%s %v", b, err)
-	}
-	var d Duration
-	if err := d.UnmarshalJSON([]byte(`"250ms"`)); err != nil || d != Duration(250*time.Millisecond) {
-		t.Fatalf("%v %v", d, err)
-	}
-	if err := d.UnmarshalJSON([]byte(`3`)); err == nil {
-		t.Fatal("a bare number was accepted")
 	}
 }

@@ -1,12 +1,47 @@
-// Package emulator is a local, faithful emulator of the Tencent Cloud CVM API
-// 3.0 action DescribeInstancesStatus (version 2017-03-12), of STS (2018-08-13:
+// Package emulator is a local emulator of the Tencent Cloud CVM API 3.0
+// action DescribeInstancesStatus (version 2017-03-12), of STS (2018-08-13:
 // AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML, GetSessionToken,
 // GetCallerIdentity) and of the CVM metadata credential endpoint. The
-// official SDKs cannot tell it from the real endpoint; tests and the demo run
-// against it.
+// official SDKs cannot tell it from the real endpoint (sdkcheck holds them
+// to it); the client's tests, the e2e tests, the bench and the demo run
+// against it; cmd/cvm-emulator is its command.
 //
-// It shares no code with the project's client: its signature checks are an
-// independent implementation, tested against the official known answers.
+// The manual, for users, is the guide: templates/guides/emulator.md.tmpl,
+// published as docs/guides/emulator.md and as `cvm-emulator --help` (a test
+// in cmd/cvm-emulator keeps the two in step). It covers the flags, the data
+// file, reloading, STS, identities and MFA, the admin API, the faults and
+// the statistics. This page is for engineers: where things are, and the
+// protocol details the guide leaves out.
+//
+// # Independent of the client
+//
+// It shares no code with the project's client (internal/cvm and the
+// packages under it), and must not import it: its signature checks are a
+// second implementation of TC3-HMAC-SHA256 and signature v1, held to the
+// official known answers (signature_test.go), so that two implementations
+// that agree are the evidence that both are right. Its tests start it
+// through emutest, which likewise knows no client.
+//
+// # What is where
+//
+//   - server.go: the Server, New, Reload, SetInstances; listen.go: serving
+//     it on a port (Start, Listen, Close); serveapi.go: the request path,
+//     from ServeHTTP through the checks (process) to the written answer.
+//   - request.go, params.go: reading a request, whatever its form, and
+//     binding its parameters; response.go: the API 3.0 envelope and errors.
+//   - signature.go, auth.go: signing and authentication; identity.go,
+//     credentials.go, sts.go, oidc.go, saml.go, totp.go: accounts, temporary
+//     credentials, the STS actions and what vouches for them.
+//   - actions.go: the actions and DescribeInstancesStatus; store.go: a
+//     region's instances and their transitions; validate.go: instance IDs,
+//     states and regions.
+//   - ratelimit.go: the per-account token buckets; faults.go: fault
+//     injection and churn; stats.go: counters; admin.go: /_emulator/…;
+//     package clock: the emulator's shifted clock, and the settable one
+//     tests drive.
+//   - types.go: Config and the data's types; datafile.go: the data file, and
+//     errors that give a JSON path, line and column; generate.go: generated
+//     regions for the bench.
 //
 // # Endpoints
 //
@@ -127,169 +162,9 @@
 //     computed when asked; a region is kept as a slice sorted by ID plus an
 //     index by ID, so a page costs O(page) whatever the region's size.
 //
-// # STS (service sts, version 2018-08-13)
-//
-// Identities. Every permanent credential belongs to an account:
-// Config.Identity.Accounts (data file: identity.accounts) lists the
-// SecretIds of each; an unlisted one, the default credential included,
-// belongs to DefaultAccountID (100000000001). A role ARN is
-// qcs::cam::uin/<account>:roleName/<name> or qcs::cam::uin/<account>:role/<ID>;
-// a malformed one → InvalidParameter (AssumeRole) or
-// InvalidParameter.ParamError (the others). With accounts configured, a
-// role of an account that is neither listed nor DefaultAccountID →
-// ResourceNotFound.RoleNotFound; with none, any account's role exists.
-// RoleSessionName is 2–128 of [\w+=,.@-]. A missing required parameter →
-// MissingParameter. Every credential answer is {Credentials{Token,
-// TmpSecretId, TmpSecretKey}, ExpiredTime (Unix), Expiration (RFC 3339 UTC)};
-// the credential works for every action until it expires or
-// RevokeTemporaryCredentials, then AuthFailure.TokenFailure.
-//
-//   - AssumeRole (signed by any credential, permanent or temporary):
-//     RoleArn, RoleSessionName, DurationSeconds (default 7200, 1–43200, else
-//     InvalidParameterValue), Policy (≤ 2048 characters, else
-//     InvalidParameterValue), ExternalId, SourceIdentity (1–128 characters,
-//     else InvalidParameter.ParamError), SerialNumber + TokenCode (MFA,
-//     checked as for GetSessionToken when either is given; one without the
-//     other → MissingParameter).
-//   - AssumeRoleWithWebIdentity (unsigned): ProviderId, WebIdentityToken,
-//     RoleArn, RoleSessionName, DurationSeconds (default 7200, 1–43200, else
-//     InvalidParameter.ParamError). ProviderId names an OIDC provider
-//     (identity.oidc_providers); the token must be an RS256 JWT whose
-//     signature verifies with the provider's public key, whose iss is the
-//     provider's Issuer, whose aud (a string or an array) holds one of its
-//     Audiences, whose exp is after the emulator's clock and whose nbf, if
-//     present, is not after it. An unknown provider or any failed check →
-//     InvalidParameter.WebIdentityTokenError, the message saying which check
-//     failed. No clock leeway is allowed.
-//   - AssumeRoleWithSAML (unsigned): SAMLAssertion, PrincipalArn, RoleArn,
-//     RoleSessionName, DurationSeconds (default 7200, 1–43200, else
-//     InvalidParameter.OverTimeError). PrincipalArn names a SAML provider
-//     (identity.saml_providers). The assertion is a base64 SAML 2.0
-//     <samlp:Response>: its status (if any) Success, an <Assertion> whose
-//     Issuer (or the response's) is the provider's, Conditions NotOnOrAfter
-//     after the emulator's clock (required) and NotBefore (optional) not
-//     after it. Otherwise, or an unknown PrincipalArn →
-//     InvalidParameter.ParamError. The attribute
-//     https://cloud.tencent.com/SAML/Attributes/Role must hold a value
-//     "RoleArn,PrincipalArn" (either order) naming the requested role, else
-//     UnauthorizedOperation. The XML signature is NOT verified: that needs
-//     XML-DSig and canonicalization, which the standard library lacks; any
-//     well-formed assertion from a configured issuer is trusted.
-//   - GetSessionToken (signed by a permanent key; a temporary one →
-//     FailedOperation.TempKeyNotAllowed): SerialNumber and TokenCode
-//     (required), DurationSeconds (default 1800, 1–129600, else
-//     InvalidParameter.OverTimeError; the service's lower cap for root
-//     accounts is not modelled). The credential keeps the caller's identity.
-//   - GetCallerIdentity (signed, no parameters): Arn, AccountId, UserId,
-//     PrincipalId, Type. A permanent key: Type CAMUser, its account as
-//     AccountId, UserId and PrincipalId, Arn qcs::cam::uin/<account>:uin/<account>.
-//     A role session (AssumeRole, web identity, SAML, the metadata role):
-//     Type CAMRole, AccountId the role's account, UserId
-//     <roleId>:<RoleSessionName>, Arn qcs::sts:<account>:assumed-role/<roleId>,
-//     PrincipalId the account that asked (AssumeRole: the caller's; web
-//     identity: the role's; SAML: the provider's; metadata: DefaultAccountID).
-//     roleId is the ID of a :role/<ID> ARN, else a stable 19-digit number
-//     derived from the ARN. A GetSessionToken credential answers as its
-//     permanent key. The metadata credential is a session "cvm-instance" of
-//     qcs::cam::uin/100000000001:roleName/<CAMRoleName>.
-//
-// MFA. SerialNumber names a device of identity.mfa_devices, written
-// qcs::cam:uin/<account>::mfa/softToken; TokenCode is its TOTP code (RFC
-// 6238: HMAC-SHA1, 6 digits, 30-second steps, base32 secret) at the
-// emulator's clock, the step before and after accepted. A code passes once.
-// Tencent Cloud's pages do not say whether a code may be used twice; RFC
-// 6238, which its virtual MFA devices follow, has the verifier refuse the
-// second attempt of an OTP it validated (section 5.2), and AWS STS, whose
-// SerialNumber/TokenCode parameters these mirror, refuses a reused code. The
-// MFA check comes last, so that a request refused for another reason does
-// not spend the code. Another device type than
-// softToken in such a serial number → FailedOperation.MFATypeNotSupported;
-// an unknown device, a device of another account than the caller's, a wrong
-// code or one already used → FailedOperation.CheckMFAError.
-//
-// # Clock
-//
-// Config.Now (default time.Now) shifted by SetClockOffset is the emulator's
-// clock for signature expiry, transitions, rate limiting, temporary
-// credential expiry, OIDC token and SAML assertion validity and TOTP codes. Shifting it also moves instances through their
-// transitions.
-//
-// # Admin API (unsigned)
-//
-//	GET  /_emulator/stats      Stats as JSON
-//	POST /_emulator/reset      zero the stats
-//	PUT  /_emulator/instances  body like the data file's "regions" object;
-//	                           replaces those regions, transitions from now
-//	GET  /_emulator/faults     the current Faults
-//	PUT  /_emulator/faults     replace the Faults ({} turns them off)
-//	POST /_emulator/revoke     RevokeTemporaryCredentials
-//	GET  /_emulator/clock      {"offset": "0s", "now": "…"}
-//	PUT  /_emulator/clock      {"offset": "10m"}: SetClockOffset
-//
-// A bad body answers HTTP 400 with {"error": "…"} naming the problem (for
-// instances, the JSON path and line and column); a wrong method 405.
-//
-// # Faults
-//
-// The body of PUT /_emulator/faults, and SetFaults:
-//
-//	{
-//	  "latency": "200ms",         // replaces Config.Latency while set (non-zero)
-//	  "jitter": "50ms",           // plus a uniform random 0..jitter per answer
-//	  "errors": {"InternalError": 0.1, "RequestLimitExceeded": 0.2},
-//	  "http_502": 0.05,           // HTML 502 Bad Gateway, not JSON
-//	  "http_504": 0.05,           // HTML 504 Gateway Time-out
-//	  "reset": 0.02,              // connection reset (RST) without an answer
-//	  "truncate": 0.02,           // Content-Length of the whole JSON, half of it sent, connection closed
-//	  "slow": 0.1, "slow_delay": "5s", // answer delayed by slow_delay more
-//	  "appear": 0.1,              // listings: a new instance (PENDING, RUNNING 5s later) is created first
-//	  "disappear": 0.1,           // listings: a random instance is removed first
-//	  "churn_every": "1s",        // every region: one instance launched or terminated per interval
-//	  "actions": ["DescribeInstancesStatus"] // all but churn_every; default: every API action
-//	}
-//
-// Probabilities are per request, within 0..1. reset, http_502, http_504 and
-// the errors replace the answer and exclude each other: one random number
-// picks at most one of them (in that order, then error codes in sorted
-// order), so their sum must not exceed 1. A transport outcome (reset, 502,
-// 504) happens before authentication and does not take a rate-limit token;
-// an injected error code is answered after authentication and rate limiting
-// as an ordinary API error. truncate, slow, jitter, appear and disappear are
-// drawn independently. "Listings" are requests without InstanceIds.
-//
-// churn_every is time-based churn, as under autoscaling: each time that
-// much of the emulator's clock has passed since the faults were set, every
-// region (in name order) gets one event, drawn 50/50: a new instance
-// launched (a fresh random ID, PENDING, RUNNING 5 s after its interval) or a
-// random instance terminated (removed; nothing when the region is empty).
-// The events are applied lazily, before any API request is served, all that
-// are due, up to 1,000 events at once (across the regions; at least one
-// interval): the intervals beyond are skipped, and a log line says how
-// many. They draw from their own source seeded from Config.Seed, so the
-// same seed and the same request timing give the same churn. It ignores
-// "actions"; "0s" or leaving it out turns it off, and intervals under 1ms
-// are refused.
-// Durations are strings such as "1.5s". The random source is seeded from
-// Config.Seed and drawn in a fixed order, so the same sequence of requests
-// meets the same faults. Unknown fields and unknown action names are refused.
-//
-// Latency, jitter and slow delays are waited after the answer is computed
-// and are cut short when the client goes away or the server closes; nothing
-// is written then.
-//
-// # Stats
-//
-// Requests counts API requests (/ and /v2/index.php). ByAction counts by
-// action name ("(unknown)" for missing or unknown actions). ByCode counts
-// "Success", error codes, and "HTTP502", "HTTP504", "ConnectionReset" for
-// injected transport faults; a truncated answer counts under its code.
-// Throttled counts RequestLimitExceeded answers, from the rate limiter or
-// injected. BySecretID says who signed: for each SecretId whose signature
-// verified (a wrong signature proves nothing about its sender), its
-// requests and their codes, its account and, for a temporary key, the
-// action that issued it ("metadata" for the metadata endpoint), the role
-// and session it was issued for, and the OIDC ProviderId or SAML
-// PrincipalArn that vouched. Never a secret key or token.
+// The emulator's clock is Config.Now (default time.Now) shifted by
+// SetClockOffset: it governs signature expiry, transitions, rate limiting,
+// temporary credential expiry, token and assertion validity and TOTP codes.
 //
 // # Logging
 //

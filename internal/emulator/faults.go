@@ -104,7 +104,7 @@ func (s *Server) SetFaults(f Faults) error {
 	s.faults = f
 	s.churnEvery.Store(int64(f.ChurnEvery))
 	s.faultCodes = slices.Sorted(maps.Keys(f.Errors))
-	s.churn = churnClock{
+	s.churn = churnSchedule{
 		start: s.now(),
 		rng:   rand.New(rand.NewPCG(uint64(s.cfg.Seed), 0x6368_7572_6e21)),
 	}
@@ -198,8 +198,9 @@ func (s *Server) applyChurn(region string, d *faultDraw) {
 	}
 }
 
-// churnClock is the progress of the churn_every fault.
-type churnClock struct {
+// churnSchedule is the progress of the churn_every fault: the intervals
+// applied since the faults were set.
+type churnSchedule struct {
 	start time.Time  // when the faults were set
 	done  int64      // intervals applied so far
 	rng   *rand.Rand // its own source, so that other faults' draws do not shift it

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"context"
@@ -12,6 +12,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/clock"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 // freshClient opens a new connection per request, so that no transport
@@ -20,11 +24,11 @@ func freshClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 }
 
-func listing(t *testing.T, s *Server) *http.Request {
+func listing(t *testing.T, s *emulator.Server) *http.Request {
 	return tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{"Limit":100}`}.request(t, s)
 }
 
-func setFaults(t *testing.T, s *Server, f Faults) {
+func setFaults(t *testing.T, s *emulator.Server, f emulator.Faults) {
 	t.Helper()
 	if err := s.SetFaults(f); err != nil {
 		t.Fatalf("SetFaults: %v", err)
@@ -32,12 +36,12 @@ func setFaults(t *testing.T, s *Server, f Faults) {
 }
 
 func TestFaultGatewayErrors(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	for _, tc := range []struct {
-		f      Faults
+		f      emulator.Faults
 		status int
 		key    string
-	}{{Faults{HTTP502: 1}, 502, "HTTP502"}, {Faults{HTTP504: 1}, 504, "HTTP504"}} {
+	}{{emulator.Faults{HTTP502: 1}, 502, "HTTP502"}, {emulator.Faults{HTTP504: 1}, 504, "HTTP504"}} {
 		setFaults(t, s, tc.f)
 		resp, err := freshClient().Do(listing(t, s))
 		if err != nil {
@@ -58,8 +62,8 @@ func TestFaultGatewayErrors(t *testing.T) {
 }
 
 func TestFaultReset(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
-	setFaults(t, s, Faults{Reset: 1})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
+	setFaults(t, s, emulator.Faults{Reset: 1})
 	resp, err := freshClient().Do(listing(t, s))
 	if err == nil {
 		closeQuietly(resp.Body)
@@ -71,8 +75,8 @@ func TestFaultReset(t *testing.T) {
 }
 
 func TestFaultTruncate(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
-	setFaults(t, s, Faults{Truncate: 1})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
+	setFaults(t, s, emulator.Faults{Truncate: 1})
 	resp, err := freshClient().Do(listing(t, s))
 	if err != nil {
 		t.Fatal(err)
@@ -98,12 +102,12 @@ func TestFaultTruncate(t *testing.T) {
 }
 
 func TestFaultErrorsAtRateOne(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
-	setFaults(t, s, Faults{Errors: map[string]float64{"InternalError": 1}})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
+	setFaults(t, s, emulator.Faults{Errors: map[string]float64{"InternalError": 1}})
 	for range 3 {
 		wantCode(t, do(t, listing(t, s)), "InternalError")
 	}
-	setFaults(t, s, Faults{Errors: map[string]float64{"RequestLimitExceeded": 1}})
+	setFaults(t, s, emulator.Faults{Errors: map[string]float64{"RequestLimitExceeded": 1}})
 	wantCode(t, do(t, listing(t, s)), "RequestLimitExceeded")
 	// Authentication still comes first.
 	wrongKey := tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, secretKey: "wrong", body: `{}`}
@@ -113,21 +117,21 @@ func TestFaultErrorsAtRateOne(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 	// Limited to AssumeRole: DescribeInstancesStatus is spared.
-	setFaults(t, s, Faults{Errors: map[string]float64{"InternalError": 1}, Actions: []string{"AssumeRole"}})
+	setFaults(t, s, emulator.Faults{Errors: map[string]float64{"InternalError": 1}, Actions: []string{"AssumeRole"}})
 	wantCode(t, do(t, listing(t, s)), "Success")
-	wantCode(t, do(t, assumeRoleCall(DefaultSecretID, DefaultSecretKey, "").request(t, s)), "InternalError")
-	setFaults(t, s, Faults{})
+	wantCode(t, do(t, assumeRoleCall(emulator.DefaultSecretID, emulator.DefaultSecretKey, "").request(t, s)), "InternalError")
+	setFaults(t, s, emulator.Faults{})
 	wantCode(t, do(t, listing(t, s)), "Success")
 }
 
 func TestFaultAppearDisappear(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	total := func() int {
 		a := do(t, listing(t, s))
 		wantCode(t, a, "Success")
 		return *a.Response.TotalCount
 	}
-	setFaults(t, s, Faults{Appear: 1})
+	setFaults(t, s, emulator.Faults{Appear: 1})
 	if n := total(); n != 3 {
 		t.Fatalf("after one appearance: %d, want 3", n)
 	}
@@ -139,7 +143,7 @@ func TestFaultAppearDisappear(t *testing.T) {
 	if a := do(t, byID.request(t, s)); *a.Response.TotalCount != 1 || total() != 5 {
 		t.Fatalf("by ID: %+v", a.Response)
 	}
-	setFaults(t, s, Faults{Disappear: 1})
+	setFaults(t, s, emulator.Faults{Disappear: 1})
 	for want := 4; want >= 0; want-- {
 		if n := total(); n != want {
 			t.Fatalf("disappearing: %d, want %d", n, want)
@@ -152,8 +156,8 @@ func TestFaultAppearDisappear(t *testing.T) {
 
 func TestFaultsReproducible(t *testing.T) {
 	run := func(seed int64) string {
-		s := startServer(t, Config{Regions: seedInstances(), Seed: seed})
-		setFaults(t, s, Faults{Errors: map[string]float64{"InternalError": 0.3, "RequestLimitExceeded": 0.2}, Appear: 0.5})
+		s := emutest.Listen(t, emulator.Config{Regions: seedInstances(), Seed: seed})
+		setFaults(t, s, emulator.Faults{Errors: map[string]float64{"InternalError": 0.3, "RequestLimitExceeded": 0.2}, Appear: 0.5})
 		var out []string
 		for range 40 {
 			a := do(t, listing(t, s))
@@ -174,15 +178,15 @@ func TestFaultsReproducible(t *testing.T) {
 }
 
 func TestSetFaultsValidation(t *testing.T) {
-	s := startServer(t, Config{})
-	for name, f := range map[string]Faults{
+	s := emutest.Listen(t, emulator.Config{})
+	for name, f := range map[string]emulator.Faults{
 		"probability > 1":  {HTTP502: 1.5},
 		"negative":         {Truncate: -0.1},
 		"sum > 1":          {HTTP502: 0.6, Errors: map[string]float64{"InternalError": 0.6}},
 		"bad code":         {Errors: map[string]float64{"Internal Error": 0.1}},
 		"unknown action":   {Actions: []string{"DescribeInstances"}},
 		"slow w/o delay":   {Slow: 0.5},
-		"negative latency": {Latency: Duration(-time.Second)},
+		"negative latency": {Latency: emulator.Duration(-time.Second)},
 	} {
 		if err := s.SetFaults(f); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -193,7 +197,7 @@ func TestSetFaultsValidation(t *testing.T) {
 // Latency and slow answers end when the client goes away, and Close neither
 // hangs nor leaves goroutines behind.
 func TestDelaysAbortAndNoLeaks(t *testing.T) {
-	s, err := Start(Config{Regions: seedInstances(), Latency: time.Hour})
+	s, err := emulator.Start(emulator.Config{Regions: seedInstances(), Latency: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +208,7 @@ func TestDelaysAbortAndNoLeaks(t *testing.T) {
 		t.Fatal("an hour of latency answered")
 	}
 	cancel()
-	setFaults(t, s, Faults{Latency: Duration(time.Millisecond), Slow: 1, SlowDelay: Duration(time.Hour)})
+	setFaults(t, s, emulator.Faults{Latency: emulator.Duration(time.Millisecond), Slow: 1, SlowDelay: emulator.Duration(time.Hour)})
 	ctx, cancel = context.WithTimeout(t.Context(), 100*time.Millisecond)
 	if resp, err := freshClient().Do(listing(t, s).WithContext(ctx)); err == nil {
 		closeQuietly(resp.Body)
@@ -285,11 +289,11 @@ func (c *churnCounter) WithGroup(string) slog.Handler      { return c }
 
 func TestFaultChurnEvery(t *testing.T) {
 	run := func(seed int64) (final string) {
-		clock := newFakeClock()
+		clock := clock.NewSettable()
 		counter := &churnCounter{events: map[string]int{}}
-		regions := map[string][]Instance{testRegion: GenerateInstances(10, 1), "ap-tokyo": GenerateInstances(10, 2)}
-		s := startServer(t, Config{Regions: regions, Now: clock.Now, Seed: seed, Logger: slog.New(counter)})
-		setFaults(t, s, Faults{ChurnEvery: Duration(time.Second)})
+		regions := map[string][]emulator.Instance{testRegion: emulator.GenerateInstances(10, 1), "ap-tokyo": emulator.GenerateInstances(10, 2)}
+		s := emutest.Listen(t, emulator.Config{Regions: regions, Now: clock.Now, Seed: seed, Logger: slog.New(counter)})
+		setFaults(t, s, emulator.Faults{ChurnEvery: emulator.Duration(time.Second)})
 		clock.Advance(900 * time.Millisecond)
 		if a := do(t, listing(t, s)); *a.Response.TotalCount != 10 || len(counter.events) != 0 {
 			t.Fatalf("before the first interval: %d instances, events %v", *a.Response.TotalCount, counter.events)
@@ -313,7 +317,7 @@ func TestFaultChurnEvery(t *testing.T) {
 		}
 		// Turned off: nothing more happens, and the launched instances run
 		// 5 s after their interval.
-		setFaults(t, s, Faults{})
+		setFaults(t, s, emulator.Faults{})
 		clock.Advance(5 * time.Second)
 		a = do(t, listing(t, s))
 		for _, st := range a.Response.InstanceStatusSet {
@@ -333,7 +337,7 @@ func TestFaultChurnEvery(t *testing.T) {
 	if a == c {
 		t.Fatalf("different seeds, same churn: %s", a)
 	}
-	if err := (&Server{}).SetFaults(Faults{ChurnEvery: Duration(time.Microsecond)}); err == nil || !strings.Contains(err.Error(), "churn_every") {
+	if err := (&emulator.Server{}).SetFaults(emulator.Faults{ChurnEvery: emulator.Duration(time.Microsecond)}); err == nil || !strings.Contains(err.Error(), "churn_every") {
 		t.Errorf("churn_every 1µs: %v", err)
 	}
 }
@@ -341,10 +345,10 @@ func TestFaultChurnEvery(t *testing.T) {
 // TestFaultChurnEveryOnAnyRequest: churn_every ignores Faults.Actions, and
 // any API request catches up, an unknown action included.
 func TestFaultChurnEveryOnAnyRequest(t *testing.T) {
-	clock := newFakeClock()
+	clock := clock.NewSettable()
 	counter := &churnCounter{events: map[string]int{}}
-	s := startServer(t, Config{Regions: seedInstances(), Now: clock.Now, Logger: slog.New(counter)})
-	setFaults(t, s, Faults{ChurnEvery: Duration(time.Second), Actions: []string{"GetCallerIdentity"}})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances(), Now: clock.Now, Logger: slog.New(counter)})
+	setFaults(t, s, emulator.Faults{ChurnEvery: emulator.Duration(time.Second), Actions: []string{"GetCallerIdentity"}})
 	clock.Advance(2500 * time.Millisecond)
 	wantCode(t, do(t, tc3Call{action: "NoSuchAction", version: cvmVersion, region: testRegion, body: `{}`}.request(t, s)), "InvalidAction")
 	if counter.events[testRegion] != 2 {
@@ -353,17 +357,17 @@ func TestFaultChurnEveryOnAnyRequest(t *testing.T) {
 }
 
 // TestFaultChurnEveryCatchUpIsBounded: a clock moved far ahead applies at
-// most maxChurnCatchUp events before the next request, and logs how many
+// most emulator.MaxChurnCatchUp events before the next request, and logs how many
 // intervals it skipped; the churn then goes on from the new time.
 func TestFaultChurnEveryCatchUpIsBounded(t *testing.T) {
-	clock := newFakeClock()
+	clock := clock.NewSettable()
 	counter := &churnCounter{events: map[string]int{}}
-	regions := map[string][]Instance{testRegion: GenerateInstances(10, 1), "ap-tokyo": GenerateInstances(10, 2)}
-	s := startServer(t, Config{Regions: regions, Now: clock.Now, Logger: slog.New(counter)})
-	setFaults(t, s, Faults{ChurnEvery: Duration(time.Millisecond)})
+	regions := map[string][]emulator.Instance{testRegion: emulator.GenerateInstances(10, 1), "ap-tokyo": emulator.GenerateInstances(10, 2)}
+	s := emutest.Listen(t, emulator.Config{Regions: regions, Now: clock.Now, Logger: slog.New(counter)})
+	setFaults(t, s, emulator.Faults{ChurnEvery: emulator.Duration(time.Millisecond)})
 	clock.Advance(time.Hour) // 3,600,000 intervals, two regions
 	do(t, listing(t, s))
-	perRegion := maxChurnCatchUp / 2
+	perRegion := emulator.MaxChurnCatchUp / 2
 	if counter.events[testRegion] != perRegion || counter.events["ap-tokyo"] != perRegion {
 		t.Errorf("after an hour: events %v, want %d per region", counter.events, perRegion)
 	}

@@ -1,59 +1,30 @@
-package emulator
+package emulator_test
 
 import (
+	"cmp"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
 const testRegion = "ap-guangzhou"
 
-// fakeClock is a settable clock near real time, so that SDK timestamps
-// (taken from the real clock) stay within the 5-minute window. It is
-// emutest.Clock, which these tests cannot import (emutest imports emulator).
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+func hostOf(s *emulator.Server) string { return strings.TrimPrefix(s.URL(), "http://") }
 
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func startServer(t testing.TB, cfg Config) *Server {
-	t.Helper()
-	s, err := Start(cfg)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s
-}
-
-func hostOf(s *Server) string { return strings.TrimPrefix(s.URL(), "http://") }
-
-func seedInstances() map[string][]Instance {
-	return map[string][]Instance{testRegion: {
+func seedInstances() map[string][]emulator.Instance {
+	return map[string][]emulator.Instance{testRegion: {
 		{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"},
 		{InstanceId: "ins-5d8a23rs", InstanceState: "STOPPED"},
 	}}
@@ -61,7 +32,7 @@ func seedInstances() map[string][]Instance {
 
 // assumeRoleCall is a signed AssumeRole request.
 func assumeRoleCall(secretID, secretKey, token string) tc3Call {
-	return tc3Call{action: "AssumeRole", version: stsVersion, service: "sts", region: testRegion, secretID: secretID, secretKey: secretKey, token: token,
+	return tc3Call{action: "AssumeRole", version: emulator.STSVersion, service: "sts", region: testRegion, secretID: secretID, secretKey: secretKey, token: token,
 		body: `{"RoleArn": "qcs::cam::uin/100000000001:roleName/terraform", "RoleSessionName": "emulator-test"}`}
 }
 
@@ -73,7 +44,7 @@ func (k tempKey) listing() tc3Call {
 }
 
 // assumeRole sends an AssumeRole request and returns its credential.
-func assumeRole(t *testing.T, s *Server, c tc3Call) tempKey {
+func assumeRole(t *testing.T, s *emulator.Server, c tc3Call) tempKey {
 	t.Helper()
 	a := do(t, c.request(t, s))
 	cred := a.Response.Credentials
@@ -84,9 +55,9 @@ func assumeRole(t *testing.T, s *Server, c tc3Call) tempKey {
 }
 
 // assumeRoleRaw assumes a role with the default credential.
-func assumeRoleRaw(t *testing.T, s *Server) tempKey {
+func assumeRoleRaw(t *testing.T, s *emulator.Server) tempKey {
 	t.Helper()
-	return assumeRole(t, s, assumeRoleCall(DefaultSecretID, DefaultSecretKey, ""))
+	return assumeRole(t, s, assumeRoleCall(emulator.DefaultSecretID, emulator.DefaultSecretKey, ""))
 }
 
 // apiAnswer is any API answer, decoded loosely.
@@ -137,7 +108,7 @@ type tc3Call struct {
 	noHeaders   bool   // put common parameters in the query instead of X-TC-*
 }
 
-func (c tc3Call) request(t testing.TB, s *Server) *http.Request {
+func (c tc3Call) request(t testing.TB, s *emulator.Server) *http.Request {
 	t.Helper()
 	if c.method == "" {
 		c.method = http.MethodPost
@@ -158,10 +129,10 @@ func (c tc3Call) request(t testing.TB, s *Server) *http.Request {
 		c.timestamp = time.Now().Unix()
 	}
 	if c.secretID == "" {
-		c.secretID = DefaultSecretID
+		c.secretID = emulator.DefaultSecretID
 	}
 	if c.secretKey == "" {
-		c.secretKey = DefaultSecretKey
+		c.secretKey = emulator.DefaultSecretKey
 	}
 	if c.signedHost == "" {
 		c.signedHost = hostOf(s)
@@ -176,15 +147,15 @@ func (c tc3Call) request(t testing.TB, s *Server) *http.Request {
 		v.Set("Timestamp", ts)
 		query = v.Encode()
 	}
-	date := tc3Date(c.timestamp)
+	date := emulator.TC3Date(c.timestamp)
 	headers := "content-type:" + c.contentType + "\nhost:" + c.signedHost + "\n"
 	payload := c.body
 	canonicalQuery := ""
 	if c.method == http.MethodGet {
 		canonicalQuery = query
 	}
-	cr := tc3CanonicalRequest(c.method, c.path, canonicalQuery, headers, "content-type;host", sha256Hex([]byte(payload)))
-	sig := tc3Sign(tc3SigningKey(c.secretKey, date, c.service), tc3StringToSign(ts, date, c.service, cr))
+	cr := emulator.TC3CanonicalRequest(c.method, c.path, canonicalQuery, headers, "content-type;host", emulator.SHA256Hex([]byte(payload)))
+	sig := emulator.TC3Sign(emulator.TC3SigningKey(c.secretKey, date, c.service), emulator.TC3StringToSign(ts, date, c.service, cr))
 	u := s.URL() + c.path
 	if query != "" {
 		u += "?" + query
@@ -219,7 +190,7 @@ type v1Call struct {
 	signedHost string
 }
 
-func (c v1Call) request(t testing.TB, s *Server) *http.Request {
+func (c v1Call) request(t testing.TB, s *emulator.Server) *http.Request {
 	t.Helper()
 	if c.method == "" {
 		c.method = http.MethodGet
@@ -228,7 +199,7 @@ func (c v1Call) request(t testing.TB, s *Server) *http.Request {
 		c.path = "/"
 	}
 	if c.secretKey == "" {
-		c.secretKey = DefaultSecretKey
+		c.secretKey = emulator.DefaultSecretKey
 	}
 	if c.signedHost == "" {
 		c.signedHost = hostOf(s)
@@ -236,7 +207,7 @@ func (c v1Call) request(t testing.TB, s *Server) *http.Request {
 	p := map[string]string{
 		"Timestamp": strconv.FormatInt(time.Now().Unix(), 10),
 		"Nonce":     "11886",
-		"SecretId":  DefaultSecretID,
+		"SecretId":  emulator.DefaultSecretID,
 	}
 	for k, v := range c.params {
 		p[k] = v
@@ -244,7 +215,7 @@ func (c v1Call) request(t testing.TB, s *Server) *http.Request {
 	if c.signMethod != "" {
 		p["SignatureMethod"] = c.signMethod
 	}
-	p["Signature"] = v1Sign(c.secretKey, v1StringToSign(c.method, c.signedHost, c.path, p), c.signMethod)
+	p["Signature"] = emulator.V1Sign(c.secretKey, emulator.V1StringToSign(c.method, c.signedHost, c.path, p), c.signMethod)
 	v := url.Values{}
 	for k, val := range p {
 		v.Set(k, val)
@@ -307,3 +278,141 @@ func wantCode(t testing.TB, a apiAnswer, code string) {
 
 // closeQuietly closes a response body whose close error cannot matter.
 func closeQuietly(c io.Closer) { _ = c.Close() }
+
+const cvmAction, cvmVersion = "DescribeInstancesStatus", "2017-03-12"
+
+func flatten(q map[string][]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range q {
+		out[k] = v[0]
+	}
+	return out
+}
+
+func wantCodeNamed(t *testing.T, name string, a apiAnswer, code string) {
+	t.Helper()
+	if a.code() != code {
+		t.Errorf("%s: %s (%+v), want %s", name, a.code(), a.Response.Error, code)
+	}
+}
+
+// fuzzServer is an emulator that is never listened on: the fuzz targets
+// call its handler directly.
+func fuzzServer(f *testing.F) *emulator.Server {
+	s, err := emulator.New(emulator.Config{Regions: seedInstances()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return s
+}
+
+// signTC3 is the documented TC3-HMAC-SHA256 algorithm written out again
+// from the documentation, apart from the emulator's helpers, so that the
+// fuzz target below checks verification against a second implementation.
+func signTC3(secretKey, service, host, contentType string, payload []byte, ts int64) string {
+	mac := func(key []byte, msg string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(msg))
+		return m.Sum(nil)
+	}
+	hexSum := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+	date := time.Unix(ts, 0).UTC().Format("2006-01-02")
+	canonical := "POST\n/\n\ncontent-type:" + contentType + "\nhost:" + host + "\n\ncontent-type;host\n" + hexSum(payload)
+	toSign := "TC3-HMAC-SHA256\n" + strconv.FormatInt(ts, 10) + "\n" + date + "/" + service + "/tc3_request\n" + hexSum([]byte(canonical))
+	key := mac(mac(mac([]byte("TC3"+secretKey), date), service), "tc3_request")
+	return hex.EncodeToString(mac(key, toSign))
+}
+
+const (
+	otherAccount = "200000000002"
+	roleArn      = "qcs::cam::uin/" + emulator.DefaultAccountID + ":roleName/deployer"
+	mfaSecret    = "JBSWY3DPEHPK3PXP"
+)
+
+// otherKey is the permanent key of otherAccount.
+var otherKey = emutest.Key{SecretID: "AKIDother", SecretKey: "other-key"}
+
+// stsWorld is an emulator with one identity of every kind.
+type stsWorld struct {
+	*emulator.Server
+	URL   string // the server's URL
+	clock *emutest.Clock
+	oidc  *emutest.OIDCIssuer
+	idp   *emutest.SAMLIdP
+}
+
+func newSTSWorld(t *testing.T) stsWorld {
+	t.Helper()
+	return newLoggedSTSWorld(t, nil)
+}
+
+// newLoggedSTSWorld is newSTSWorld writing its log to logger.
+func newLoggedSTSWorld(t *testing.T, logger *slog.Logger) stsWorld {
+	t.Helper()
+	w := stsWorld{clock: emutest.NewClock(), oidc: emutest.NewOIDCIssuer(t, "github"), idp: emutest.NewSAMLIdP(emulator.DefaultAccountID, "corp")}
+	w.Server = emutest.Listen(t, emulator.Config{
+		Credentials: []emulator.Credential{
+			{SecretID: emulator.DefaultSecretID, SecretKey: emulator.DefaultSecretKey},
+			{SecretID: otherKey.SecretID, SecretKey: otherKey.SecretKey},
+		},
+		Regions: map[string][]emulator.Instance{"ap-guangzhou": {{InstanceId: "ins-r8hr2upy", InstanceState: "RUNNING"}}},
+		Now:     w.clock.Now,
+		Logger:  logger,
+		Identity: emulator.Identity{
+			Accounts:      []emulator.Account{{AccountId: otherAccount, SecretIds: []string{otherKey.SecretID}}},
+			OIDCProviders: []emulator.OIDCProvider{w.oidc.Provider},
+			SAMLProviders: []emulator.SAMLProvider{w.idp.Provider},
+			MFADevices: []emulator.MFADevice{
+				{SerialNumber: emutest.MFASerial(emulator.DefaultAccountID), TOTPSecret: mfaSecret},
+				{SerialNumber: emutest.MFASerial(otherAccount), TOTPSecret: "KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TFOQ"},
+			},
+		},
+	})
+	w.URL = w.Server.URL()
+	return w
+}
+
+// str is m[key] if it is a string, else "".
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
+// code is the answer's error code, or Success.
+func code(resp map[string]any) string { return cmp.Or(emutest.ErrorCode(resp), "Success") }
+
+func message(resp map[string]any) string {
+	if e, ok := resp["Error"].(map[string]any); ok {
+		return str(e, "Message")
+	}
+	return ""
+}
+
+// credentials returns the temporary credential of a successful answer,
+// after checking the answer's shape.
+func credentials(t *testing.T, resp map[string]any) emutest.Key {
+	t.Helper()
+	if code(resp) != "Success" {
+		t.Fatalf("%s: %s", code(resp), message(resp))
+	}
+	c, _ := resp["Credentials"].(map[string]any)
+	exp, err := time.Parse(time.RFC3339, str(resp, "Expiration"))
+	if expired, _ := resp["ExpiredTime"].(float64); err != nil || float64(exp.Unix()) != expired || str(c, "Token") == "" {
+		t.Fatalf("answer %v", resp)
+	}
+	return emutest.Key{SecretID: str(c, "TmpSecretId"), SecretKey: str(c, "TmpSecretKey"), Token: str(c, "Token")}
+}
+
+func (w stsWorld) webIdentity(t *testing.T, params map[string]any) map[string]any {
+	t.Helper()
+	p := map[string]any{"ProviderId": "github", "WebIdentityToken": w.oidc.Token(emutest.STSAudience, "repo:cvmkit/ci", time.Hour),
+		"RoleArn": roleArn, "RoleSessionName": "ci"}
+	for k, v := range params {
+		if v == nil {
+			delete(p, k)
+		} else {
+			p[k] = v
+		}
+	}
+	return emutest.Call(t, w.URL, emutest.Key{}, "AssumeRoleWithWebIdentity", p)
+}

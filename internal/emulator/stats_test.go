@@ -1,37 +1,17 @@
 package emulator_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
-
-// lockedBuffer is a log destination the emulator and the test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestStatsSayWhoSigned: GET /_emulator/stats counts the requests of each
 // SecretId that signed, and says whose it is: the account of a permanent
@@ -40,7 +20,7 @@ func (l *lockedBuffer) String() string {
 // the answer. The log names the identity provider and the role of the
 // unsigned actions, which have no SecretId.
 func TestStatsSayWhoSigned(t *testing.T) {
-	var log lockedBuffer
+	var log emutest.LockedBuffer
 	w := newLoggedSTSWorld(t, slog.New(slog.NewTextHandler(&log, nil)))
 	now := w.clock.Now()
 	read := func(k emutest.Key, times int) {

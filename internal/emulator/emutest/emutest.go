@@ -13,6 +13,12 @@
 // Listen serves the emulator with its own listener instead, without the
 // tap, and Clock is a settable Config.Now.
 //
+// For the fault suites (internal/cvm's through the client, internal/e2e's
+// through terraform) it holds what both judge by: the listing guarantee
+// (ListingBreaksGuarantee) and the survival rule, how many reads a client
+// that works may lose to random faults (AllowedFailures). LockedBuffer is
+// a buffer one goroutine writes while the test reads it.
+//
 // It is test support only: nothing outside _test.go files imports it.
 package emutest
 
@@ -37,7 +43,15 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/clock"
 )
+
+// Clock is a settable clock for Config.Now: clock.Settable, named here for
+// the tests that already import emutest.
+type Clock = clock.Settable
+
+// NewClock is a Clock at the real time now.
+func NewClock() *Clock { return clock.NewSettable() }
 
 // Options change how Start serves the emulator.
 type Options struct {

@@ -1,126 +1,14 @@
 package main
 
 import (
-	"encoding/json"
-	"log/slog"
-	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
-	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
-	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
-	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
-
-// loggedRead is one read as an emulator logged it.
-type loggedRead struct {
-	emu     *emulatorProc  // its URL and its log, as cvm-bench knows an emulator process
-	offset  int64          // where the log stood before the read
-	stats   emulator.Stats // what the emulator counted for the read
-	counted int64          // of which DescribeInstancesStatus requests
-	wall    time.Duration  // the read as the client timed it
-}
 
 // readLatency is each answer's least delay in logRead; the jitter comes on
 // top.
 const readLatency = 20 * time.Millisecond
-
-// logRead serves an emulator in-process, logging as the cvm-emulator
-// command logs (slog's text handler at Info on its standard error, here a
-// file), with latency and jitter set through the admin API as cvm-bench
-// sets them, and reads a region of 1,000 instances through the client, as
-// the provider reads it. Before the read, one listing and one
-// GetCallerIdentity go into the log: the read span must leave out both.
-func logRead(t *testing.T) loggedRead {
-	t.Helper()
-	const n = 1_000
-	path := filepath.Join(t.TempDir(), "emulator.log")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = f.Close() }) // after the emulator's Close, registered later
-	key := emutest.Key{SecretID: bench.SecretID, SecretKey: bench.SecretKey}
-	s := emutest.Listen(t, emulator.Config{
-		Credentials: []emulator.Credential{{SecretID: key.SecretID, SecretKey: key.SecretKey}},
-		Regions:     map[string][]emulator.Instance{bench.Region(n): bench.Instances(n)},
-		Latency:     readLatency,
-		Seed:        1,
-		Logger:      slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})),
-	})
-	e := &emulatorProc{url: s.URL(), log: path}
-	faults, err := json.Marshal(emulator.Faults{Latency: emulator.Duration(readLatency), Jitter: emulator.Duration(5 * time.Millisecond)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.admin(http.MethodPut, "faults", faults, nil); err != nil {
-		t.Fatal(err)
-	}
-	c, err := cvm.New(cvm.Config{
-		Endpoint:    s.URL(),
-		Credentials: cvm.StaticCredentials("bench", cvm.Credential{SecretID: key.SecretID, SecretKey: key.SecretKey}),
-		RateLimit:   1000,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	read := func() {
-		t.Helper()
-		res, err := c.DescribeInstancesStatus(t.Context(), bench.Region(n), nil)
-		if err != nil || len(res.Instances) != n {
-			t.Fatalf("listing: %v", err)
-		}
-	}
-	read()
-	if err := e.resetStats(); err != nil {
-		t.Fatal(err)
-	}
-	emutest.Call(t, s.URL(), key, "GetCallerIdentity", nil)
-	r := loggedRead{emu: e}
-	if r.offset, err = e.logSize(); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	read()
-	r.wall = time.Since(start)
-	st, err := e.stats()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.stats, r.counted = st, st.ByAction["DescribeInstancesStatus"]
-	if want := int64(bench.ListingRequests(n)); r.counted != want {
-		t.Fatalf("the emulator counted %d requests for the listing, want %d", r.counted, want)
-	}
-	return r
-}
-
-// withoutLines copies r's log, leaving out the lines of the read that drop
-// picks, as an emulator that did not write them would have logged it.
-func (r loggedRead) withoutLines(t *testing.T, drop func(line string) bool) loggedRead {
-	t.Helper()
-	b, err := os.ReadFile(r.emu.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kept := slices.Clone(b[:r.offset])
-	for line := range strings.Lines(string(b[r.offset:])) {
-		if !drop(strings.TrimSuffix(line, "\n")) {
-			kept = append(kept, line...)
-		}
-	}
-	path := filepath.Join(t.TempDir(), "emulator.log")
-	if err := os.WriteFile(path, kept, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out := r
-	out.emu = &emulatorProc{url: r.emu.url, log: path}
-	return out
-}
 
 // apiRequestLine is the line the read span is measured from.
 func apiRequestLine(line string) bool {

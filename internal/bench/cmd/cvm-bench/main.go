@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
@@ -286,7 +287,7 @@ func planCases(o options, sizes []int, idSource []emulator.Instance) []planCase 
 			reps = o.repsFull
 		}
 		cases = append(cases, planCase{Key: fmt.Sprintf("list/%d", n), Label: fmt.Sprintf("list n=%d", n),
-			Requests: bench.ListingRequests(n), Sum: n, Data: dataBlock("r0", "", "", nil), Region: bench.Region(n), Reps: reps})
+			Requests: cvm.ListingRequests(n), Sum: n, Data: dataBlock("r0", "", "", nil), Region: bench.Region(n), Reps: reps})
 	}
 	for _, k := range bench.IDListSizes {
 		cases = append(cases, planCase{Key: fmt.Sprintf("ids/%d", k), Label: fmt.Sprintf("ids=%d", k),
@@ -299,9 +300,9 @@ func planCases(o options, sizes []int, idSource []emulator.Instance) []planCase 
 	}
 	cases = append(cases,
 		planCase{Key: "ten", Label: fmt.Sprintf("10 data sources × %d instances, one region", tenSize),
-			Requests: 10 * bench.ListingRequests(tenSize), Sum: 10 * tenSize, Data: ten.String(), Region: bench.Region(tenSize), Reps: o.reps},
+			Requests: 10 * cvm.ListingRequests(tenSize), Sum: 10 * tenSize, Data: ten.String(), Region: bench.Region(tenSize), Reps: o.reps},
 		planCase{Key: "ten-regions", Label: fmt.Sprintf("10 data sources × %d instances, ten regions", tenSize),
-			Requests: 10 * bench.ListingRequests(tenSize), Sum: 10 * tenSize, Data: tenRegions.String(), Region: bench.Region(tenSize), Reps: o.reps})
+			Requests: 10 * cvm.ListingRequests(tenSize), Sum: 10 * tenSize, Data: tenRegions.String(), Region: bench.Region(tenSize), Reps: o.reps})
 	return cases
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
 
 // The generated part of BENCHMARKS.md lies between these lines.
@@ -33,8 +34,6 @@ type report struct {
 func (r *report) line(format string, a ...any) { fmt.Fprintf(&r.b, format+"\n", a...) }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
-
-func tStar(pages int) time.Duration { return bench.OptimalWall(pages, bench.Latency, bench.RateLimit) }
 
 // inProcess returns the in-process wall time per read of a Go benchmark.
 func (r *report) inProcess(name string) (goBench, time.Duration, bool) {
@@ -108,7 +107,7 @@ func (r *report) readsTable() {
 	}
 	for _, w := range rows {
 		pages := bench.Pages(w.n)
-		ts := tStar(pages)
+		ts := bench.TStar(w.n)
 		g, wall, okGo := r.inProcess(w.goName)
 		p, okPlan := r.plans[w.planKey]
 		if !okGo && !okPlan {
@@ -183,7 +182,7 @@ func (r *report) serialTable() {
 		if !ok1 || !ok2 {
 			continue
 		}
-		ts := tStar(bench.Pages(n))
+		ts := bench.TStar(n)
 		r.line("| list n = %s | %s | %s | %s | %.2f | %.2f× |", thousands(n), secs(ts), secs(par), secs(ser), ser.Seconds()/ts.Seconds(), ser.Seconds()/par.Seconds())
 	}
 	r.line("")
@@ -191,7 +190,7 @@ func (r *report) serialTable() {
 
 func (r *report) tenTable() {
 	pages := 10 * bench.Pages(tenSize)
-	ts := tStar(pages)
+	ts := bench.OptimalWall(pages, bench.Latency, bench.RateLimit)
 	r.line("### Ten data sources in one configuration")
 	r.line("")
 	r.line("Ten `cvm_instances_status` data sources of %s instances each, read in parallel by Terraform (default `-parallelism=10`) through one provider process whose rate limiter they share: all over the same region, then each over a region of its own (the service counts requests per account, whatever the region). T* = L + %d pages / R.",
@@ -293,7 +292,7 @@ func (r *report) growthTable() {
 		if !okGo || !okPlan {
 			continue
 		}
-		requests := bench.ListingRequests(n)
+		requests := cvm.ListingRequests(n)
 		perPage := "—"
 		if requests > 1 {
 			perPage = fmt.Sprintf("%.1f", (wall.Seconds()-2*bench.Latency.Seconds())*1000/float64(requests-1))
@@ -369,7 +368,7 @@ func conclude(r *report, path string, stdout io.Writer) error {
 	}
 	skipped := 0
 	for _, v := range vs {
-		if v.outcome == notMeasured && v.skippedBy != "" {
+		if v.outcome == targetNotMeasured && v.skippedBy != "" {
 			skipped++
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
 
 // The targets a run asserts. Each is a row of the report's Targets table;
@@ -52,7 +53,7 @@ func judge(rr runResults) []verdict {
 		var figures string
 		ok := true
 		if w := rr.goFigure(fmt.Sprintf("BenchmarkListing/n=%d", n), "ns/op", n, false); ps.need(w) {
-			ratio := w.value / float64(tStar(bench.Pages(n)))
+			ratio := w.value / float64(bench.TStar(n))
 			figures, ok = fmt.Sprintf("%s = %.3f × T*", secs(time.Duration(w.value)), ratio), ratio <= targetInProcess
 		}
 		vs = append(vs, ps.verdict(fmt.Sprintf("in-process wall ≤ %.1f × T* at n = %s", targetInProcess, thousands(n)), figures, ok))
@@ -81,7 +82,7 @@ func planTargets(rr runResults) []verdict {
 	ok := true
 	over := minus(rr.planFigure("list/10000", 10_000, "wall", planWall), rr.planFigure("baseline", 0, "wall", planWall))
 	if ps.need(over) {
-		ratio := over.value / tStar(bench.Pages(10_000)).Seconds()
+		ratio := over.value / bench.TStar(10_000).Seconds()
 		figures, ok = fmt.Sprintf("%.3f s = %.3f × T*", over.value, ratio), ratio <= targetPlan
 	}
 	vs = append(vs, ps.verdict(fmt.Sprintf("`terraform plan` − baseline ≤ %.1f × T* at n = 10,000", targetPlan), figures, ok))
@@ -154,10 +155,10 @@ type aRead struct {
 func reads() []aRead {
 	var rs []aRead
 	for _, n := range bench.ListingSizes {
-		rs = append(rs, aRead{goName: fmt.Sprintf("BenchmarkListing/n=%d", n), size: n, requests: bench.ListingRequests(n)})
+		rs = append(rs, aRead{goName: fmt.Sprintf("BenchmarkListing/n=%d", n), size: n, requests: cvm.ListingRequests(n)})
 	}
 	for _, n := range bench.SerialSizes {
-		rs = append(rs, aRead{goName: fmt.Sprintf("BenchmarkListingSerial/n=%d", n), size: n, requests: bench.ListingRequests(n)})
+		rs = append(rs, aRead{goName: fmt.Sprintf("BenchmarkListingSerial/n=%d", n), size: n, requests: cvm.ListingRequests(n)})
 	}
 	for _, k := range bench.IDListSizes {
 		rs = append(rs, aRead{goName: fmt.Sprintf("BenchmarkByIDs/ids=%d", k), size: k, requests: bench.Pages(k)})

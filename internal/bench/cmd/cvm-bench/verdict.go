@@ -20,9 +20,9 @@ import (
 type outcome int
 
 const (
-	notMeasured outcome = iota // the zero verdict: nothing shows the target met
-	met
-	missed
+	targetNotMeasured outcome = iota // the zero verdict: nothing shows the target met
+	targetMet
+	targetMissed
 )
 
 // verdict is one row of the Targets table.
@@ -43,17 +43,17 @@ type verdict struct {
 // fails reports whether the verdict fails the run: not met, or not
 // measured although nothing left its measurements out on purpose.
 func (v verdict) fails() bool {
-	return v.outcome == missed || v.outcome == notMeasured && v.skippedBy == ""
+	return v.outcome == targetMissed || v.outcome == targetNotMeasured && v.skippedBy == ""
 }
 
 // shown is the verdict's cell in the Targets table.
 func (v verdict) shown() string {
 	switch {
-	case v.outcome == met && v.scope != "":
+	case v.outcome == targetMet && v.scope != "":
 		return "yes (" + v.scope + ")"
-	case v.outcome == met:
+	case v.outcome == targetMet:
 		return "yes"
-	case v.outcome == missed:
+	case v.outcome == targetMissed:
 		return "**no**"
 	case v.skippedBy != "":
 		return "not measured (" + v.skippedBy + ")"
@@ -212,7 +212,7 @@ func (ps *parts) verdict(target, figures string, ok bool) verdict {
 	missing := "missing: " + strings.Join(ps.missing, ", ")
 	switch {
 	case ps.ran > 0 && !ok:
-		v.outcome = missed
+		v.outcome = targetMissed
 		if len(ps.missing) > 0 {
 			v.measured += "; " + missing
 		}
@@ -222,7 +222,7 @@ func (ps *parts) verdict(target, figures string, ok bool) verdict {
 		v.skippedBy = strings.Join(slices.Sorted(maps.Keys(ps.skipped)), ", ")
 		v.measured = "left out by " + v.skippedBy
 	default:
-		v.outcome = met
+		v.outcome = targetMet
 		if ps.ran < ps.total {
 			var by []string
 			for _, opt := range slices.Sorted(maps.Keys(ps.skipped)) {

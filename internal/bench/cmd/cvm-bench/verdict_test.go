@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"maps"
 	"os"
@@ -11,113 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
 )
-
-// wholeCases are the plan cases of a whole run, as run builds them.
-func wholeCases(t *testing.T) []planCase {
-	t.Helper()
-	o := options{full: true, goBench: true, reps: 3, repsFull: 3}
-	idSource := bench.Instances(bench.IDSource)
-	emu := &emulatorProc{url: "http://127.0.0.1:1"}
-	return slices.Concat(planCases(o, listingSizes(true), idSource), sharedCases(o, emu, emu, idSource))
-}
-
-// wholeRun is what a whole run measures when every target is met, with
-// figures near those of BENCHMARKS.md.
-func wholeRun(t *testing.T) runResults {
-	t.Helper()
-	rr := runResults{full: true, goBench: true, goResults: map[string]goBench{}, plans: map[string]planResult{}}
-	for _, r := range reads() {
-		if r.goName == "" {
-			continue
-		}
-		wall := 1.02 * float64(tStar(bench.Pages(r.size)))
-		m := map[string]float64{"requests/op": float64(r.requests), "throttled/op": 0, "B/op": 700 * float64(r.size)}
-		if strings.HasPrefix(r.goName, "BenchmarkListingSerial") {
-			wall *= 4
-		}
-		if r.shared {
-			w := sharedRowOf(t, r.goName, "")
-			wall = float64(w.bound())
-			m["requests/op"], m["throttled/op"] = float64(r.requests+w.throttled()), float64(w.throttled())
-		}
-		m["ns/op"] = wall
-		rr.goResults[r.goName] = goBench{Name: r.goName, N: 1, Metrics: m}
-	}
-	for _, n := range []int{10_000, bench.FullSize} {
-		name := fmt.Sprintf("BenchmarkProviderRead/n=%d", n)
-		rr.goResults[name] = goBench{Name: name, N: 1, Metrics: map[string]float64{"ns/op": 1400 * float64(n), "B/op": 550 * float64(n), "allocs/op": 4 * float64(n), "state-bytes": 60 * float64(n)}}
-	}
-	for _, c := range wholeCases(t) {
-		size := 0
-		if _, after, ok := strings.Cut(c.Key, "/"); ok && !c.Shared {
-			_, _ = fmt.Sscan(after, &size)
-		}
-		run := planRun{Wall: 115*time.Millisecond + time.Duration(1.2*float64(tStar(bench.Pages(size)))), Requests: int64(c.Requests),
-			Procs: []procRecord{{MaxRSSKB: 23_000 + int64(size/2), User: 200*time.Millisecond + time.Duration(size)*15*time.Microsecond}}}
-		if c.Key == "baseline" {
-			run = planRun{Wall: 115 * time.Millisecond}
-		}
-		if c.Shared {
-			w := sharedRowOf(t, "", c.Key)
-			run.Requests, run.Throttled = int64(c.Requests+w.throttled()), int64(w.throttled())
-			run.ReadSpan = time.Duration(1.05 * float64(w.bound()))
-		}
-		rr.plans[c.Key] = planResult{Case: c, Runs: []planRun{run, run, run}}
-	}
-	return rr
-}
-
-// sharedRowOf is the row of processes sharing an account of a Go benchmark
-// or a plan case.
-func sharedRowOf(t *testing.T, goName, planKey string) sharedRow {
-	t.Helper()
-	for _, w := range sharedRows() {
-		if w.goName == goName && goName != "" || w.planKey == planKey && planKey != "" {
-			return w
-		}
-	}
-	t.Fatalf("no shared row for %q %q", goName, planKey)
-	return sharedRow{}
-}
-
-// throttled is how many answers wholeRun throttles in a run of the row:
-// none for one process at the service's rate.
-func (w sharedRow) throttled() int {
-	if w.processes == 1 && w.rate <= w.service {
-		return 0
-	}
-	return 4 * w.processes
-}
-
-// editRuns changes every run of a plan case.
-func editRuns(rr runResults, key string, f func(*planRun)) {
-	for i := range rr.plans[key].Runs {
-		f(&rr.plans[key].Runs[i])
-	}
-}
-
-// The targets cover every plan case run builds, and no other.
-func TestTargetsCoverEveryCase(t *testing.T) {
-	var built, covered []string
-	for _, c := range wholeCases(t) {
-		if c.Key != "baseline" {
-			built = append(built, c.Key)
-		}
-	}
-	for _, r := range reads() {
-		if r.planKey != "" {
-			covered = append(covered, r.planKey)
-		}
-	}
-	slices.Sort(built)
-	slices.Sort(covered)
-	if !slices.Equal(built, covered) {
-		t.Fatalf("plan cases %v, the targets cover %v", built, covered)
-	}
-}
 
 // Each verdict covers what ran and says so: yes, no, or not measured, and
 // a run fails on no, and on not measured unless an option left the
@@ -140,7 +33,7 @@ func TestVerdicts(t *testing.T) {
 		shared4T  = "4 processes, one account: throttled"
 		overConf  = "1 process, `rate_limit` above the service's ("
 	)
-	notMeasured := "**not measured**"
+	targetNotMeasured := "**not measured**"
 	for _, c := range []struct {
 		name   string
 		change func(rr *runResults)
@@ -153,12 +46,12 @@ func TestVerdicts(t *testing.T) {
 		{
 			name:   "the emulator logged no read span",
 			change: func(rr *runResults) { editRuns(*rr, "shared/2", func(r *planRun) { r.ReadSpan = 0 }) },
-			want:   map[string]string{shared2: notMeasured}, fails: true, measured: "missing: plan shared/2 read span",
+			want:   map[string]string{shared2: targetNotMeasured}, fails: true, measured: "missing: plan shared/2 read span",
 		},
 		{
 			name:   "one run of three without its read span",
 			change: func(rr *runResults) { rr.plans["overconfigured"].Runs[1].ReadSpan = 0 },
-			want:   map[string]string{overConf: notMeasured}, fails: true,
+			want:   map[string]string{overConf: targetNotMeasured}, fails: true,
 		},
 		{
 			name: "the read span over the bound",
@@ -212,29 +105,29 @@ func TestVerdicts(t *testing.T) {
 			name:   "nothing left out, and nothing ran",
 			change: func(rr *runResults) { rr.goResults, rr.plans = map[string]goBench{}, map[string]planResult{} },
 			want: map[string]string{
-				requests: notMeasured, throttled: notMeasured, inProc10k: notMeasured, inProcBig: notMeasured, planTime: notMeasured,
-				speedup: notMeasured, rss: notMeasured, cpu: notMeasured, growthT: notMeasured,
-				"ten parallel data sources, o": notMeasured, "ten parallel data sources, t": notMeasured,
-				shared1: notMeasured, "1 process alone (reference):": notMeasured, shared2: notMeasured, shared2T: notMeasured,
-				shared4: notMeasured, shared4T: notMeasured, overConf: notMeasured,
+				requests: targetNotMeasured, throttled: targetNotMeasured, inProc10k: targetNotMeasured, inProcBig: targetNotMeasured, planTime: targetNotMeasured,
+				speedup: targetNotMeasured, rss: targetNotMeasured, cpu: targetNotMeasured, growthT: targetNotMeasured,
+				"ten parallel data sources, o": targetNotMeasured, "ten parallel data sources, t": targetNotMeasured,
+				shared1: targetNotMeasured, "1 process alone (reference):": targetNotMeasured, shared2: targetNotMeasured, shared2T: targetNotMeasured,
+				shared4: targetNotMeasured, shared4T: targetNotMeasured, overConf: targetNotMeasured,
 			},
 			fails: true,
 		},
 		{
 			name:   "a Go benchmark missing although it was to run",
 			change: func(rr *runResults) { delete(rr.goResults, "BenchmarkByIDs/ids=100") },
-			want:   map[string]string{requests: notMeasured, throttled: notMeasured}, fails: true,
+			want:   map[string]string{requests: targetNotMeasured, throttled: targetNotMeasured}, fails: true,
 			measured: "missing: BenchmarkByIDs/ids=100 requests/op, BenchmarkByIDs/ids=100 throttled/op",
 		},
 		{
 			name:   "a Go benchmark without its metric",
 			change: func(rr *runResults) { delete(rr.goResults["BenchmarkListing/n=1000"].Metrics, "throttled/op") },
-			want:   map[string]string{requests: notMeasured, throttled: notMeasured}, fails: true,
+			want:   map[string]string{requests: targetNotMeasured, throttled: targetNotMeasured}, fails: true,
 		},
 		{
 			name:   "a wall of 0",
 			change: func(rr *runResults) { rr.goResults["BenchmarkListing/n=100000"].Metrics["ns/op"] = 0 },
-			want:   map[string]string{inProcBig: notMeasured, growthT: notMeasured}, fails: true,
+			want:   map[string]string{inProcBig: targetNotMeasured, growthT: targetNotMeasured}, fails: true,
 		},
 		{
 			name:   "one request too many",
@@ -254,7 +147,7 @@ func TestVerdicts(t *testing.T) {
 		{
 			name:   "a plan faster than the empty one",
 			change: func(rr *runResults) { editRuns(*rr, "list/10000", func(r *planRun) { r.Wall = time.Millisecond }) },
-			want:   map[string]string{planTime: notMeasured}, fails: true,
+			want:   map[string]string{planTime: targetNotMeasured}, fails: true,
 		},
 		{
 			name:   "serial paging 3× slower only",
@@ -278,7 +171,7 @@ func TestVerdicts(t *testing.T) {
 			change: func(rr *runResults) {
 				editRuns(*rr, "list/10000", func(r *planRun) { r.Procs[0].MaxRSSKB = rr.plans["noop"].Runs[0].Procs[0].MaxRSSKB })
 			},
-			want: map[string]string{growthT: notMeasured}, fails: true, measured: "missing: plan list/10000 peak RSS − plan noop peak RSS",
+			want: map[string]string{growthT: targetNotMeasured}, fails: true, measured: "missing: plan list/10000 peak RSS − plan noop peak RSS",
 		},
 		{
 			name:   "processes sharing an account throttled too often",
@@ -373,44 +266,5 @@ func TestNoReadSpanLineNoMet(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// The committed BENCHMARKS.md says what the generator would: which figures
-// are asserted, and the targets, in the generator's words and order.
-func TestCommittedReportSaysWhatIsAsserted(t *testing.T) {
-	root, err := moduleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	committed, err := os.ReadFile(filepath.Join(root, "BENCHMARKS.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rr := wholeRun(t)
-	rep := &report{opts: options{full: true, goBench: true, reps: 3, repsFull: 3}, goResults: rr.goResults, plans: rr.plans, sizes: listingSizes(true)}
-	rep.targetsTable(judge(rr))
-	targets := func(text string) (prose string, cells []string) {
-		_, table, _ := strings.Cut(text, "### Targets\n")
-		for line := range strings.Lines(table) {
-			switch {
-			case strings.HasPrefix(line, "Asserted:"):
-				prose = line
-			case strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| target |"):
-				cell, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " | ")
-				cells = append(cells, cell)
-			case strings.HasPrefix(line, "<!-- END"):
-				return prose, cells
-			}
-		}
-		return prose, cells
-	}
-	wantProse, wantCells := targets(rep.b.String())
-	gotProse, gotCells := targets(string(committed))
-	if wantProse == "" || gotProse != wantProse {
-		t.Errorf("BENCHMARKS.md says of its targets:\n%s\nthe generator writes:\n%s", gotProse, wantProse)
-	}
-	if !slices.Equal(gotCells, wantCells) {
-		t.Errorf("BENCHMARKS.md's targets:\n%s\nthe generator's:\n%s", strings.Join(gotCells, "\n"), strings.Join(wantCells, "\n"))
 	}
 }

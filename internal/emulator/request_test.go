@@ -1,109 +1,83 @@
-package emulator
+package emulator_test
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
-// A flood from 200 clients at once, each on its own connection, against a
-// frozen clock: the token bucket holds RateLimit tokens and never refills,
-// so exactly RateLimit requests per account succeed (the two SecretIds
-// belong to two accounts), every other one gets RequestLimitExceeded, and
-// every one gets a well-formed answer.
-func TestFloodFrom200ConcurrentClients(t *testing.T) {
-	frozen := time.Now()
-	clock := &fakeClock{t: frozen}
-	const other = "AKIDfloodsecond00000000000000000001"
-	s := startServer(t, Config{
-		Regions:   seedInstances(),
-		RateLimit: 40,
-		Now:       clock.Now,
-		Credentials: []Credential{
-			{SecretID: DefaultSecretID, SecretKey: DefaultSecretKey},
-			{SecretID: other, SecretKey: "flood-second-key"},
-		},
-		Identity: Identity{Accounts: []Account{{AccountId: "200000000002", SecretIds: []string{other}}}},
-	})
-	flood := func(clients, each int) map[string]map[string]int {
-		var (
-			mu    sync.Mutex
-			codes = map[string]map[string]int{}
-			wg    sync.WaitGroup
-			start = make(chan struct{})
-		)
-		for i := range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				hc := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
-				defer hc.CloseIdleConnections()
-				id, key := DefaultSecretID, DefaultSecretKey
-				if i%2 == 1 {
-					id, key = other, "flood-second-key"
-				}
-				<-start
-				for range each {
-					req := tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{"Limit":1}`,
-						secretID: id, secretKey: key, timestamp: frozen.Unix()}.request(t, s)
-					code, err := answerCode(hc, req)
-					mu.Lock()
-					if codes[id] == nil {
-						codes[id] = map[string]int{}
-					}
-					if err != nil {
-						code = "transport: " + err.Error()
-					}
-					codes[id][code]++
-					mu.Unlock()
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
-		return codes
+func TestTC3GetWithCommonParametersInQuery(t *testing.T) {
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
+	a := do(t, tc3Call{method: "GET", noHeaders: true, action: cvmAction, version: cvmVersion, region: testRegion,
+		query: "InstanceIds.1=ins-5d8a23rs&InstanceIds.2=ins-r8hr2upy&Limit=10"}.request(t, s))
+	wantCode(t, a, "Success")
+	if !slices.Equal(a.ids(), []string{"ins-5d8a23rs", "ins-r8hr2upy"}) {
+		t.Errorf("ids %v", a.ids())
 	}
-
-	codes := flood(200, 5)
-	for _, id := range []string{DefaultSecretID, other} {
-		got := codes[id]
-		if got["Success"] != 40 || got["RequestLimitExceeded"] != 460 || len(got) != 2 {
-			t.Errorf("%s: %v; want exactly 40 Success and 460 RequestLimitExceeded", id, got)
-		}
-	}
-	st := s.Stats()
-	if st.Requests != 1000 || st.Throttled != 920 || st.ByCode["Success"] != 80 {
-		t.Errorf("stats %+v; want 1000 requests, 80 successes, 920 throttled", st)
-	}
-
-	// A second later the bucket has refilled by the rate, and no more: it
-	// holds at most one second's worth.
-	clock.Advance(time.Second)
-	frozen = frozen.Add(time.Second)
-	codes = flood(100, 2)
-	if got := codes[DefaultSecretID]["Success"] + codes[other]["Success"]; got != 80 {
-		t.Errorf("after one second: %d successes (%v); want 40 per account", got, codes)
-	}
+	// The TC3 form body works too.
+	a = do(t, tc3Call{contentType: "application/x-www-form-urlencoded", action: cvmAction, version: cvmVersion, region: testRegion,
+		body: "InstanceIds.0=ins-5d8a23rs"}.request(t, s))
+	wantCode(t, a, "Success")
 }
 
-// A fractional rate limit rounds down: 2.5 per second lets 2 through.
-func TestFractionalRateLimit(t *testing.T) {
-	clock := newFakeClock()
-	s := startServer(t, Config{Regions: seedInstances(), RateLimit: 2.5, Now: clock.Now})
-	success := 0
-	for range 10 {
-		if do(t, tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{}`, timestamp: clock.Now().Unix()}.request(t, s)).code() == "Success" {
-			success++
-		}
+// The legacy API 2.0 page's example request, signed with v1 over
+// /v2/index.php, gets the example's answer.
+func TestLegacyGatewaySeedExample(t *testing.T) {
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
+	req := v1Call{path: "/v2/index.php", params: map[string]string{
+		"Action": "DescribeInstancesStatus", "Version": "2017-03-12", "Region": testRegion,
+		"InstanceIds.1": "ins-r8hr2upy", "InstanceIds.2": "ins-5d8a23rs", "Offset": "0", "Limit": "2",
+	}}.request(t, s)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if success != 2 {
-		t.Fatalf("%d of 10 requests succeeded at 2.5/s with a frozen clock; want 2", success)
+	defer closeQuietly(resp.Body)
+	body, _ := io.ReadAll(resp.Body)
+	var got map[string]map[string]any
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("%v: %s", err, body)
 	}
+	r := got["Response"]
+	keys := make([]string, 0, len(r))
+	for k := range r {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, []string{"InstanceStatusSet", "RequestId", "TotalCount"}) || r["TotalCount"] != 2.0 {
+		t.Fatalf("answer %s", body)
+	}
+	want := `[{"InstanceId":"ins-r8hr2upy","InstanceState":"RUNNING"},{"InstanceId":"ins-5d8a23rs","InstanceState":"STOPPED"}]`
+	set, _ := json.Marshal(r["InstanceStatusSet"])
+	if string(set) != want {
+		t.Fatalf("InstanceStatusSet %s, want %s", set, want)
+	}
+	// Signed over "/" but sent to /v2/index.php: refused.
+	req = v1Call{path: "/v2/index.php", params: map[string]string{"Action": cvmAction, "Version": cvmVersion, "Region": testRegion}}.request(t, s)
+	q := req.URL.Query()
+	q.Set("Signature", emulator.V1Sign(emulator.DefaultSecretKey, emulator.V1StringToSign("GET", hostOf(s), "/", flatten(q)), ""))
+	req.URL.RawQuery = q.Encode()
+	wantCode(t, do(t, req), "AuthFailure.SignatureFailure")
+}
+
+func TestSizeLimits(t *testing.T) {
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
+	big := strings.Repeat("a", 33<<10)
+	wantCodeNamed(t, "GET", do(t, tc3Call{method: "GET", action: cvmAction, version: cvmVersion, region: testRegion, query: "X=" + big}.request(t, s)), "RequestSizeLimitExceeded")
+	form := v1Call{method: "POST", params: map[string]string{"Action": cvmAction, "Version": cvmVersion, "Region": testRegion, "X": strings.Repeat("a", 1<<20)}}.request(t, s)
+	wantCodeNamed(t, "v1 POST", do(t, form), "RequestSizeLimitExceeded")
+	body := `{"InstanceIds":["` + strings.Repeat("a", 10<<20) + `"]}`
+	wantCodeNamed(t, "TC3 POST", do(t, tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: body}.request(t, s)), "RequestSizeLimitExceeded")
+	// Just under the TC3 limit is processed (and refused for its content).
+	body = `{"InstanceIds":["` + strings.Repeat("a", 2<<20) + `"]}`
+	wantCodeNamed(t, "2 MB TC3 POST", do(t, tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: body}.request(t, s)), "InvalidInstanceId.Malformed")
 }
 
 func answerCode(hc *http.Client, req *http.Request) (string, error) {
@@ -130,7 +104,7 @@ func answerCode(hc *http.Client, req *http.Request) (string, error) {
 // error that names the problem, in the usual envelope, and the emulator
 // keeps serving.
 func TestMalformedRequestsGetClearErrors(t *testing.T) {
-	s := startServer(t, Config{Regions: seedInstances()})
+	s := emutest.Listen(t, emulator.Config{Regions: seedInstances()})
 	signed := func(mutate func(*tc3Call)) *http.Request {
 		c := tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{}`}
 		mutate(&c)

@@ -1,4 +1,4 @@
-package emulator
+package emulator_test
 
 import (
 	"errors"
@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
 // A client that opened a connection and never sent a request (a read
 // cancelled while dialling leaves one behind) must not hold up Close:
 // http.Server.Shutdown alone waits five seconds for such a connection.
 func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
-	s, err := Start(Config{Regions: seedInstances()})
+	s, err := emulator.Start(emulator.Config{Regions: seedInstances()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,19 +48,10 @@ func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
 // hook (trackConn) holds the server's end as a connection that has not
 // sent a request. It checks the hook's record until then, and fails the
 // test if that takes more than 10 s.
-func waitAccepted(t *testing.T, s *Server, conn net.Conn) {
+func waitAccepted(t *testing.T, s *emulator.Server, conn net.Conn) {
 	t.Helper()
 	client := conn.LocalAddr().String()
-	accepted := func() bool {
-		s.connMu.Lock()
-		defer s.connMu.Unlock()
-		for c := range s.newConns {
-			if c.RemoteAddr().String() == client {
-				return true
-			}
-		}
-		return false
-	}
+	accepted := func() bool { return s.HasNewConnForTest(client) }
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(10 * time.Second)

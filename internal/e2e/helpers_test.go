@@ -10,11 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
@@ -159,39 +159,21 @@ func (w *workspace) command(ctx context.Context, args ...string) *exec.Cmd {
 // startPlan starts `terraform plan` in the background, for tests that signal
 // it while it reads. Its output collects in the returned buffer, which is
 // safe to read while terraform still writes.
-func (w *workspace) startPlan(ctx context.Context) (*exec.Cmd, *lockedBuffer) {
+func (w *workspace) startPlan(ctx context.Context) (*exec.Cmd, *emutest.LockedBuffer) {
 	w.t.Helper()
 	return w.start(ctx, "plan", "-input=false", "-no-color", "-lock=false")
 }
 
 // start starts terraform with args in the background, as startPlan does.
-func (w *workspace) start(ctx context.Context, args ...string) (*exec.Cmd, *lockedBuffer) {
+func (w *workspace) start(ctx context.Context, args ...string) (*exec.Cmd, *emutest.LockedBuffer) {
 	w.t.Helper()
 	cmd := w.command(ctx, args...)
-	out := &lockedBuffer{}
+	out := &emutest.LockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
 	return cmd, out
-}
-
-// lockedBuffer is a bytes.Buffer one goroutine writes while another reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // plannedData is what a saved plan says about its data sources.
@@ -272,4 +254,46 @@ func instancesOf(values map[string]any) (ids, states, missing []string) {
 func appendReport(t *testing.T, title, header string, rows []string) {
 	t.Helper()
 	emutest.Report(t, "### "+title+"\n\n"+header+strings.Join(rows, "\n")+"\n")
+}
+
+// The emulator every test starts (startE2E, or emutest.Start with these
+// credentials for a configuration of its own) and the provider's settings
+// that point at it.
+const (
+	e2eSecretID  = "AKIDendtoend0000000000000000000001"
+	e2eSecretKey = "end-to-end-secret-key"
+	e2eRegion    = "ap-guangzhou"
+)
+
+func e2eEnv(e *emutest.Emulator) map[string]string {
+	return map[string]string{
+		"TENCENTCLOUD_CVM_ENDPOINT": e.URL,
+		"TENCENTCLOUD_SECRET_ID":    e2eSecretID,
+		"TENCENTCLOUD_SECRET_KEY":   e2eSecretKey,
+		"TENCENTCLOUD_REGION":       e2eRegion,
+	}
+}
+
+const e2eProviders = `terraform {
+  required_providers {
+    cvm = {
+      source = "cvmkit/cvm"
+    }
+  }
+}
+`
+
+func startE2E(t *testing.T, instances ...emulator.Instance) *emutest.Emulator {
+	t.Helper()
+	return emutest.Start(t, emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: e2eSecretID, SecretKey: e2eSecretKey}},
+		Regions:     map[string][]emulator.Instance{e2eRegion: instances},
+	}, emutest.Options{})
+}
+
+func mustSucceed(t *testing.T, r result, what string) {
+	t.Helper()
+	if r.exit != 0 {
+		t.Fatalf("%s exited %d:\n%s", what, r.exit, r.output())
+	}
 }
