@@ -16,7 +16,7 @@ func TestLockedBufferWritersAndAReader(t *testing.T) {
 	for i := range 8 {
 		wg.Go(func() {
 			for range 100 {
-				fmt.Fprintf(&b, "%d\n", i)
+				_, _ = fmt.Fprintf(&b, "%d\n", i)
 				_ = b.String()
 			}
 		})

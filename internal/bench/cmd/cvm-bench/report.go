@@ -44,13 +44,14 @@ func (r *report) inProcess(name string) (goBench, time.Duration, bool) {
 	return g, time.Duration(g.Metrics["ns/op"]), true
 }
 
-// planOverBaseline is a case's median plan wall minus the baseline's.
-func (r *report) planOverBaseline(key string) (time.Duration, bool) {
+// planOverBaseline is a case's median plan wall minus the baseline's, or 0
+// when the case did not run (the callers show only cases that ran).
+func (r *report) planOverBaseline(key string) time.Duration {
 	p, ok := r.plans[key]
 	if !ok {
-		return 0, false
+		return 0
 	}
-	return p.wall() - r.plans["baseline"].wall(), true
+	return p.wall() - r.plans["baseline"].wall()
 }
 
 func mb(kb int64) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
@@ -121,7 +122,7 @@ func (r *report) readsTable() {
 			cells = append(cells, "—", "—")
 		}
 		if okPlan {
-			over, _ := r.planOverBaseline(w.planKey)
+			over := r.planOverBaseline(w.planKey)
 			cells = append(cells, secs(over), fmt.Sprintf("%.3f", over.Seconds()/ts.Seconds()))
 		} else {
 			cells = append(cells, "—", "—")
@@ -140,7 +141,7 @@ func (r *report) readsTable() {
 		r.line("| %s |", strings.Join(cells, " | "))
 	}
 	if p, ok := r.plans["noop"]; ok {
-		over, _ := r.planOverBaseline("noop")
+		over := r.planOverBaseline("noop")
 		r.line("| `instance_ids = []` (no request) | 0 | — | — | — | %s | — | — / %d | — / %d | %s | %.2f s |",
 			secs(over), p.maxRequests(), p.throttled(), mb(p.peakRSSKB()), p.cpu().Seconds())
 	}
@@ -203,7 +204,7 @@ func (r *report) tenTable() {
 		if !ok {
 			continue
 		}
-		over, _ := r.planOverBaseline(c.key)
+		over := r.planOverBaseline(c.key)
 		r.line("| %s | %s | %s | %s | %.3f | %s | %d | %s | %.2f s |", c.label, secs(p.wall()), secs(over), secs(ts), over.Seconds()/ts.Seconds(),
 			countRange(p.minRequests(), p.maxRequests()), p.throttled(), mb(p.peakRSSKB()), p.cpu().Seconds())
 	}
@@ -229,7 +230,7 @@ func (r *report) sharedTable() {
 		}
 		p, okPlan := r.plans[w.planKey]
 		if okPlan {
-			over, _ := r.planOverBaseline(w.planKey)
+			over := r.planOverBaseline(w.planKey)
 			if span, ok := p.readSpan(); ok {
 				cells = append(cells, secs(span), fmt.Sprintf("%.3f", span.Seconds()/bound.Seconds()), secs(over))
 			} else {

@@ -14,7 +14,7 @@ import (
 // although its case ran. Every other figure of the report is only
 // reported.
 //
-// One read at a time, T* = L + ⌈n/100⌉ / R being the best it can take:
+// One read at a time, T* = L + ⌈n/100⌉ / R being the best it can take.
 const (
 	targetInProcess = 1.1 // in-process wall of a listing / T*, at n = 10,000 and 100,000
 	targetPlan      = 1.3 // (plan − baseline) / T* of a listing at n = 10,000
