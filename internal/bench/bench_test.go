@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // startEmulator serves regions with the benchmark's rate limit, and with its
@@ -47,7 +49,7 @@ func newClient(tb testing.TB, s *emulator.Server, concurrency int) *cvm.Client {
 	tb.Helper()
 	c, err := cvm.New(cvm.Config{
 		Endpoint:    s.URL(),
-		Credentials: cvm.StaticCredentials("bench", cvm.Credential{SecretID: SecretID, SecretKey: SecretKey}),
+		Credentials: credentials.StaticCredentials("bench", tcapi.Credential{SecretID: SecretID, SecretKey: SecretKey}),
 		RateLimit:   RateLimit,
 		Concurrency: concurrency,
 	})
@@ -178,7 +180,7 @@ func benchProcesses(b *testing.B, serviceRate float64, k int, clientRate float64
 		for i := range k {
 			c, err := cvm.New(cvm.Config{
 				Endpoint:    s.URL(),
-				Credentials: cvm.StaticCredentials("bench", cvm.Credential{SecretID: SharedSecretID(i), SecretKey: SecretKey}),
+				Credentials: credentials.StaticCredentials("bench", tcapi.Credential{SecretID: SharedSecretID(i), SecretKey: SecretKey}),
 				RateLimit:   clientRate,
 			})
 			if err != nil {

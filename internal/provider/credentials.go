@@ -3,17 +3,15 @@ package provider
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // Where credentials come from, in order of precedence. The documentation
@@ -50,14 +48,14 @@ assume_role (TENCENTCLOUD_ASSUME_ROLE_ARN) or mfa_certification then applies on 
 // identity is what the client's configuration takes to sign as the
 // configured identity.
 type identity struct {
-	base      cvm.CredentialSource
-	profile   *cvm.Profile // the profile read, if any: its region is used
-	assume    *cvm.AssumeRole
-	web       *cvm.WebIdentity
-	saml      *cvm.SAML
-	session   *cvm.SessionToken
+	base      tcapi.CredentialSource
+	profile   *credentials.Profile // the profile read, if any: its region is used
+	assume    *credentials.AssumeRole
+	web       *credentials.WebIdentity
+	saml      *credentials.SAML
+	session   *credentials.SessionToken
 	stsRegion string
-	guard     *cvm.AccountGuard
+	guard     *credentials.AccountGuard
 	// secrets are the values of this configuration that no log line may
 	// show: keys, tokens (given, read from a file or from the CI system),
 	// assertions, codes. Tokens a renewal reads later are not among them.
@@ -115,7 +113,7 @@ func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
 		if msg := roleARNRule.problem(profile.RoleARN); msg != "" {
 			return id, fmt.Errorf("profile %q (%s): its role-arn %s", profile.Name, profile.CredentialFile, msg)
 		}
-		id.assume = &cvm.AssumeRole{RoleARN: profile.RoleARN, SessionName: cmp.Or(profile.RoleSessionName, DefaultSessionName), DurationSeconds: DefaultSessionDuration}
+		id.assume = &credentials.AssumeRole{RoleARN: profile.RoleARN, SessionName: cmp.Or(profile.RoleSessionName, DefaultSessionName), DurationSeconds: DefaultSessionDuration}
 		if msg := sessionNameRule.problem(id.assume.SessionName); msg != "" {
 			return id, fmt.Errorf("profile %q (%s): its role-session-name %s", profile.Name, profile.CredentialFile, msg)
 		}
@@ -130,17 +128,17 @@ func (p *CVMProvider) resolveIdentity(s settings) (identity, error) {
 // baseCredential picks the base credential: keys (configuration, then
 // environment), then the shared tccli profile, then the CAM role of the
 // instance. It returns the profile it read, if any.
-func baseCredential(cs credentialSettings, hc *http.Client) (cvm.CredentialSource, *cvm.Profile, error) {
+func baseCredential(cs credentialSettings, hc *http.Client) (tcapi.CredentialSource, *credentials.Profile, error) {
 	switch {
 	case cs.secretID != "" && cs.secretKey != "":
-		return cvm.StaticCredentials("secret_id/secret_key", cvm.Credential{SecretID: cs.secretID, SecretKey: cs.secretKey, Token: cs.securityToken}), nil, nil
+		return credentials.StaticCredentials("secret_id/secret_key", tcapi.Credential{SecretID: cs.secretID, SecretKey: cs.secretKey, Token: cs.securityToken}), nil, nil
 	case cs.secretID != "":
 		return nil, nil, fmt.Errorf("secret_id is set but secret_key is not: set both (or %s and %s)", EnvSecretID, EnvSecretKey)
 	case cs.secretKey != "":
 		return nil, nil, fmt.Errorf("secret_key is set but secret_id is not: set both (or %s and %s)", EnvSecretID, EnvSecretKey)
 	}
 
-	p, found, err := cvm.LoadProfile(cs.sharedDir, cs.profile)
+	p, found, err := credentials.LoadProfile(cs.sharedDir, cs.profile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("profile %q: %w", cs.profile, err)
 	}
@@ -153,42 +151,42 @@ func baseCredential(cs credentialSettings, hc *http.Client) (cvm.CredentialSourc
 	}
 
 	if cs.camRoleName != "" {
-		return cvm.CAMRoleCredentials(cs.camRoleName, cs.metadataURL, hc, nil), nil, nil
+		return credentials.CAMRoleCredentials(cs.camRoleName, cs.metadataURL, hc, nil), nil, nil
 	}
 	return nil, nil, fmt.Errorf("no Tencent Cloud credentials found. "+credentialSources, p.CredentialFile)
 }
 
 // profileCredential is the credential a profile holds, by its type.
-func profileCredential(p cvm.Profile, cs credentialSettings, hc *http.Client) (cvm.CredentialSource, error) {
+func profileCredential(p credentials.Profile, cs credentialSettings, hc *http.Client) (tcapi.CredentialSource, error) {
 	name := fmt.Sprintf("profile %q (%s)", p.Name, p.CredentialFile)
 	switch p.Type {
-	case cvm.ProfileCVMRole:
+	case credentials.ProfileCVMRole:
 		// --use-cvm-role true: the instance's role; cam_role_name names it,
 		// else the metadata service does.
-		return cvm.CAMRoleCredentials(cs.camRoleName, cs.metadataURL, hc, nil), nil
-	case cvm.ProfileOAuth, cvm.ProfileSSO:
+		return credentials.CAMRoleCredentials(cs.camRoleName, cs.metadataURL, hc, nil), nil
+	case credentials.ProfileOAuth, credentials.ProfileSSO:
 		renew := fmt.Sprintf("run `tccli auth login --profile %s` to sign in again (tccli itself renews the keys of an oauth login at its next command while the login lasts)", p.Name)
-		if p.Type == cvm.ProfileSSO {
+		if p.Type == credentials.ProfileSSO {
 			renew = fmt.Sprintf("run `tccli sso login --profile %s` to sign in again", p.Name)
 		}
 		renew += "; this provider never writes to tccli's files"
 		if !time.Now().Before(p.ExpiresAt) {
 			return nil, fmt.Errorf("%s is a tccli %s login that expired at %s: %s", name, p.Type, p.ExpiresAt.UTC().Format(time.RFC3339), renew)
 		}
-		return cvm.ExpiringCredentials(name+", a tccli "+p.Type+" login", cvm.Credential{SecretID: p.SecretID, SecretKey: p.SecretKey, Token: p.Token, Expiration: p.ExpiresAt}, renew, nil), nil
+		return credentials.ExpiringCredentials(name+", a tccli "+p.Type+" login", tcapi.Credential{SecretID: p.SecretID, SecretKey: p.SecretKey, Token: p.Token, Expiration: p.ExpiresAt}, renew, nil), nil
 	}
-	return cvm.StaticCredentials(name, cvm.Credential{SecretID: p.SecretID, SecretKey: p.SecretKey, Token: p.Token}), nil
+	return credentials.StaticCredentials(name, tcapi.Credential{SecretID: p.SecretID, SecretKey: p.SecretKey, Token: p.Token}), nil
 }
 
 // webIdentity reads the role file and checks the token source now; the
 // token itself is read again at every renewal. token is the one known now,
 // if any, for the log masks.
-func (p *CVMProvider) webIdentity(w webIdentitySettings) (web *cvm.WebIdentity, token string, err error) {
+func (p *CVMProvider) webIdentity(w webIdentitySettings) (web *credentials.WebIdentity, token string, err error) {
 	roleARN := w.roleARN
 	if roleARN == "" {
-		raw, err := os.ReadFile(w.roleARNFile)
+		raw, err := credentials.ReadFile(w.roleARNFile)
 		if err != nil {
-			return nil, "", fmt.Errorf("the role ARN file %s (from %s) cannot be read: %w", w.roleARNFile, w.arnFrom, unwrapPathError(err))
+			return nil, "", fmt.Errorf("the role ARN file %s (from %s) cannot be read: %w", w.roleARNFile, w.arnFrom, err)
 		}
 		roleARN = strings.TrimSpace(string(raw))
 		if msg := roleARNRule.problem(roleARN); msg != "" {
@@ -199,7 +197,7 @@ func (p *CVMProvider) webIdentity(w webIdentitySettings) (web *cvm.WebIdentity, 
 	if err != nil {
 		return nil, "", err
 	}
-	return &cvm.WebIdentity{ProviderID: w.providerID, Token: source, RoleARN: roleARN, SessionName: w.sessionName, DurationSeconds: w.duration}, token, nil
+	return &credentials.WebIdentity{ProviderID: w.providerID, Token: source, RoleARN: roleARN, SessionName: w.sessionName, DurationSeconds: w.duration}, token, nil
 }
 
 // tokenSource chooses where the web identity token comes from: the token
@@ -208,7 +206,7 @@ func (p *CVMProvider) webIdentity(w webIdentitySettings) (web *cvm.WebIdentity, 
 // token read now ("" for GitHub's, requested at each renewal).
 func (p *CVMProvider) tokenSource(w webIdentitySettings) (source func(context.Context) (string, error), now string, err error) {
 	fixed := func(what, token string) (func(context.Context) (string, error), string, error) {
-		if err := tokenUsable(token); err != nil {
+		if err := credentials.CheckToken(token); err != nil {
 			return nil, "", fmt.Errorf("the web identity token from %s %w", what, err)
 		}
 		return func(context.Context) (string, error) { return token, nil }, token, nil
@@ -218,7 +216,7 @@ func (p *CVMProvider) tokenSource(w webIdentitySettings) (source func(context.Co
 		return fixed(w.tokenFrom, w.token)
 	case w.tokenFile != "":
 		read := func(context.Context) (string, error) {
-			token, err := readTokenFile(w.tokenFile)
+			token, err := credentials.ReadTokenFile(w.tokenFile)
 			if err != nil {
 				return "", fmt.Errorf("the web identity token file %s (from %s): %w", w.tokenFile, w.fileFrom, err)
 			}
@@ -228,14 +226,14 @@ func (p *CVMProvider) tokenSource(w webIdentitySettings) (source func(context.Co
 		if err != nil {
 			return nil, "", err
 		}
-		if err := tokenUsable(token); err != nil {
+		if err := credentials.CheckToken(token); err != nil {
 			return nil, "", fmt.Errorf("the web identity token in %s (from %s) %w", w.tokenFile, w.fileFrom, err)
 		}
 		return read, token, nil
 	case w.hcpToken != "":
 		return fixed(EnvTFCWorkloadIdentityToken+" (HCP Terraform's workload identity)", w.hcpToken)
 	case w.githubURL != "" && w.githubBearer != "":
-		source, err := cvm.GitHubActionsToken(w.githubURL, w.githubBearer, w.audience, p.opts.httpClient)
+		source, err := credentials.GitHubActionsToken(w.githubURL, w.githubBearer, w.audience, p.opts.httpClient)
 		return source, "", err
 	}
 	return nil, "", fmt.Errorf("assume_role_with_web_identity has no token: set web_identity_token (%s) or web_identity_token_file (%s), "+
@@ -243,65 +241,9 @@ func (p *CVMProvider) tokenSource(w webIdentitySettings) (source func(context.Co
 		EnvAssumeRoleWebIdentityToken, EnvAssumeRoleWebIdentityTokenFile, EnvTFCWorkloadIdentityToken, EnvGitHubTokenRequestURL, EnvGitHubTokenRequestToken)
 }
 
-// readTokenFile reads a token file: the JWT itself, as Kubernetes projects
-// service account tokens, or JSON {"web_identity_token": "…"}, as the
-// official provider reads its web_identity_token_file.
-func readTokenFile(file string) (string, error) {
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("cannot be read: %w", unwrapPathError(err))
-	}
-	text := strings.TrimSpace(string(raw))
-	if strings.HasPrefix(text, "{") {
-		var v struct {
-			Token string `json:"web_identity_token"`
-		}
-		if err := json.Unmarshal([]byte(text), &v); err != nil || v.Token == "" {
-			return "", errors.New(`is JSON without a "web_identity_token": it must hold the token, or {"web_identity_token": "…"}`)
-		}
-		text = strings.TrimSpace(v.Token)
-	}
-	if text == "" {
-		return "", errors.New("is empty")
-	}
-	return text, nil
-}
-
-// tokenUsable says what is wrong with a token that is plainly unusable: not
-// a JWT, or a JWT whose exp has passed. The signature is STS's to check.
-func tokenUsable(token string) error {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return errors.New("is not a JWT (three base64url parts separated by dots)")
-	}
-	var claims struct {
-		Exp *float64 `json:"exp"`
-	}
-	payload, err := decodeSegment(parts[1])
-	if err != nil || json.Unmarshal(payload, &claims) != nil {
-		return errors.New("is not a JWT: its claims do not decode")
-	}
-	if claims.Exp != nil && time.Unix(int64(*claims.Exp), 0).Before(time.Now()) {
-		return fmt.Errorf("expired at %s: get a fresh token from the identity provider", time.Unix(int64(*claims.Exp), 0).UTC().Format(time.RFC3339))
-	}
-	return nil
-}
-
-func decodeSegment(seg string) ([]byte, error) {
-	return base64.RawURLEncoding.DecodeString(strings.TrimRight(seg, "="))
-}
-
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // profilesThere names the profiles a mistyped one may have meant.
 func profilesThere(dir string) string {
-	names := cvm.Profiles(dir)
+	names := credentials.Profiles(dir)
 	switch {
 	case len(names) == 0:
 		return "; the directory holds no profile (tccli configure --profile NAME writes one)"
@@ -309,4 +251,20 @@ func profilesThere(dir string) string {
 		return fmt.Sprintf("; the profiles there are %s and %d more", strings.Join(names[:10], ", "), len(names)-10)
 	}
 	return "; the profiles there are " + strings.Join(names, ", ")
+}
+
+// credentialChain is id's credential chain, its STS calls made with the
+// transport settings of the CVM client's configuration.
+func credentialChain(c cvm.Config, stsEndpoint, stsRegion string, id identity) (tcapi.CredentialSource, error) {
+	api := tcapi.New(tcapi.Config{
+		HTTPClient: c.HTTPClient, RequestTimeout: c.RequestTimeout, MaxRetries: *c.MaxRetries,
+		RetryBaseDelay: c.RetryBaseDelay, RetryMaxDelay: c.RetryMaxDelay, Now: c.Now, UserAgent: c.UserAgent,
+	})
+	sts, err := credentials.NewSTS(api, stsEndpoint, stsRegion)
+	if err != nil {
+		return nil, err
+	}
+	return sts.Chain(id.base, credentials.Layers{
+		AssumeRole: id.assume, WebIdentity: id.web, SAML: id.saml, SessionToken: id.session, AccountGuard: id.guard,
+	})
 }

@@ -29,7 +29,7 @@ import (
 func fastRetries(c *cvm.Config) {
 	c.RetryBaseDelay = time.Millisecond
 	c.RetryMaxDelay = 5 * time.Millisecond
-	c.MaxRetries = 2
+	c.MaxRetries = new(2)
 }
 
 // secrets gathers every secret value of a run: the configured keys, and

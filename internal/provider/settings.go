@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // Environment variables, named as the official Tencent Cloud provider names
@@ -228,9 +229,9 @@ func settingsFrom(cfg providerModel, env func(string) (string, bool), diags *dia
 	}
 	endpoint, endpointFrom := m.str(cfg.Endpoint, EnvEndpoint)
 	if endpoint == "" {
-		endpoint, endpointFrom = cvm.ServiceURL("cvm", domain, protocol), "domain and protocol"
+		endpoint, endpointFrom = tcapi.ServiceURL("cvm", domain, protocol), "domain and protocol"
 	}
-	if _, err := cvm.ParseEndpoint(endpoint); err != nil {
+	if _, err := tcapi.ParseEndpoint(endpoint); err != nil {
 		diags.AddAttributeError(path.Root("endpoint"), "Invalid Endpoint", fmt.Sprintf("The CVM endpoint (from %s) is not usable: %s", endpointFrom, endpointProblem(err)))
 	}
 	s.endpoint = endpoint
@@ -241,8 +242,8 @@ func settingsFrom(cfg providerModel, env func(string) (string, bool), diags *dia
 	var stsFrom string
 	s.stsEndpoint, stsFrom = m.str(cfg.STSEndpoint, EnvSTSEndpoint)
 	if s.stsEndpoint == "" {
-		s.stsEndpoint = cvm.ServiceURL("sts", domain, protocol)
-	} else if _, err := cvm.ParseEndpoint(s.stsEndpoint); err != nil {
+		s.stsEndpoint = tcapi.ServiceURL("sts", domain, protocol)
+	} else if _, err := tcapi.ParseEndpoint(s.stsEndpoint); err != nil {
 		diags.AddAttributeError(path.Root("sts_endpoint"), "Invalid Endpoint", fmt.Sprintf("The STS endpoint (from %s) is not usable: %s", stsFrom, endpointProblem(err)))
 	}
 	s.identity = m.identity(cfg)

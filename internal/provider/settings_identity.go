@@ -6,9 +6,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 )
 
 // The identity part of the settings: the assume_role*, enable_pod_oidc,
@@ -18,13 +19,13 @@ import (
 // identitySettings say who the reads act as beyond the base credential: at
 // most one role layer, or an MFA session of the base, and the account guard.
 type identitySettings struct {
-	assumeRole  *cvm.AssumeRole
+	assumeRole  *credentials.AssumeRole
 	webIdentity *webIdentitySettings
-	saml        *cvm.SAML
-	mfa         *cvm.SessionToken
+	saml        *credentials.SAML
+	mfa         *credentials.SessionToken
 	// from names where the role layer came from, for messages.
 	from  string
-	guard *cvm.AccountGuard
+	guard *credentials.AccountGuard
 }
 
 // webIdentitySettings are an AssumeRoleWithWebIdentity before its files are
@@ -102,7 +103,7 @@ func (m merger) identity(cfg providerModel) identitySettings {
 	}
 	allowed, forbidden := stringSet(cfg.AllowedAccountIDs), stringSet(cfg.ForbiddenAccountIDs)
 	if len(allowed) > 0 || len(forbidden) > 0 {
-		id.guard = &cvm.AccountGuard{Allowed: allowed, Forbidden: forbidden}
+		id.guard = &credentials.AccountGuard{Allowed: allowed, Forbidden: forbidden}
 	}
 	return id
 }
@@ -129,9 +130,9 @@ func stringSet(v types.Set) []string {
 
 // assumeRoleBlock is the assume_role block, each attribute falling back to
 // its variable; an empty block (all null) is the environment alone.
-func (m merger) assumeRoleBlock(b *assumeRoleModel) *cvm.AssumeRole {
+func (m merger) assumeRoleBlock(b *assumeRoleModel) *credentials.AssumeRole {
 	at := path.Root("assume_role")
-	ar := &cvm.AssumeRole{Policy: b.Policy.ValueString()}
+	ar := &credentials.AssumeRole{Policy: b.Policy.ValueString()}
 	var env bool
 	ar.RoleARN, env = m.setting(b.RoleARN, EnvAssumeRoleARN)
 	if ar.RoleARN == "" {
@@ -211,8 +212,8 @@ func (m merger) webIdentityBlock(b *webIdentityModel, at path.Path, source strin
 // to its variable; an empty block (all null) is the environment alone.
 // Problems are reported at at, and what is missing names source as what
 // needs it.
-func (m merger) samlBlock(b *samlModel, at path.Path, source string) *cvm.SAML {
-	sa := &cvm.SAML{}
+func (m merger) samlBlock(b *samlModel, at path.Path, source string) *credentials.SAML {
+	sa := &credentials.SAML{}
 	var roleFromEnv, sessionFromEnv bool
 	sa.Assertion, _ = m.setting(b.SAMLAssertion, EnvAssumeRoleSAMLAssertion)
 	sa.PrincipalARN, _ = m.setting(b.PrincipalARN, EnvAssumeRolePrincipalARN)
@@ -270,7 +271,7 @@ func isAre(n int) string {
 // official provider reads it: TENCENTCLOUD_ASSUME_ROLE_ARN (or its file) with
 // a SAML assertion, with a web identity token (or its file), or alone. Each
 // is its block with every attribute null, reported at assume_role.
-func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *cvm.SAML, string) {
+func (m merger) roleFromEnvironment() (*credentials.AssumeRole, *webIdentitySettings, *credentials.SAML, string) {
 	at := path.Root("assume_role")
 	web := m.envValue(EnvAssumeRoleWebIdentityToken) != "" || m.envValue(EnvAssumeRoleWebIdentityTokenFile) != ""
 	saml := m.envValue(EnvAssumeRoleSAMLAssertion) != "" || m.envValue(EnvAssumeRolePrincipalARN) != ""
@@ -291,13 +292,13 @@ func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *c
 }
 
 // mfa is the mfa_certification block, else its variables, else nil.
-func (m merger) mfa(b *mfaModel) *cvm.SessionToken {
+func (m merger) mfa(b *mfaModel) *credentials.SessionToken {
 	at := path.Root("mfa_certification")
 	configured := b != nil
 	if !configured {
 		b = &mfaModel{} // all null: the variables alone
 	}
-	st := &cvm.SessionToken{}
+	st := &credentials.SessionToken{}
 	st.SerialNumber, _ = m.setting(b.SerialNumber, EnvMFASerialNumber)
 	var env bool
 	st.TokenCode, env = m.setting(b.TokenCode, EnvMFATokenCode)

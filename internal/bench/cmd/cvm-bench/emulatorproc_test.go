@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // loggedRead is one read as an emulator logged it.
@@ -63,7 +65,7 @@ func logRead(t *testing.T) loggedRead {
 	}
 	c, err := cvm.New(cvm.Config{
 		Endpoint:    s.URL(),
-		Credentials: cvm.StaticCredentials("bench", cvm.Credential{SecretID: key.SecretID, SecretKey: key.SecretKey}),
+		Credentials: credentials.StaticCredentials("bench", tcapi.Credential{SecretID: key.SecretID, SecretKey: key.SecretKey}),
 		RateLimit:   1000,
 	})
 	if err != nil {

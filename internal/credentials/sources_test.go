@@ -1,4 +1,4 @@
-package cvm
+package credentials
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 func writeFile(t *testing.T, path, content string) {
@@ -81,7 +82,7 @@ func TestLoadProfile(t *testing.T) {
 }
 
 func TestCredentialNeverPrintsSecrets(t *testing.T) {
-	c := Credential{SecretID: "AKIDvisible", SecretKey: "super-secret-key", Token: "super-secret-token"}
+	c := tcapi.Credential{SecretID: "AKIDvisible", SecretKey: "super-secret-key", Token: "super-secret-token"}
 	for _, s := range []string{c.String(), c.GoString()} {
 		if strings.Contains(s, "super-secret") || !strings.Contains(s, "AKIDvisible") {
 			t.Fatalf("%q must show the ID and hide the key and token", s)
@@ -93,9 +94,9 @@ func TestRefreshingSourceRefreshesBeforeExpiry(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	var fetches int
 	src := &refreshingSource{name: "test", now: func() time.Time { return now }}
-	src.fetch = func(context.Context) (Credential, error) {
+	src.fetch = func(context.Context) (tcapi.Credential, error) {
 		fetches++
-		return Credential{SecretID: "AKIDtmp", SecretKey: "k", Token: "t", Expiration: now.Add(time.Hour)}, nil
+		return tcapi.Credential{SecretID: "AKIDtmp", SecretKey: "k", Token: "t", Expiration: now.Add(time.Hour)}, nil
 	}
 	get := func() {
 		if _, err := src.Credential(context.Background()); err != nil {
@@ -167,7 +168,7 @@ func TestCAMRoleUnknownRole(t *testing.T) {
 		c.Credentials = CAMRoleCredentials("no-such-role", s.URL(), http.DefaultClient, nil)
 	})
 	_, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
-	var credErr *CredentialError
+	var credErr *tcapi.CredentialError
 	if !errors.As(err, &credErr) || !strings.Contains(err.Error(), "no-such-role") || s.Stats().Requests != 0 {
 		t.Fatalf("err = %v; want a CredentialError naming the role, before any CVM request", err)
 	}
@@ -210,7 +211,7 @@ func TestAssumeRoleRejected(t *testing.T) {
 		c.AssumeRole = &AssumeRole{RoleARN: "not-an-arn", SessionName: "test"}
 	})
 	_, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
-	var credErr *CredentialError
+	var credErr *tcapi.CredentialError
 	if !errors.As(err, &credErr) || !strings.Contains(err.Error(), "InvalidParameter") {
 		t.Fatalf("err = %v; want a credential error carrying STS's InvalidParameter", err)
 	}

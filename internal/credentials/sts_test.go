@@ -1,4 +1,4 @@
-package cvm
+package credentials
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
@@ -46,7 +47,7 @@ func stsEmulator(t *testing.T, identity emulator.Identity) (*emutest.Emulator, f
 	}
 }
 
-func stsClientFor(t *testing.T, e *emutest.Emulator, tune func(*Config)) *Client {
+func stsClientFor(t *testing.T, e *emutest.Emulator, tune func(*Config)) *cvm.Client {
 	t.Helper()
 	return clientFor(t, e.URL, func(c *Config) {
 		c.STSEndpoint = e.URL
@@ -87,17 +88,14 @@ func TestWebIdentityRenewsWithAFreshToken(t *testing.T) {
 	issuer := emutest.NewOIDCIssuer(t, "ci")
 	e, reads := stsEmulator(t, emulator.Identity{OIDCProviders: []emulator.OIDCProvider{issuer.Provider}})
 	var tokens atomic.Int64
-	c, err := New(Config{
-		Endpoint: e.URL, STSEndpoint: e.URL, RateLimit: 1000,
-		WebIdentity: &WebIdentity{ProviderID: "ci", RoleARN: stsTestRole, SessionName: "ci", DurationSeconds: 900,
+	c := clientFor(t, e.URL, func(c *Config) {
+		c.Credentials = nil
+		c.WebIdentity = &WebIdentity{ProviderID: "ci", RoleARN: stsTestRole, SessionName: "ci", DurationSeconds: 900,
 			Token: func(context.Context) (string, error) {
 				tokens.Add(1)
 				return issuer.Token(emutest.STSAudience, "repo:cvmkit/x", time.Hour), nil
-			}},
+			}}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for range 2 {
 		if _, err := c.DescribeInstancesStatus(t.Context(), testRegion, nil); err != nil {
 			t.Fatal(err)
