@@ -2,6 +2,7 @@ package credentials
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,9 +23,9 @@ const (
 	suiteARN      = "qcs::cam::uin/100000000001:roleName/suite"
 )
 
-// Config is what a test sets: the CVM client's settings, the base
+// readerConfig is what a test sets: the CVM client's settings, the base
 // credential, the STS endpoint and region, and the layers on top.
-type Config struct {
+type readerConfig struct {
 	cvm.Config
 	Credentials            tcapi.CredentialSource
 	STSEndpoint, STSRegion string
@@ -33,8 +34,8 @@ type Config struct {
 
 // testConfig talks to endpoint (CVM and STS) with the test key and short
 // retry delays, so that retried faults do not slow the suite down.
-func testConfig(endpoint string) Config {
-	return Config{
+func testConfig(endpoint string) readerConfig {
+	return readerConfig{
 		Config: cvm.Config{
 			Endpoint:       endpoint,
 			RateLimit:      1000,
@@ -48,7 +49,7 @@ func testConfig(endpoint string) Config {
 
 // clientFor is the one client builder of this package: a CVM client at
 // endpoint signed with the chain cfg describes, after each tune.
-func clientFor(t testing.TB, endpoint string, tune ...func(*Config)) *cvm.Client {
+func clientFor(t testing.TB, endpoint string, tune ...func(*readerConfig)) *cvm.Client {
 	t.Helper()
 	cfg := testConfig(endpoint)
 	for _, f := range tune {
@@ -87,7 +88,7 @@ func startEmulator(t testing.TB, cfg emulator.Config) *emulator.Server {
 	return s
 }
 
-func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*Config)) *cvm.Client {
+func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*readerConfig)) *cvm.Client {
 	t.Helper()
 	return clientFor(t, s.URL(), tune...)
 }
@@ -98,4 +99,11 @@ func regionOf(instances []emulator.Instance) map[string][]emulator.Instance {
 
 func isDescribe(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("X-TC-Action"), "DescribeInstancesStatus")
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

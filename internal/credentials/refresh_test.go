@@ -32,12 +32,12 @@ func startTapped(t *testing.T, instances []emulator.Instance, onRequest func(e *
 	return e
 }
 
-func tappedClient(t *testing.T, e *emutest.Emulator, tune ...func(*Config)) *cvm.Client {
+func tappedClient(t *testing.T, e *emutest.Emulator, tune ...func(*readerConfig)) *cvm.Client {
 	t.Helper()
 	return clientFor(t, e.URL, tune...)
 }
 
-func withAssumeRole(c *Config) {
+func withAssumeRole(c *readerConfig) {
 	c.AssumeRole = &AssumeRole{RoleARN: suiteARN, SessionName: "refresh-test"}
 }
 
@@ -91,7 +91,7 @@ func TestPersistentSTSFailureIsReported(t *testing.T) {
 	if err := e.SetFaults(emulator.Faults{Errors: map[string]float64{"InternalError": 1}, Actions: []string{"AssumeRole"}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := tappedClient(t, e, withAssumeRole, func(c *Config) { c.MaxRetries = new(3) }).DescribeInstancesStatus(t.Context(), testRegion, nil)
+	_, err := tappedClient(t, e, withAssumeRole, func(c *readerConfig) { c.MaxRetries = new(3) }).DescribeInstancesStatus(t.Context(), testRegion, nil)
 	var credErr *tcapi.CredentialError
 	var apiErr *tcapi.APIError
 	if !errors.As(err, &credErr) || !errors.As(err, &apiErr) || apiErr.Code != "InternalError" {
@@ -122,7 +122,7 @@ func refetching(fetches *atomic.Int64, fresh bool) tcapi.CredentialSource {
 func TestSameCredentialRejectedTwiceIsReported(t *testing.T) {
 	e := startTapped(t, emulator.GenerateInstances(5, 3), nil)
 	var fetches atomic.Int64
-	_, err := tappedClient(t, e, func(c *Config) { c.Credentials = refetching(&fetches, false) }).DescribeInstancesStatus(t.Context(), testRegion, nil)
+	_, err := tappedClient(t, e, func(c *readerConfig) { c.Credentials = refetching(&fetches, false) }).DescribeInstancesStatus(t.Context(), testRegion, nil)
 	var apiErr *tcapi.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != "AuthFailure.SecretIdNotFound" {
 		t.Fatalf("err = %v; want AuthFailure.SecretIdNotFound", err)
@@ -136,7 +136,7 @@ func TestSameCredentialRejectedTwiceIsReported(t *testing.T) {
 func TestEveryFreshCredentialRejectedIsBounded(t *testing.T) {
 	e := startTapped(t, emulator.GenerateInstances(5, 3), nil)
 	var fetches atomic.Int64
-	_, err := tappedClient(t, e, func(c *Config) {
+	_, err := tappedClient(t, e, func(c *readerConfig) {
 		c.Credentials = refetching(&fetches, true)
 		c.MaxRetries = new(3)
 	}).DescribeInstancesStatus(t.Context(), testRegion, nil)

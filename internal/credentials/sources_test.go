@@ -15,13 +15,6 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // A profile is read as tccli writes it; what is wrong with a broken one is
 // said with the file's name.
 func TestLoadProfile(t *testing.T) {
@@ -144,7 +137,7 @@ func TestCAMRoleCredentialsAreUsedAndRefreshedWhenRevoked(t *testing.T) {
 	meta := &countingTransport{prefix: "/latest/meta-data/"}
 	hc := &http.Client{Transport: meta}
 	src := CAMRoleCredentials("emulator-cvm-role", s.URL(), hc, nil)
-	c := newTestClient(t, s, func(c *Config) { c.Credentials = src })
+	c := newTestClient(t, s, func(c *readerConfig) { c.Credentials = src })
 
 	if _, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil); err != nil {
 		t.Fatal(err)
@@ -164,7 +157,7 @@ func TestCAMRoleCredentialsAreUsedAndRefreshedWhenRevoked(t *testing.T) {
 
 func TestCAMRoleUnknownRole(t *testing.T) {
 	s := startEmulator(t, emulator.Config{})
-	c := newTestClient(t, s, func(c *Config) {
+	c := newTestClient(t, s, func(c *readerConfig) {
 		c.Credentials = CAMRoleCredentials("no-such-role", s.URL(), http.DefaultClient, nil)
 	})
 	_, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
@@ -177,7 +170,7 @@ func TestCAMRoleUnknownRole(t *testing.T) {
 func TestAssumeRoleOnTopOfBaseCredential(t *testing.T) {
 	instances := emulator.GenerateInstances(120, 4)
 	s := startEmulator(t, emulator.Config{Regions: regionOf(instances)})
-	c := newTestClient(t, s, func(c *Config) {
+	c := newTestClient(t, s, func(c *readerConfig) {
 		c.STSEndpoint = s.URL()
 		c.AssumeRole = &AssumeRole{RoleARN: "qcs::cam::uin/100000000001:roleName/reader", SessionName: "test", DurationSeconds: 3600}
 	})
@@ -206,7 +199,7 @@ func TestAssumeRoleOnTopOfBaseCredential(t *testing.T) {
 
 func TestAssumeRoleRejected(t *testing.T) {
 	s := startEmulator(t, emulator.Config{})
-	c := newTestClient(t, s, func(c *Config) {
+	c := newTestClient(t, s, func(c *readerConfig) {
 		c.STSEndpoint = s.URL()
 		c.AssumeRole = &AssumeRole{RoleARN: "not-an-arn", SessionName: "test"}
 	})

@@ -280,15 +280,15 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id, err := p.resolveIdentity(s)
+	id, err := p.credentialConfig(s).Resolve()
 	if err != nil {
 		resp.Diagnostics.AddError("No Usable Tencent Cloud Credentials", err.Error())
 		return
 	}
 	// Secrets must never reach a log line: this function's, and the
 	// client's (newTflogLogger), which logs with each read's context.
-	ctx = tflog.MaskLogStrings(ctx, id.secrets...)
-	profile := id.profile
+	ctx = tflog.MaskLogStrings(ctx, id.Secrets...)
+	profile := id.Profile
 	region := s.region
 	if region == "" && profile != nil && profile.Region != "" {
 		region = profile.Region
@@ -307,14 +307,14 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		RequestTimeout: s.requestTimeout,
 		HTTPClient:     p.opts.httpClient,
 		UserAgent:      "terraform-provider-cvm/" + p.version,
-		Logger:         newTflogLogger(id.secrets),
+		Logger:         newTflogLogger(id.Secrets),
 	}
 	for _, tune := range p.opts.tune {
 		tune(&clientCfg)
 	}
 	// STS requires a region on every call, as the official provider
 	// sends its own; a TKE pod's identity names the one to use.
-	clientCfg.Credentials, err = credentialChain(clientCfg, s.stsEndpoint, cmp.Or(id.stsRegion, region), id)
+	clientCfg.Credentials, err = credentialChain(clientCfg, s.stsEndpoint, cmp.Or(id.STSRegion, region), id)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Provider Configuration", err.Error())
 		return
