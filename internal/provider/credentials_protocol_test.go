@@ -12,14 +12,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
 
-// Every way of signing in, through `terraform plan`, each showing at the
-// emulator which credential signed the reads.
+// Every way of signing in, through the provider's protocol server as
+// `terraform plan` drives it (no Terraform run: what is tested here is the
+// provider's, not Terraform's), each showing at the emulator which
+// credential signed the reads.
 
 const (
 	idAccount = "100000000042"
@@ -79,16 +82,14 @@ func newIdentityTarget(t *testing.T, cfg emulator.Config) *identityTarget {
 	return it
 }
 
-// provider is a provider block for the target with the given attributes
-// and blocks, and no credential of its own.
-func (it *identityTarget) provider(body string) string {
-	return requiredProviders + fmt.Sprintf(`provider "cvm" {
-  endpoint     = %q
-  sts_endpoint = %q
-  region       = %q
-%s
-}
-`, it.emu.URL, it.emu.URL, DefaultRegion, body) + readOne
+// provider is a provider configuration for the target with the given
+// attributes and blocks, and no credential of its own.
+func (it *identityTarget) provider(attrs map[string]any) map[string]any {
+	cfg := map[string]any{"endpoint": it.emu.URL, "sts_endpoint": it.emu.URL, "region": DefaultRegion}
+	for k, v := range attrs {
+		cfg[k] = v
+	}
+	return cfg
 }
 
 // expectSignedBy checks that reads happened and every one was signed by a
@@ -111,19 +112,33 @@ func (it *identityTarget) expectSignedBy(t *testing.T, issuer string) {
 	}
 }
 
-// plan runs `terraform plan` on config and checks who signed the reads.
-func (it *identityTarget) plan(t *testing.T, config, issuer string, opts ...Option) {
+// plan configures the provider with providerCfg and reads one instance, as
+// `terraform plan` would, through the provider's protocol server in-process
+// (runProtocol), and checks who signed the reads. With an MFA device, the
+// provider gets the device's next code, as each terraform command would.
+func (it *identityTarget) plan(t *testing.T, providerCfg map[string]any, issuer string, opts ...Option) {
 	t.Helper()
-	fs := factories(t, opts...)
 	if it.mfa != nil {
-		fs = it.mfa.perProcess(fs, nil)
+		it.mfa.next()
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: fs,
-		Steps:                    []resource.TestStep{{Config: config, PlanOnly: true}},
-	})
+	out := runProtocol(t, providerCfg, readOneData, append([]Option{fastClient}, opts...)...)
+	if errs := out.errors(); len(errs) > 0 {
+		t.Fatalf("%s failed:%s", out.stage, out)
+	}
 	it.expectSignedBy(t, issuer)
 }
+
+// readOneData is readOne's data source configuration.
+var readOneData = map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}}
+
+// fastClient keeps retries and polls short, as factories does.
+var fastClient = WithClientConfig(func(c *cvm.Config) {
+	c.RetryBaseDelay = time.Millisecond
+	c.RetryMaxDelay = 20 * time.Millisecond
+	c.PollInterval = 100 * time.Millisecond
+	c.MaxPoll = 300 * time.Millisecond
+	c.RateLimit = 200
+})
 
 // tccliFile writes a .credential file as tccli does: indented JSON with
 // sorted keys and no trailing newline.
@@ -136,33 +151,33 @@ func tccliFile(t *testing.T, dir, name string, fields map[string]any) {
 	writeFile(t, filepath.Join(dir, name), string(b))
 }
 
-func TestAccCredentials_profileWithRoleARN(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_profileWithRoleARN(t *testing.T) {
+	t.Parallel()
 	it := newIdentityTarget(t, emulator.Config{})
 	dir := t.TempDir()
 	tccliFile(t, dir, "ops.credential", map[string]any{
 		"role-arn": " " + idRole + " ", "role-session-name": "ci", "secretId": accSecretID, "secretKey": accSecretKey, "type": "default",
 	})
-	it.plan(t, it.provider(fmt.Sprintf("  profile = \"ops\"\n  shared_credentials_dir = %q", dir)), "AssumeRole")
+	it.plan(t, it.provider(map[string]any{"profile": "ops", "shared_credentials_dir": dir}), "AssumeRole")
 }
 
-func TestAccCredentials_profileOfTypeCVMRole(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_profileOfTypeCVMRole(t *testing.T) {
+	t.Parallel()
 	it := newIdentityTarget(t, emulator.Config{})
 	dir := t.TempDir()
 	tccliFile(t, dir, "vm.credential", map[string]any{"type": "cvm-role"})
-	it.plan(t, it.provider(fmt.Sprintf("  profile = \"vm\"\n  shared_credentials_dir = %q\n  metadata_endpoint = %q", dir, it.emu.URL)), "metadata")
+	it.plan(t, it.provider(map[string]any{"profile": "vm", "shared_credentials_dir": dir, "metadata_endpoint": it.emu.URL}), "metadata")
 }
 
-func TestAccCredentials_profileOfAnOAuthLogin(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_profileOfAnOAuthLogin(t *testing.T) {
+	t.Parallel()
 	it := newIdentityTarget(t, emulator.Config{Credentials: []emulator.Credential{{SecretID: "AKIDoauthlogin00000000000000000001", SecretKey: "oauth-key", Token: "oauth-token"}}})
 	dir := t.TempDir()
 	tccliFile(t, dir, "me.credential", map[string]any{
 		"type": "oauth", "secretId": "AKIDoauthlogin00000000000000000001", "secretKey": "oauth-key", "token": "oauth-token",
 		"expiresAt": time.Now().Add(time.Hour).Unix(), "oauth": map[string]any{"openId": "x", "accessToken": "y", "refreshToken": "z", "expiresAt": 0, "site": "cn"},
 	})
-	it.plan(t, it.provider(fmt.Sprintf("  profile = \"me\"\n  shared_credentials_dir = %q", dir)), "static:AKIDoauthlogin00000000000000000001")
+	it.plan(t, it.provider(map[string]any{"profile": "me", "shared_credentials_dir": dir}), "static:AKIDoauthlogin00000000000000000001")
 }
 
 // mfaCode puts the code of the target's MFA device in the environment
@@ -181,30 +196,22 @@ func (it *identityTarget) mfaCode(t *testing.T, name string) Option {
 	})
 }
 
-func TestAccCredentials_assumeRoleWithMFA(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_assumeRoleWithMFA(t *testing.T) {
+	t.Parallel()
 	serial := emutest.MFASerial(emulator.DefaultAccountID)
 	it := newIdentityTarget(t, emulator.Config{Identity: emulator.Identity{MFADevices: []emulator.MFADevice{{SerialNumber: serial, TOTPSecret: idTOTP}}}})
 	// token_code comes from TENCENTCLOUD_ASSUME_ROLE_TOKEN_CODE.
-	it.plan(t, it.provider(fmt.Sprintf(`  secret_id  = %q
-  secret_key = %q
-  assume_role {
-    role_arn        = %q
-    source_identity = %q
-    serial_number   = %q
-  }`, accSecretID, accSecretKey, idRole, emulator.DefaultAccountID, serial)), "AssumeRole", it.mfaCode(t, EnvAssumeRoleTokenCode))
+	it.plan(t, it.provider(map[string]any{"secret_id": accSecretID, "secret_key": accSecretKey,
+		"assume_role": map[string]any{"role_arn": idRole, "source_identity": emulator.DefaultAccountID, "serial_number": serial}}), "AssumeRole", it.mfaCode(t, EnvAssumeRoleTokenCode))
 }
 
-func TestAccCredentials_mfaCertification(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_mfaCertification(t *testing.T) {
+	t.Parallel()
 	serial := emutest.MFASerial(emulator.DefaultAccountID)
 	it := newIdentityTarget(t, emulator.Config{Identity: emulator.Identity{MFADevices: []emulator.MFADevice{{SerialNumber: serial, TOTPSecret: idTOTP}}}})
 	// token_code comes from TENCENTCLOUD_MFA_CERTIFICATION_TOKEN_CODE.
-	it.plan(t, it.provider(fmt.Sprintf(`  secret_id  = %q
-  secret_key = %q
-  mfa_certification {
-    serial_number = %q
-  }`, accSecretID, accSecretKey, serial)), "GetSessionToken", it.mfaCode(t, EnvMFATokenCode))
+	it.plan(t, it.provider(map[string]any{"secret_id": accSecretID, "secret_key": accSecretKey,
+		"mfa_certification": map[string]any{"serial_number": serial}}), "GetSessionToken", it.mfaCode(t, EnvMFATokenCode))
 }
 
 // webIdentityTarget trusts an OIDC issuer; no key is configured anywhere.
@@ -215,59 +222,50 @@ func webIdentityTarget(t *testing.T) (*identityTarget, *emutest.OIDCIssuer) {
 	return newIdentityTarget(t, emulator.Config{Identity: emulator.Identity{OIDCProviders: []emulator.OIDCProvider{issuer.Provider}}}), issuer
 }
 
-func TestAccCredentials_webIdentityToken(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_webIdentityToken(t *testing.T) {
+	t.Parallel()
 	it, issuer := webIdentityTarget(t)
-	it.plan(t, it.provider(fmt.Sprintf(`  assume_role_with_web_identity {
-    provider_id        = "ci"
-    web_identity_token = %q
-    role_arn           = %q
-  }`, issuer.Token(emutest.STSAudience, "ci", time.Hour), idRole)), "AssumeRoleWithWebIdentity")
+	it.plan(t, it.provider(map[string]any{"assume_role_with_web_identity": map[string]any{
+		"provider_id": "ci", "web_identity_token": issuer.Token(emutest.STSAudience, "ci", time.Hour), "role_arn": idRole}}), "AssumeRoleWithWebIdentity")
 }
 
 // A token file in the official provider's JSON form, and the role in a file.
-func TestAccCredentials_webIdentityFiles(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_webIdentityFiles(t *testing.T) {
+	t.Parallel()
 	it, issuer := webIdentityTarget(t)
 	dir := t.TempDir()
 	tokenFile, roleFile := filepath.Join(dir, "token.json"), filepath.Join(dir, "role")
 	writeFile(t, tokenFile, fmt.Sprintf(`{"web_identity_token": %q}`, issuer.Token(emutest.STSAudience, "ci", time.Hour)))
 	writeFile(t, roleFile, idRole+"\n")
-	it.plan(t, it.provider(fmt.Sprintf(`  assume_role_with_web_identity {
-    provider_id             = "ci"
-    web_identity_token_file = %q
-    role_arn_file           = %q
-  }`, tokenFile, roleFile)), "AssumeRoleWithWebIdentity")
+	it.plan(t, it.provider(map[string]any{"assume_role_with_web_identity": map[string]any{
+		"provider_id": "ci", "web_identity_token_file": tokenFile, "role_arn_file": roleFile}}), "AssumeRoleWithWebIdentity")
 }
 
 // The environment alone, as the official provider reads it, with a raw JWT
 // file as Kubernetes projects it and the role file under the official
 // provider's spelling.
-func TestAccCredentials_webIdentityFromTheEnvironment(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_webIdentityFromTheEnvironment(t *testing.T) {
+	t.Parallel()
 	it, issuer := webIdentityTarget(t)
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "token"), issuer.Token(emutest.STSAudience, "ci", time.Hour))
 	writeFile(t, filepath.Join(dir, "role"), idRole)
-	it.plan(t, it.provider(""), "AssumeRoleWithWebIdentity", testEnv(t, map[string]string{
+	it.plan(t, it.provider(nil), "AssumeRoleWithWebIdentity", testEnv(t, map[string]string{
 		EnvAssumeRoleWebIdentityTokenFile: filepath.Join(dir, "token"), EnvAssumeRoleARNFileOfficial: filepath.Join(dir, "role"),
 		EnvAssumeRoleProviderID: "ci",
 	}))
 }
 
-func TestAccCredentials_webIdentityFromHCPTerraform(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_webIdentityFromHCPTerraform(t *testing.T) {
+	t.Parallel()
 	it, issuer := webIdentityTarget(t)
-	it.plan(t, it.provider(fmt.Sprintf(`  assume_role_with_web_identity {
-    provider_id = "ci"
-    role_arn    = %q
-  }`, idRole)), "AssumeRoleWithWebIdentity", testEnv(t, map[string]string{
+	it.plan(t, it.provider(map[string]any{"assume_role_with_web_identity": map[string]any{"provider_id": "ci", "role_arn": idRole}}), "AssumeRoleWithWebIdentity", testEnv(t, map[string]string{
 		EnvTFCWorkloadIdentityToken: issuer.Token(emutest.STSAudience, "organization:cvmkit:workspace:prod", time.Hour),
 	}))
 }
 
-func TestAccCredentials_webIdentityFromGitHubActions(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_webIdentityFromGitHubActions(t *testing.T) {
+	t.Parallel()
 	it, issuer := webIdentityTarget(t)
 	var asked []string
 	var mu sync.Mutex
@@ -282,11 +280,7 @@ func TestAccCredentials_webIdentityFromGitHubActions(t *testing.T) {
 		_, _ = fmt.Fprintf(w, `{"value": %q}`, issuer.Token(r.URL.Query().Get("audience"), "repo:cvmkit/infra:ref:refs/heads/main", 5*time.Minute))
 	}))
 	t.Cleanup(runner.Close)
-	it.plan(t, it.provider(fmt.Sprintf(`  assume_role_with_web_identity {
-    provider_id = "ci"
-    role_arn    = %q
-    audience    = "cvm-ci"
-  }`, idRole)), "AssumeRoleWithWebIdentity", testEnv(t, map[string]string{
+	it.plan(t, it.provider(map[string]any{"assume_role_with_web_identity": map[string]any{"provider_id": "ci", "role_arn": idRole, "audience": "cvm-ci"}}), "AssumeRoleWithWebIdentity", testEnv(t, map[string]string{
 		EnvGitHubTokenRequestURL: runner.URL + "/token?api-version=2.0", EnvGitHubTokenRequestToken: "job-request-token",
 	}))
 	mu.Lock()
@@ -296,12 +290,12 @@ func TestAccCredentials_webIdentityFromGitHubActions(t *testing.T) {
 	}
 }
 
-func TestAccCredentials_podOIDC(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_podOIDC(t *testing.T) {
+	t.Parallel()
 	it, issuer := webIdentityTarget(t)
 	token := filepath.Join(t.TempDir(), "token")
 	writeFile(t, token, issuer.Token(emutest.STSAudience, "system:serviceaccount:default:terraform", time.Hour))
-	it.plan(t, it.provider("  enable_pod_oidc = true"), "AssumeRoleWithWebIdentity", testEnv(t, map[string]string{
+	it.plan(t, it.provider(map[string]any{"enable_pod_oidc": true}), "AssumeRoleWithWebIdentity", testEnv(t, map[string]string{
 		EnvTKERegion: "ap-guangzhou", EnvTKEWebIdentityTokenFile: token, EnvTKEProviderID: "ci", EnvTKERoleARN: idRole,
 	}))
 }
@@ -312,29 +306,26 @@ func samlTarget(t *testing.T) (*identityTarget, *emutest.SAMLIdP) {
 	return newIdentityTarget(t, emulator.Config{Identity: emulator.Identity{SAMLProviders: []emulator.SAMLProvider{idp.Provider}}}), idp
 }
 
-func TestAccCredentials_saml(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_saml(t *testing.T) {
+	t.Parallel()
 	it, idp := samlTarget(t)
-	it.plan(t, it.provider(fmt.Sprintf(`  assume_role_with_saml {
-    saml_assertion = %q
-    principal_arn  = %q
-    role_arn       = %q
-  }`, idp.Assertion(idRole, time.Now().Add(-time.Minute), time.Now().Add(10*time.Minute)), idp.Provider.PrincipalArn, idRole)), "AssumeRoleWithSAML")
+	it.plan(t, it.provider(map[string]any{"assume_role_with_saml": map[string]any{
+		"saml_assertion": idp.Assertion(idRole, time.Now().Add(-time.Minute), time.Now().Add(10*time.Minute)), "principal_arn": idp.Provider.PrincipalArn, "role_arn": idRole}}), "AssumeRoleWithSAML")
 }
 
-func TestAccCredentials_samlFromTheEnvironment(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_samlFromTheEnvironment(t *testing.T) {
+	t.Parallel()
 	it, idp := samlTarget(t)
-	it.plan(t, it.provider(""), "AssumeRoleWithSAML", testEnv(t, map[string]string{
+	it.plan(t, it.provider(nil), "AssumeRoleWithSAML", testEnv(t, map[string]string{
 		EnvAssumeRoleARN: idRole, EnvAssumeRolePrincipalARN: idp.Provider.PrincipalArn,
 		EnvAssumeRoleSAMLAssertion: idp.Assertion(idRole, time.Now().Add(-time.Minute), time.Now().Add(10*time.Minute)),
 	}))
 }
 
-func TestAccCredentials_allowedAccount(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_allowedAccount(t *testing.T) {
+	t.Parallel()
 	it := newIdentityTarget(t, emulator.Config{})
-	it.plan(t, it.provider(fmt.Sprintf("  secret_id = %q\n  secret_key = %q\n  allowed_account_ids = [%q]", accSecretID, accSecretKey, emulator.DefaultAccountID)),
+	it.plan(t, it.provider(map[string]any{"secret_id": accSecretID, "secret_key": accSecretKey, "allowed_account_ids": []string{emulator.DefaultAccountID}}),
 		"static:"+accSecretID)
 	if got := it.emu.Stats().ByAction["GetCallerIdentity"]; got == 0 {
 		t.Fatal("the account was not checked")
@@ -342,17 +333,113 @@ func TestAccCredentials_allowedAccount(t *testing.T) {
 }
 
 // A credential of another account reads nothing.
-func TestAccCredentials_accountGuardMismatch(t *testing.T) {
-	needsEmulator(t)
+func TestCredentials_accountGuardMismatch(t *testing.T) {
+	t.Parallel()
 	it := newIdentityTarget(t, emulator.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(t),
-		Steps: []resource.TestStep{{
-			Config:      it.provider(fmt.Sprintf("  secret_id = %q\n  secret_key = %q\n  forbidden_account_ids = [%q]", accSecretID, accSecretKey, emulator.DefaultAccountID)),
-			ExpectError: regexp.MustCompile(`Wrong Tencent Cloud Account[\s\S]*` + emulator.DefaultAccountID + `[\s\S]*forbidden`),
-		}},
-	})
+	out := runProtocol(t, it.provider(map[string]any{"secret_id": accSecretID, "secret_key": accSecretKey, "forbidden_account_ids": []string{emulator.DefaultAccountID}}),
+		readOneData, fastClient)
+	want := regexp.MustCompile(`Wrong Tencent Cloud Account[\s\S]*` + emulator.DefaultAccountID + `[\s\S]*forbidden`)
+	if errs := out.errors(); len(errs) == 0 || !want.MatchString(errs[0].Summary+"\n"+errs[0].Detail) {
+		t.Fatalf("want %s; got:%s", want, out)
+	}
 	if st := it.emu.Stats().ByAction; st["DescribeInstancesStatus"] != 0 || st["GetCallerIdentity"] == 0 {
 		t.Fatalf("by action %v: the account must be asked, and nothing read", st)
+	}
+}
+
+// findsOne configures the provider with providerCfg and reads
+// ins-aaaaaaaa, which must be found RUNNING (foundOne, without Terraform).
+func findsOne(t *testing.T, providerCfg map[string]any, opts ...Option) {
+	t.Helper()
+	out := runProtocol(t, providerCfg, readOneData, append([]Option{fastClient}, opts...)...)
+	if out.stage != "" {
+		t.Fatalf("%s failed:%s", out.stage, out)
+	}
+	var state map[string]tftypes.Value
+	var states map[string]tftypes.Value
+	var running string
+	if err := out.state.As(&state); err != nil {
+		t.Fatal(err)
+	}
+	if err := state["states"].As(&states); err != nil {
+		t.Fatal(err)
+	}
+	if err := states["ins-aaaaaaaa"].As(&running); err != nil || len(states) != 1 || running != "RUNNING" {
+		t.Fatalf("states = %v; want exactly ins-aaaaaaaa RUNNING", states)
+	}
+}
+
+// emulatorWith serves instances in regions, with the test key, and returns
+// its URL.
+func emulatorWith(t *testing.T, regions map[string][]emulator.Instance) *emulator.Server {
+	t.Helper()
+	s, err := emulator.Start(emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+		Regions:     regions,
+		Seed:        1,
+	})
+	if err != nil {
+		t.Fatalf("starting the emulator: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// keysOf is a provider configuration with the test key for s.
+func keysOf(s *emulator.Server) map[string]any {
+	return map[string]any{"endpoint": s.URL(), "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}
+}
+
+func TestProvider_credentialsFromEnvironment(t *testing.T) {
+	t.Parallel()
+	s := emulatorWith(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	findsOne(t, map[string]any{}, testEnv(t, map[string]string{
+		EnvSecretID: accSecretID, EnvSecretKey: accSecretKey, EnvEndpoint: s.URL(),
+	}))
+}
+
+func TestProvider_explicitBeatsEnvironment(t *testing.T) {
+	t.Parallel()
+	s := emulatorWith(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	findsOne(t, keysOf(s), testEnv(t, map[string]string{
+		EnvSecretID: "AKIDfromtheenvironment", EnvSecretKey: "wrong-key-from-the-environment",
+	}))
+}
+
+func TestProvider_credentialsAndRegionFromProfile(t *testing.T) {
+	t.Parallel()
+	s := emulatorWith(t, map[string][]emulator.Instance{"ap-shanghai": {inst("ins-aaaaaaaa", "RUNNING")}})
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "ops.credential"), fmt.Sprintf(`{"secretId": %q, "secretKey": %q}`, accSecretID, accSecretKey))
+	writeFile(t, filepath.Join(dir, "ops.configure"), `{"_sys_param": {"region": "ap-shanghai"}}`)
+	findsOne(t, map[string]any{"endpoint": s.URL()}, testEnv(t, map[string]string{EnvProfile: "ops", EnvSharedCredentials: dir}))
+}
+
+func TestProvider_camRole(t *testing.T) {
+	t.Parallel()
+	s := emulatorWith(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	findsOne(t, map[string]any{"endpoint": s.URL(), "cam_role_name": "emulator-cvm-role"}, testEnv(t, map[string]string{EnvMetadataEndpoint: s.URL()}))
+}
+
+func TestProvider_assumeRole(t *testing.T) {
+	t.Parallel()
+	s := emulatorWith(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	cfg := keysOf(s)
+	cfg["sts_endpoint"] = s.URL()
+	cfg["assume_role"] = map[string]any{"role_arn": "qcs::cam::uin/100000000001:roleName/reader", "session_duration": 3600}
+	findsOne(t, cfg)
+	if got := s.Stats().ByAction["AssumeRole"]; got == 0 {
+		t.Fatal("the read did not go through STS AssumeRole")
+	}
+}
+
+func TestProvider_assumeRoleFromEnvironment(t *testing.T) {
+	t.Parallel()
+	s := emulatorWith(t, seeded(inst("ins-aaaaaaaa", "RUNNING")))
+	findsOne(t, keysOf(s), testEnv(t, map[string]string{
+		EnvAssumeRoleARN: "qcs::cam::uin/100000000001:roleName/reader", EnvAssumeRoleSession: "ci-session", EnvSTSEndpoint: s.URL(),
+	}))
+	if got := s.Stats().ByAction["AssumeRole"]; got == 0 {
+		t.Fatal("TENCENTCLOUD_ASSUME_ROLE_ARN did not make the provider assume the role")
 	}
 }
