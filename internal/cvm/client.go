@@ -101,8 +101,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.RateLimit < 0 || cfg.Concurrency < 0 || cfg.RequestTimeout < 0 || *cfg.MaxRetries < 0 {
-		return nil, errors.New("rate limit, max retries, concurrency and request timeout must not be negative")
+	if cfg.RateLimit < 0 || cfg.Concurrency < 0 || cfg.RequestTimeout < 0 {
+		return nil, errors.New("rate limit, concurrency and request timeout must not be negative")
+	}
+	if *cfg.MaxRetries < 0 {
+		return nil, errors.New("max retries must not be negative: 0 sends each request once")
 	}
 	// The client's own, so that its transport can be closed and inspected.
 	cfg.HTTPClient = tcapi.NewHTTPClient(cfg.HTTPClient)

@@ -151,3 +151,11 @@ func tappedClient(t *testing.T, e *emutest.Emulator, tune ...func(*Config)) *Cli
 	t.Helper()
 	return mustNew(t, testConfig(e.URL), tune...)
 }
+
+// clientFor talks to any endpoint (an httptest server), with three retries.
+func clientFor(t *testing.T, endpoint string, tune ...func(*Config)) *Client {
+	t.Helper()
+	cfg := testConfig(endpoint)
+	cfg.MaxRetries = new(3)
+	return mustNew(t, cfg, tune...)
+}

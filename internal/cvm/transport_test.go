@@ -27,13 +27,6 @@ func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic
 	return srv, &n
 }
 
-func clientFor(t *testing.T, endpoint string, tune ...func(*Config)) *Client {
-	t.Helper()
-	cfg := testConfig(endpoint)
-	cfg.MaxRetries = new(3)
-	return mustNew(t, cfg, tune...)
-}
-
 // Answers that no retry can change fail on the first attempt, with a cause
 // the provider turns into the right advice; answers a gateway gives for a
 // moment are retried.
