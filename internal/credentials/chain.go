@@ -21,15 +21,15 @@ type Layers struct {
 	AccountGuard *AccountGuard
 }
 
-// ErrNoCredentials is returned by Chain when there is neither a base
+// errNoCredentials is returned by Chain when there is neither a base
 // credential nor a layer that needs none.
-var ErrNoCredentials = errors.New("no Tencent Cloud credentials")
+var errNoCredentials = errors.New("no Tencent Cloud credentials")
 
 // Chain is the credential that signs the requests: base turned by l's layer
 // into another identity, if any, and guarded by its AccountGuard.
 func (s *STS) Chain(base tcapi.CredentialSource, l Layers) (tcapi.CredentialSource, error) {
 	if base == nil && l.WebIdentity == nil && l.SAML == nil {
-		return nil, ErrNoCredentials
+		return nil, errNoCredentials
 	}
 	set := 0
 	for _, on := range []bool{l.AssumeRole != nil, l.WebIdentity != nil, l.SAML != nil, l.SessionToken != nil} {

@@ -1,20 +1,23 @@
 package credentials
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
-// The tests read instance states with credentials made here, as the
-// provider does: a test-only use of cvm, the consumer of this package's
-// sources (cvm's own code never imports this package, nor this package cvm's).
+// The tests read instance states with the credentials made here through
+// tcapi, as any service package would: a minimal DescribeInstancesStatus
+// reader, so that this package's tests need neither cvm nor Terraform.
 
 const (
 	testSecretID  = "AKIDclienttest0000000000000000000001"
@@ -23,56 +26,112 @@ const (
 	suiteARN      = "qcs::cam::uin/100000000001:roleName/suite"
 )
 
-// readerConfig is what a test sets: the CVM client's settings, the base
-// credential, the STS endpoint and region, and the layers on top.
+// readerConfig is what a test sets: the base credential, the STS endpoint
+// and region, the layers on top, and the reader's transport settings.
 type readerConfig struct {
-	cvm.Config
+	Endpoint               string
 	Credentials            tcapi.CredentialSource
 	STSEndpoint, STSRegion string
 	Layers
+	MaxRetries *int // nil: 8, as cvm's default
+	Now        func() time.Time
 }
 
-// testConfig talks to endpoint (CVM and STS) with the test key and short
-// retry delays, so that retried faults do not slow the suite down.
+// testConfig talks to endpoint (CVM and STS) with the test key.
 func testConfig(endpoint string) readerConfig {
 	return readerConfig{
-		Config: cvm.Config{
-			Endpoint:       endpoint,
-			RateLimit:      1000,
-			RetryBaseDelay: time.Millisecond,
-			RetryMaxDelay:  5 * time.Millisecond,
-		},
+		Endpoint:    endpoint,
 		Credentials: StaticCredentials("test", tcapi.Credential{SecretID: testSecretID, SecretKey: testSecretKey}),
 		STSEndpoint: endpoint,
 	}
 }
 
-// clientFor is the one client builder of this package: a CVM client at
-// endpoint signed with the chain cfg describes, after each tune.
-func clientFor(t testing.TB, endpoint string, tune ...func(*readerConfig)) *cvm.Client {
+// reader reads instance states, signed with the chain its config describes.
+type reader struct {
+	api      *tcapi.Client
+	endpoint *url.URL
+	creds    tcapi.CredentialSource
+	limiter  *tcapi.RateLimiter
+}
+
+// clientFor is the one client builder of this package: a reader at
+// endpoint after each tune, with short retry delays so that retried faults
+// do not slow the suite down.
+func clientFor(t testing.TB, endpoint string, tune ...func(*readerConfig)) *reader {
 	t.Helper()
 	cfg := testConfig(endpoint)
 	for _, f := range tune {
 		f(&cfg)
 	}
-	if cfg.MaxRetries == nil {
-		cfg.MaxRetries = new(cvm.DefaultMaxRetries)
+	retries := 8
+	if cfg.MaxRetries != nil {
+		retries = *cfg.MaxRetries
 	}
-	api := tcapi.New(tcapi.Config{HTTPClient: cfg.HTTPClient, RequestTimeout: cfg.RequestTimeout, MaxRetries: *cfg.MaxRetries,
-		RetryBaseDelay: cfg.RetryBaseDelay, RetryMaxDelay: cfg.RetryMaxDelay, Now: cfg.Now})
+	api := tcapi.New(tcapi.Config{MaxRetries: retries, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond, Now: cfg.Now})
 	sts, err := NewSTS(api, cfg.STSEndpoint, cfg.STSRegion)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Config.Credentials, err = sts.Chain(cfg.Credentials, cfg.Layers)
+	creds, err := sts.Chain(cfg.Credentials, cfg.Layers)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := cvm.New(cfg.Config)
+	endpointURL, err := tcapi.ParseEndpoint(cfg.Endpoint)
 	if err != nil {
-		t.Fatalf("cvm.New: %v", err)
+		t.Fatal(err)
 	}
-	return c
+	return &reader{api: api, endpoint: endpointURL, creds: creds, limiter: tcapi.NewRateLimiter(1000)}
+}
+
+// result is what a read found.
+type result struct{ Instances []string }
+
+// describeAnswer is as much of DescribeInstancesStatus's answer as the
+// tests need.
+type describeAnswer struct {
+	Response struct {
+		tcapi.ResponseHeader
+		TotalCount        *int `json:"TotalCount"`
+		InstanceStatusSet []struct {
+			InstanceID string `json:"InstanceId"`
+		} `json:"InstanceStatusSet"`
+	} `json:"Response"`
+}
+
+func (a *describeAnswer) Header() *tcapi.ResponseHeader { return &a.Response.ResponseHeader }
+func (a *describeAnswer) Reset()                        { *a = describeAnswer{} }
+func (a *describeAnswer) Check() error {
+	if a.Response.TotalCount == nil {
+		return errors.New("no TotalCount")
+	}
+	return nil
+}
+
+// DescribeInstancesStatus reads ids, or pages through the region when ids
+// is nil.
+func (r *reader) DescribeInstancesStatus(ctx context.Context, region string, ids []string) (*result, error) {
+	var res result
+	for offset := 0; ; offset += 100 {
+		params := map[string]any{"Offset": offset, "Limit": 100}
+		if ids != nil {
+			params["InstanceIds"] = ids
+		}
+		payload, err := json.Marshal(params)
+		if err != nil {
+			return nil, err
+		}
+		var a describeAnswer
+		req := tcapi.Request{Endpoint: r.endpoint, Service: "cvm", Version: "2017-03-12", Action: "DescribeInstancesStatus", Region: region, Payload: payload}
+		if err := r.api.Send(ctx, req, r.creds, r.limiter, &a); err != nil {
+			return nil, err
+		}
+		for _, s := range a.Response.InstanceStatusSet {
+			res.Instances = append(res.Instances, s.InstanceID)
+		}
+		if ids != nil || offset+100 >= *a.Response.TotalCount {
+			return &res, nil
+		}
+	}
 }
 
 // startEmulator is the one emulator starter of this package: it serves cfg
@@ -88,7 +147,7 @@ func startEmulator(t testing.TB, cfg emulator.Config) *emulator.Server {
 	return s
 }
 
-func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*readerConfig)) *cvm.Client {
+func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*readerConfig)) *reader {
 	t.Helper()
 	return clientFor(t, s.URL(), tune...)
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
@@ -32,7 +31,7 @@ func startTapped(t *testing.T, instances []emulator.Instance, onRequest func(e *
 	return e
 }
 
-func tappedClient(t *testing.T, e *emutest.Emulator, tune ...func(*readerConfig)) *cvm.Client {
+func tappedClient(t *testing.T, e *emutest.Emulator, tune ...func(*readerConfig)) *reader {
 	t.Helper()
 	return clientFor(t, e.URL, tune...)
 }

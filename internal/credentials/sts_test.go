@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
@@ -47,7 +46,7 @@ func stsEmulator(t *testing.T, identity emulator.Identity) (*emutest.Emulator, f
 	}
 }
 
-func stsClientFor(t *testing.T, e *emutest.Emulator, tune func(*readerConfig)) *cvm.Client {
+func stsClientFor(t *testing.T, e *emutest.Emulator, tune func(*readerConfig)) *reader {
 	t.Helper()
 	return clientFor(t, e.URL, func(c *readerConfig) {
 		c.STSEndpoint = e.URL
