@@ -3,7 +3,9 @@ package cvm
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,4 +160,16 @@ func clientFor(t *testing.T, endpoint string, tune ...func(*Config)) *Client {
 	cfg := testConfig(endpoint)
 	cfg.MaxRetries = new(3)
 	return mustNew(t, cfg, tune...)
+}
+
+// countingServer answers every request with h and counts them.
+func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		h(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
 }
