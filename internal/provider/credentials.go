@@ -63,7 +63,9 @@ func (p *CVMProvider) credentialConfig(s settings) credentials.Config {
 		MFAConflict: mfaConflict,
 		HTTPClient:  p.opts.httpClient,
 	}
-	if w := cfg.WebIdentity; w != nil {
+	if s.identity.webIdentity != nil {
+		w := *s.identity.webIdentity // the settings stay as merged
+		cfg.WebIdentity = &w
 		w.HCPTokenFrom = EnvTFCWorkloadIdentityToken + " (HCP Terraform's workload identity)"
 		w.NoToken = fmt.Sprintf("assume_role_with_web_identity has no token: set web_identity_token (%s) or web_identity_token_file (%s), "+
 			"or run in HCP Terraform with workload identity (%s) or in a GitHub Actions job with `permissions: id-token: write` (%s, %s)",
