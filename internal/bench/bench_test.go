@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // connCounter counts the connections requests were sent on, and how many of
@@ -127,7 +129,7 @@ func benchProcesses(b *testing.B, serviceRate float64, k int, clientRate float64
 		for i := range k {
 			c, err := cvm.New(cvm.Config{
 				Endpoint:    s.URL(),
-				Credentials: cvm.StaticCredentials("bench", cvm.Credential{SecretID: SharedSecretID(i), SecretKey: SecretKey}),
+				Credentials: credentials.StaticCredentials("bench", tcapi.Credential{SecretID: SharedSecretID(i), SecretKey: SecretKey}),
 				RateLimit:   clientRate,
 			})
 			if err != nil {

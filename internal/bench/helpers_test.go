@@ -3,9 +3,11 @@ package bench
 import (
 	"testing"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // startEmulator serves regions with the benchmark's rate limit, and with its
@@ -39,7 +41,7 @@ func newClient(tb testing.TB, s *emulator.Server, concurrency int) *cvm.Client {
 	tb.Helper()
 	c, err := cvm.New(cvm.Config{
 		Endpoint:    s.URL(),
-		Credentials: cvm.StaticCredentials("bench", cvm.Credential{SecretID: SecretID, SecretKey: SecretKey}),
+		Credentials: credentials.StaticCredentials("bench", tcapi.Credential{SecretID: SecretID, SecretKey: SecretKey}),
 		RateLimit:   RateLimit,
 		Concurrency: concurrency,
 	})

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 const (
@@ -19,74 +20,6 @@ const (
 	testSecretKey = "client-test-secret-key"
 	testRegion    = "ap-guangzhou"
 )
-
-// startEmulator serves cfg on loopback for the duration of the test, with the
-// test credential added.
-func startEmulator(t testing.TB, cfg emulator.Config) *emulator.Server {
-	t.Helper()
-	cfg.Credentials = append(cfg.Credentials, emulator.Credential{SecretID: testSecretID, SecretKey: testSecretKey})
-	s, err := emulator.Start(cfg)
-	if err != nil {
-		t.Fatalf("starting the emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
-// testConfig talks to endpoint with short retry delays and polls, so that
-// retried faults and waits do not slow the suite down.
-func testConfig(endpoint string) Config {
-	return Config{
-		Endpoint:       endpoint,
-		Credentials:    StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: testSecretKey}),
-		RateLimit:      1000,
-		RetryBaseDelay: time.Millisecond,
-		RetryMaxDelay:  5 * time.Millisecond,
-		PollInterval:   10 * time.Millisecond,
-		MaxPoll:        50 * time.Millisecond,
-	}
-}
-
-// mustNew builds a client from cfg after each tune has adjusted it.
-func mustNew(t testing.TB, cfg Config, tune ...func(*Config)) *Client {
-	t.Helper()
-	for _, f := range tune {
-		f(&cfg)
-	}
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return c
-}
-
-// newTestClient talks to an in-process emulator.
-func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*Config)) *Client {
-	t.Helper()
-	return mustNew(t, testConfig(s.URL()), tune...)
-}
-
-func regionOf(instances []emulator.Instance) map[string][]emulator.Instance {
-	return map[string][]emulator.Instance{testRegion: instances}
-}
-
-// truth is the sorted (ID, state) list the emulator was seeded with.
-func truth(instances []emulator.Instance) []InstanceStatus {
-	out := make([]InstanceStatus, len(instances))
-	for i, in := range instances {
-		out[i] = InstanceStatus{InstanceID: in.InstanceId, State: in.InstanceState}
-	}
-	slices.SortFunc(out, func(a, b InstanceStatus) int {
-		switch {
-		case a.InstanceID < b.InstanceID:
-			return -1
-		case a.InstanceID > b.InstanceID:
-			return 1
-		}
-		return 0
-	})
-	return out
-}
 
 // Ten reads at once through one client stay under the service's limit, in
 // one region or in ten: the limiter is shared by every read of the client,
@@ -154,7 +87,7 @@ func TestRetryableFaultsAreSurvived(t *testing.T) {
 			if err := s.SetFaults(f); err != nil {
 				t.Fatal(err)
 			}
-			c := newTestClient(t, s, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond; c.MaxRetries = 20 })
+			c := newTestClient(t, s, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond; c.MaxRetries = new(20) })
 			for range 3 {
 				res, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
 				if err != nil {
@@ -178,14 +111,14 @@ func TestNonRetryableErrorsSurfaceAtOnce(t *testing.T) {
 		code  string
 	}{
 		{"wrong secret key", func(_ *emulator.Server, c *Config) {
-			c.Credentials = StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: "wrong"})
+			c.Credentials = staticKey{tcapi.Credential{SecretID: testSecretID, SecretKey: "wrong"}}
 		}, "AuthFailure.SignatureFailure"},
 		{"unknown secret id", func(_ *emulator.Server, c *Config) {
-			c.Credentials = StaticCredentials("test", Credential{SecretID: "AKIDunknown", SecretKey: testSecretKey})
+			c.Credentials = staticKey{tcapi.Credential{SecretID: "AKIDunknown", SecretKey: testSecretKey}}
 		}, "AuthFailure.SecretIdNotFound"},
 		{"clock skew", func(s *emulator.Server, _ *Config) { s.SetClockOffset(10 * time.Minute) }, "AuthFailure.SignatureExpire"},
 		{"token on a permanent key", func(_ *emulator.Server, c *Config) {
-			c.Credentials = StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: testSecretKey, Token: "bogus"})
+			c.Credentials = staticKey{tcapi.Credential{SecretID: testSecretID, SecretKey: testSecretKey, Token: "bogus"}}
 		}, "AuthFailure.TokenFailure"},
 		{"unsupported region", func(_ *emulator.Server, _ *Config) {}, "UnsupportedRegion"},
 	}
@@ -198,11 +131,11 @@ func TestNonRetryableErrorsSurfaceAtOnce(t *testing.T) {
 				region = "xx-nowhere"
 			}
 			_, err := c.DescribeInstancesStatus(context.Background(), region, nil)
-			var apiErr *APIError
+			var apiErr *tcapi.APIError
 			if !errors.As(err, &apiErr) {
-				t.Fatalf("err = %v, want an *APIError", err)
+				t.Fatalf("err = %v, want an *tcapi.APIError", err)
 			}
-			if apiErr.Code != tc.code || apiErr.Cause != CauseService || apiErr.RequestID == "" || apiErr.Attempts != 1 {
+			if apiErr.Code != tc.code || apiErr.Cause != tcapi.CauseService || apiErr.RequestID == "" || apiErr.Attempts != 1 {
 				t.Fatalf("got code %q (cause %d), RequestId %q, %d attempts; want %s, a RequestId and 1 attempt",
 					apiErr.Code, apiErr.Cause, apiErr.RequestID, apiErr.Attempts, tc.code)
 			}
@@ -218,8 +151,8 @@ func TestThrottlingBeyondRetriesNamesTheFix(t *testing.T) {
 	if err := s.SetFaults(emulator.Faults{Errors: map[string]float64{"RequestLimitExceeded": 1}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := newTestClient(t, s, func(c *Config) { c.MaxRetries = 3 }).DescribeInstancesStatus(context.Background(), testRegion, nil)
-	var apiErr *APIError
+	_, err := newTestClient(t, s, func(c *Config) { c.MaxRetries = new(3) }).DescribeInstancesStatus(context.Background(), testRegion, nil)
+	var apiErr *tcapi.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != "RequestLimitExceeded" || apiErr.Attempts != 4 {
 		t.Fatalf("err = %v; want RequestLimitExceeded after 4 attempts", err)
 	}
@@ -271,5 +204,30 @@ func TestReadCancelledBeforeItStartsFails(t *testing.T) {
 	}
 	if n := s.Stats().Requests; n != 0 {
 		t.Errorf("%d requests sent after the context ended", n)
+	}
+}
+
+// A throttled request is sent again when the limiter allows, not after the
+// exponential backoff meant for failures: against a service that allows
+// fewer requests than the client is configured for, a read whose backoff
+// would be an hour still completes, at the service's rate.
+func TestThrottledRequestsAreNotBackedOff(t *testing.T) {
+	instances := emulator.GenerateInstances(3000, 11)
+	s := startEmulator(t, emulator.Config{Regions: regionOf(instances), RateLimit: 20})
+	c := newTestClient(t, s, func(c *Config) {
+		c.RateLimit = 200
+		c.RetryBaseDelay, c.RetryMaxDelay = time.Hour, time.Hour
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	res, err := c.DescribeInstancesStatus(ctx, testRegion, nil)
+	if err != nil {
+		t.Fatalf("the read failed (%v); throttled requests must be retried at the limiter's pace", err)
+	}
+	if !slices.Equal(res.Instances, truth(instances)) {
+		t.Fatalf("listed %d instances, want the %d seeded", len(res.Instances), len(instances))
+	}
+	if st := s.Stats(); st.Throttled == 0 {
+		t.Fatalf("the service throttled nothing in %d requests: the test did not test throttling", st.Requests)
 	}
 }

@@ -1,18 +1,13 @@
 // Package cvm is the client this provider uses to read instance states from
 // the Tencent Cloud CVM API 3.0 (DescribeInstancesStatus, version 2017-03-12).
 //
-// It holds everything the Terraform glue should not: credentials and their
-// refresh, the endpoint, request signing (TC3-HMAC-SHA256), paging and
-// chunking, a rate limiter shared by every read of one provider instance,
-// retries with backoff, and error classification. It has no Terraform types,
-// so it is tested and benchmarked on its own against the local emulator.
-//
-// The client signs and sends its own requests rather than going through the
-// official SDK's generic client: every retry must be re-signed with a fresh
-// timestamp, transport failures and half-read bodies must be told apart from
-// API errors, and nothing may log a credential. The SDK's region breaker
-// (which silently moves requests to another host), its process-wide logger
-// and its debug dump of Authorization headers are therefore never involved.
+// It holds CVM's actions only: reads by ID, the listing of a region under
+// churn (listing.go, with its proof), waits for states, and what the states
+// allow. Calling an action (endpoints, signing, transport, retries, the
+// rate limiter) is tcapi's; where the credential comes from (keys,
+// profiles, roles, the account guard) is the credentials package's: a Client
+// takes one tcapi.CredentialSource. It has no Terraform types, so it is
+// tested and benchmarked on its own against the local emulator.
 //
 // A read by ID returns exactly the instances the service reported. A listing
 // of a region returns every instance that existed throughout the read, once,

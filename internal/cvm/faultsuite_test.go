@@ -18,8 +18,10 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // The fault suite drives the client through every fault the emulator can
@@ -44,7 +46,7 @@ type faultRow struct {
 	faults    emulator.Faults
 	instances int // default 950: ten pages, the last one short
 	emu       func(*emulator.Config)
-	client    func(*Config, *emutest.Emulator)
+	client    func(*chainConfig, *emutest.Emulator)
 	setup     func(*emutest.Emulator)
 	onRequest func(e *emutest.Emulator, n int64, r *http.Request)
 	listOnly  bool    // every read lists the region (default: listings and reads by ID alternate)
@@ -140,7 +142,7 @@ func faultRows(t testing.TB) []faultRow {
 	rows = append(rows, faultRow{
 		name: "real throttling: service allows 40/s, client set to 100/s",
 		emu:  func(c *emulator.Config) { c.RateLimit = 40 },
-		client: func(c *Config, _ *emutest.Emulator) {
+		client: func(c *chainConfig, _ *emutest.Emulator) {
 			c.RateLimit = 100
 		},
 	})
@@ -161,7 +163,7 @@ func faultRows(t testing.TB) []faultRow {
 	for _, p := range []float64{0.1, 0.3, 0.5} {
 		rows = append(rows, faultRow{name: "truncated body " + pct(p), faults: emulator.Faults{Truncate: p}})
 	}
-	slowClient := func(c *Config, _ *emutest.Emulator) { c.RequestTimeout = 250 * time.Millisecond }
+	slowClient := func(c *chainConfig, _ *emutest.Emulator) { c.RequestTimeout = 250 * time.Millisecond }
 	for _, p := range []float64{0.1, 0.3} {
 		rows = append(rows, faultRow{
 			name:   "answer 2s late, request timeout 250ms, " + pct(p),
@@ -200,7 +202,7 @@ func faultRows(t testing.TB) []faultRow {
 			name:      "one launch or termination every " + every.String() + ", 20,000 instances",
 			faults:    emulator.Faults{ChurnEvery: emulator.Duration(every), Latency: emulator.Duration(pacedLatency), Jitter: emulator.Duration(10 * time.Millisecond)},
 			emu:       func(c *emulator.Config) { c.RateLimit = pacedRate },
-			client:    func(c *Config, _ *emutest.Emulator) { c.RateLimit = pacedRate },
+			client:    func(c *chainConfig, _ *emutest.Emulator) { c.RateLimit = pacedRate },
 			instances: 20_000, listOnly: true, paced: true, scale: 0.25,
 		})
 	}
@@ -214,12 +216,12 @@ func faultRows(t testing.TB) []faultRow {
 	}
 
 	// Temporary credentials.
-	assumeRole := func(c *Config, e *emutest.Emulator) {
+	assumeRole := func(c *chainConfig, e *emutest.Emulator) {
 		c.STSEndpoint = e.URL
-		c.AssumeRole = &AssumeRole{RoleARN: suiteARN, SessionName: "fault-suite", DurationSeconds: 3600}
+		c.AssumeRole = &credentials.AssumeRole{RoleARN: suiteARN, SessionName: "fault-suite", DurationSeconds: 3600}
 	}
-	camRole := func(c *Config, e *emutest.Emulator) {
-		c.Credentials = CAMRoleCredentials(emulator.DefaultCAMRoleName, e.URL, &http.Client{Timeout: 5 * time.Second}, c.Now)
+	camRole := func(c *chainConfig, e *emutest.Emulator) {
+		c.Credentials = credentials.CAMRoleCredentials(emulator.DefaultCAMRoleName, e.URL, &http.Client{Timeout: 5 * time.Second}, c.Now)
 	}
 	// A web identity: each renewal asks for a token, minted on the clock the
 	// client reads (which the expiring rows move).
@@ -227,14 +229,14 @@ func faultRows(t testing.TB) []faultRow {
 	trustIssuer := func(c *emulator.Config) {
 		c.Identity.OIDCProviders = append(c.Identity.OIDCProviders, issuer.Provider)
 	}
-	webIdentity := func(c *Config, e *emutest.Emulator) {
+	webIdentity := func(c *chainConfig, e *emutest.Emulator) {
 		now := c.Now
 		if now == nil {
 			now = time.Now
 		}
 		c.STSEndpoint = e.URL
 		c.Credentials = nil
-		c.WebIdentity = &WebIdentity{ProviderID: "fault-suite", RoleARN: suiteARN, SessionName: "fault-suite", DurationSeconds: 3600,
+		c.WebIdentity = &credentials.WebIdentity{ProviderID: "fault-suite", RoleARN: suiteARN, SessionName: "fault-suite", DurationSeconds: 3600,
 			Token: func(context.Context) (string, error) {
 				at := now()
 				return issuer.Mint(map[string]any{"iss": issuer.Provider.Issuer, "aud": emutest.STSAudience, "sub": "ci",
@@ -250,7 +252,7 @@ func faultRows(t testing.TB) []faultRow {
 	)
 	// A clock both sides share, moving 20 s with every CVM request: a read
 	// of ten pages spans more than the credentials' five-minute life.
-	expiring := func(name string, creds func(*Config, *emutest.Emulator), sts bool) faultRow {
+	expiring := func(name string, creds func(*chainConfig, *emutest.Emulator), sts bool) faultRow {
 		clock := emutest.NewClock() // shared by the client and the emulator: credentials expire mid-read
 		return faultRow{
 			name: name, sts: sts,
@@ -259,7 +261,7 @@ func faultRows(t testing.TB) []faultRow {
 				c.TempCredentialTTL = 5 * time.Minute
 				trustIssuer(c)
 			},
-			client: func(c *Config, e *emutest.Emulator) {
+			client: func(c *chainConfig, e *emutest.Emulator) {
 				c.Now = clock.Now
 				creds(c, e)
 				if c.AssumeRole != nil {
@@ -392,19 +394,19 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 	if row.setup != nil {
 		row.setup(e)
 	}
-	ccfg := Config{
+	ccfg := chainConfig{Config: Config{
 		Endpoint:       e.URL,
-		Credentials:    StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: testSecretKey}),
+		Credentials:    testCredentials,
 		RateLimit:      1000,
 		RetryBaseDelay: time.Millisecond,
 		RetryMaxDelay:  5 * time.Millisecond,
 		RequestTimeout: 2 * time.Second,
 		HTTPClient:     &http.Client{Transport: &http.Transport{}},
-	}
+	}}
 	if row.client != nil {
 		row.client(&ccfg, e)
 	}
-	c, err := New(ccfg)
+	c, err := newChained(ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -618,8 +620,8 @@ func uniqueIDs(ids []string) []string {
 // credential that could not be obtained, or a cancellation.
 func errorKind(err error) (string, bool) {
 	var (
-		apiErr  *APIError
-		credErr *CredentialError
+		apiErr  *tcapi.APIError
+		credErr *tcapi.CredentialError
 	)
 	switch {
 	case errors.Is(err, context.Canceled):

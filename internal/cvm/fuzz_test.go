@@ -10,7 +10,7 @@ func FuzzValidInstanceID(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, id string) {
-		if got, want := ValidInstanceID(id), InstanceIDPattern.MatchString(id); got != want {
+		if got, want := ValidInstanceID(id), instanceIDPattern.MatchString(id); got != want {
 			t.Fatalf("ValidInstanceID(%q) = %v, but the documented pattern says %v", id, got, want)
 		}
 	})

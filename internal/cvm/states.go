@@ -3,6 +3,8 @@ package cvm
 import (
 	"regexp"
 	"slices"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // The instance states DescribeInstancesStatus reports, in the documented order.
@@ -62,10 +64,10 @@ func CanReach(from string, wanted []string) bool {
 
 // NearestState is the state a typo of s most likely meant ("RUNING" →
 // "RUNNING"), or "" when no state is within two edits.
-func NearestState(s string) string { return nearest(s, States) }
+func NearestState(s string) string { return tcapi.Nearest(s, States) }
 
-// InstanceIDPattern is the documented form of a CVM instance ID.
-var InstanceIDPattern = regexp.MustCompile(`^ins-[a-z0-9]{8}$`)
+// instanceIDPattern is the documented form of a CVM instance ID.
+var instanceIDPattern = regexp.MustCompile(`^ins-[a-z0-9]{8}$`)
 
 // ValidInstanceID reports whether id has the documented form: "ins-" and
 // exactly 8 lowercase letters or digits.

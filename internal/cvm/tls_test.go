@@ -11,6 +11,7 @@ import (
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 func startTLS(t *testing.T) *emutest.Emulator {
@@ -27,7 +28,7 @@ func systemTrustClient(t *testing.T, endpoint string) *Client {
 	t.Helper()
 	c, err := New(Config{
 		Endpoint:       endpoint,
-		Credentials:    StaticCredentials("test", Credential{SecretID: testSecretID, SecretKey: testSecretKey}),
+		Credentials:    staticKey{tcapi.Credential{SecretID: testSecretID, SecretKey: testSecretKey}},
 		RetryBaseDelay: 50 * time.Millisecond,
 		RetryMaxDelay:  time.Second,
 	})
@@ -45,16 +46,16 @@ func TestUnknownCertificateAuthorityIsRefused(t *testing.T) {
 	e := startTLS(t)
 	start := time.Now()
 	_, err := systemTrustClient(t, e.URL).DescribeInstancesStatus(t.Context(), testRegion, nil)
-	var apiErr *APIError
+	var apiErr *tcapi.APIError
 	if !errors.As(err, &apiErr) {
-		t.Fatalf("err = %v, want an *APIError", err)
+		t.Fatalf("err = %v, want an *tcapi.APIError", err)
 	}
 	msg := err.Error()
 	if !strings.Contains(msg, "certificate") || !strings.Contains(msg, "verif") {
 		t.Fatalf("error %q must name certificate verification", msg)
 	}
-	if apiErr.Code != CodeCertificate || apiErr.Cause != CauseCertificate {
-		t.Fatalf("code %s, cause %d; want %s, CauseCertificate, for which the provider says how to trust a private CA", apiErr.Code, apiErr.Cause, CodeCertificate)
+	if apiErr.Code != tcapi.CodeCertificate || apiErr.Cause != tcapi.CauseCertificate {
+		t.Fatalf("code %s, cause %d; want %s, tcapi.CauseCertificate, for which the provider says how to trust a private CA", apiErr.Code, apiErr.Cause, tcapi.CodeCertificate)
 	}
 	if apiErr.Attempts != 1 || time.Since(start) > 2*time.Second {
 		t.Fatalf("%d attempts in %s; a certificate that cannot be verified must not be retried", apiErr.Attempts, time.Since(start))

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"slices"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // Wait says what WaitForStates waits for.
@@ -45,7 +47,7 @@ func (c *Client) WaitForStates(ctx context.Context, region string, ids []string,
 			// would pass the deadline, before ctx itself ends. A request
 			// that timed out says so too, through its cause, but that is
 			// the request's failure, not the wait's.
-			var apiErr *APIError
+			var apiErr *tcapi.APIError
 			if last != nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &apiErr)) {
 				return last, t.interrupted(last, err)
 			}
@@ -65,7 +67,7 @@ func (c *Client) WaitForStates(ctx context.Context, region string, ids []string,
 			next = min(next, wait)
 		}
 		c.logWaiting(ctx, region, w.States, t, res, next)
-		if err := sleep(ctx, next); err != nil {
+		if err := tcapi.Sleep(ctx, next); err != nil {
 			return res, t.interrupted(res, err)
 		}
 		interval = min(interval*3/2, c.cfg.MaxPoll)

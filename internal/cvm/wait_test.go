@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 func TestCanReach(t *testing.T) {
@@ -272,14 +273,14 @@ func TestWaitReportsAPollThatTimedOut(t *testing.T) {
 		_, _ = io.WriteString(w, `{"Response": {"TotalCount": 1, "RequestId": "r1",
 			"InstanceStatusSet": [{"InstanceId": "ins-aaaaaaaa", "InstanceState": "STOPPED"}]}}`)
 	})
-	c := clientFor(t, srv.URL, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond; c.MaxRetries = 1 })
+	c := clientFor(t, srv.URL, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond; c.MaxRetries = new(1) })
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	_, err := c.WaitForStates(ctx, testRegion, []string{"ins-aaaaaaaa"}, Wait{States: []string{"RUNNING"}})
-	var apiErr *APIError
+	var apiErr *tcapi.APIError
 	var waitErr *WaitError
-	if errors.As(err, &waitErr) || !errors.As(err, &apiErr) || apiErr.Cause != CauseTimeout || n.Load() != 3 {
+	if errors.As(err, &waitErr) || !errors.As(err, &apiErr) || apiErr.Cause != tcapi.CauseTimeout || n.Load() != 3 {
 		t.Fatalf("err = %v (%T) after %d requests; want the second poll's request timeout (%s) after its retry, not a wait that timed out",
-			err, err, n.Load(), CodeTimeout)
+			err, err, n.Load(), tcapi.CodeTimeout)
 	}
 }

@@ -9,9 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
+
+// resolve is the credential chain of cs alone, as Configure finds it: the
+// provider's labels and texts, the credentials package's precedence.
+func resolve(cs credentialSettings) (credentials.Chain, error) {
+	return (&CVMProvider{}).credentialConfig(settings{creds: cs}).Resolve()
+}
 
 func TestBaseCredentialOrder(t *testing.T) {
 	t.Parallel()
@@ -42,10 +49,11 @@ func TestBaseCredentialOrder(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			src, profile, err := baseCredential(tc.cs, nil)
+			ch, err := resolve(tc.cs)
 			if err != nil {
 				t.Fatal(err)
 			}
+			src, profile := ch.Base, ch.Profile
 			c, _ := src.Credential(context.Background())
 			if c.SecretID != tc.wantID || c.Token != tc.wantToken {
 				t.Fatalf("got %s with token %q, want %s with %q", c.SecretID, c.Token, tc.wantID, tc.wantToken)
@@ -60,9 +68,9 @@ func TestBaseCredentialOrder(t *testing.T) {
 		})
 	}
 	t.Run("CAM role when nothing else", func(t *testing.T) {
-		src, _, err := baseCredential(credentialSettings{profile: DefaultProfile, sharedDir: t.TempDir(), camRoleName: "deployer"}, nil)
-		if err != nil || !strings.Contains(src.Name(), `CAM role "deployer"`) {
-			t.Fatalf("source = %v, err = %v; want the CAM role", src, err)
+		ch, err := resolve(credentialSettings{profile: DefaultProfile, sharedDir: t.TempDir(), camRoleName: "deployer"})
+		if err != nil || !strings.Contains(ch.Base.Name(), `CAM role "deployer"`) {
+			t.Fatalf("source = %v, err = %v; want the CAM role", ch.Base, err)
 		}
 	})
 }
@@ -85,7 +93,7 @@ func TestBaseCredentialErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := baseCredential(tc.cs, nil)
+			_, err := resolve(tc.cs)
 			if err == nil {
 				t.Fatal("no error")
 			}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // readSettings are the settings a read ran with, which an error message
@@ -30,10 +32,10 @@ const destroyHint = "If this read is part of `terraform destroy`, instances that
 // addReadError turns a client error into a diagnostic a user can act on.
 func addReadError(diags *diag.Diagnostics, rc readSettings, err error) {
 	var (
-		apiErr     *cvm.APIError
+		apiErr     *tcapi.APIError
 		waitErr    *cvm.WaitError
-		credErr    *cvm.CredentialError
-		accountErr *cvm.AccountError
+		credErr    *tcapi.CredentialError
+		accountErr *credentials.AccountError
 	)
 	switch {
 	// First: an interrupted run is reported as such, whatever it was doing.
@@ -68,7 +70,7 @@ func addReadError(diags *diag.Diagnostics, rc readSettings, err error) {
 			if hint := apiErrorHint(apiErr, rc); hint != "" {
 				detail += "\n\n" + hint
 			}
-		case errors.Is(err, cvm.ErrSessionCannotBeRenewed):
+		case errors.Is(err, credentials.ErrSessionCannotBeRenewed):
 			detail += "\n\nRun again with a fresh MFA code (token_code) or SAML assertion (saml_assertion). For runs this long, raise session_duration " +
 				"(up to 43200 seconds) or mfa_certification's duration_seconds."
 		}
@@ -109,36 +111,36 @@ func wantedText(e *cvm.WaitError) string {
 // apiErrorHint says what a user can do about a failed request, naming the
 // provider's attributes and environment variables; "" when the message says
 // it all. The client knows only codes and causes.
-func apiErrorHint(e *cvm.APIError, rc readSettings) string {
+func apiErrorHint(e *tcapi.APIError, rc readSettings) string {
 	switch e.Cause {
-	case cvm.CauseWrongPath:
+	case tcapi.CauseWrongPath:
 		return fmt.Sprintf("Something answers at %s, but not the API: HTTP %d means nothing is served at that path. "+
 			"The API is served at the root path of its host, such as https://cvm.tencentcloudapi.com/. Check endpoint (TENCENTCLOUD_CVM_ENDPOINT) for a wrong path.", e.Endpoint, e.HTTPStatus)
-	case cvm.CauseRedirect:
+	case tcapi.CauseRedirect:
 		return "The endpoint answered with a redirect. A signed request is meant for one host and is not sent on to another: set endpoint (TENCENTCLOUD_CVM_ENDPOINT) to the API's own URL."
-	case cvm.CauseHTTPStatus:
+	case tcapi.CauseHTTPStatus:
 		if strings.Contains(e.Message, "HTTPS") && e.HTTPStatus == http.StatusBadRequest {
 			return "The endpoint speaks HTTPS: use https:// in endpoint (TENCENTCLOUD_CVM_ENDPOINT)."
 		}
 		return "The endpoint answered with an HTTP error instead of an API answer, which no retry changes. A proxy or gateway may be in the way (HTTPS_PROXY, NO_PROXY), " +
 			"or the endpoint (TENCENTCLOUD_CVM_ENDPOINT) is not the CVM API."
-	case cvm.CauseGateway:
+	case tcapi.CauseGateway:
 		return "A gateway or the service failed for a moment, on every attempt. Retry later; max_retries (TENCENTCLOUD_CVM_MAX_RETRIES) controls how often a request is retried."
-	case cvm.CauseHostNotFound:
+	case tcapi.CauseHostNotFound:
 		return "The endpoint's host name does not exist. Check endpoint (TENCENTCLOUD_CVM_ENDPOINT), or domain (TENCENTCLOUD_DOMAIN), for a typo."
-	case cvm.CausePlainHTTPServer:
+	case tcapi.CausePlainHTTPServer:
 		return "The server at the endpoint does not speak TLS. Use https:// with the service's TLS port, or http:// for a local emulator on a loopback address."
-	case cvm.CauseNotHTTP:
+	case tcapi.CauseNotHTTP:
 		return "What answers at the endpoint does not speak HTTP. Check the endpoint's port (TENCENTCLOUD_CVM_ENDPOINT)."
-	case cvm.CauseCertificate:
+	case tcapi.CauseCertificate:
 		return "The endpoint's TLS certificate is not signed by an authority this machine trusts, names another host, or has expired. " +
 			"If the endpoint sits behind a private CA (a proxy or gateway), add that CA to the system trust store, or point SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR at it. Certificate verification cannot be turned off."
-	case cvm.CauseTimeout:
+	case tcapi.CauseTimeout:
 		return fmt.Sprintf("The endpoint accepted the connection but sent no complete answer within %s (request_timeout), on every attempt. "+
 			"Check the endpoint and proxies; raise request_timeout (TENCENTCLOUD_CVM_REQUEST_TIMEOUT) if the service is only slow, or lower max_retries to fail sooner.", rc.requestTimeout)
-	case cvm.CauseUnreachable:
+	case tcapi.CauseUnreachable:
 		return "The endpoint could not be reached. Check endpoint (TENCENTCLOUD_CVM_ENDPOINT), proxies and the network, then retry; max_retries (TENCENTCLOUD_CVM_MAX_RETRIES) controls how often a request is retried."
-	case cvm.CauseBadAnswer:
+	case tcapi.CauseBadAnswer:
 		return "Every answer was cut short or was not an API answer. A proxy may be truncating or rewriting answers; check proxies (HTTPS_PROXY, NO_PROXY) and retry."
 	}
 	switch c := e.Code; {

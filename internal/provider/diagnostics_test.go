@@ -96,7 +96,7 @@ func TestHungEndpointIsBounded(t *testing.T) {
 		url, accepted := emutest.Hanging(t)
 		cfg := keysFor(url)
 		cfg["request_timeout"], cfg["max_retries"] = "1s", 1
-		summary, detail := readError(t, cfg, oneID, WithClientConfig(func(c *cvm.Config) { c.MaxRetries = 1 }))
+		summary, detail := readError(t, cfg, oneID, WithClientConfig(func(c *cvm.Config) { c.MaxRetries = new(1) }))
 		wantAll(t, summary+"\n"+detail, "Cannot Read Instance States", "after 2 attempts", "ClientError.Timeout", "no complete answer within 1s", "request_timeout", "TENCENTCLOUD_CVM_REQUEST_TIMEOUT")
 		if got := accepted.Load(); got != 2 {
 			t.Errorf("%d connections, want 2 (max_retries = 1)", got)

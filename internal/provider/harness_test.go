@@ -236,20 +236,3 @@ func (d *mfaDevice) handedOut() []string {
 	defer d.mu.Unlock()
 	return slices.Clone(d.codes)
 }
-
-// perProcess wraps fs so that each provider process started gets the next
-// code, passed to set (which may put it in a TF_VAR_ variable) before the
-// terraform command starts.
-func (d *mfaDevice) perProcess(fs map[string]func() (tfprotov6.ProviderServer, error), set func(code string)) map[string]func() (tfprotov6.ProviderServer, error) {
-	out := make(map[string]func() (tfprotov6.ProviderServer, error), len(fs))
-	for name, f := range fs {
-		out[name] = func() (tfprotov6.ProviderServer, error) {
-			code := d.next()
-			if set != nil {
-				set(code)
-			}
-			return f()
-		}
-	}
-	return out
-}

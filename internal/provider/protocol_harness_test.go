@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"math/big"
 	"sort"
@@ -118,7 +119,13 @@ func runProtocol(t *testing.T, providerCfg, dataCfg map[string]any, opts ...Opti
 // runProtocolOn is runProtocol on the server newServer makes.
 func runProtocolOn(t *testing.T, newServer func() (tfprotov6.ProviderServer, error), providerCfg, dataCfg map[string]any) rpcOutcome {
 	t.Helper()
-	ctx := t.Context()
+	return runProtocolWith(t.Context(), t, newServer, providerCfg, dataCfg)
+}
+
+// runProtocolWith is runProtocolOn with every call made with ctx, such as
+// one whose logger (tflogtest.RootLogger) keeps the provider's log lines.
+func runProtocolWith(ctx context.Context, t *testing.T, newServer func() (tfprotov6.ProviderServer, error), providerCfg, dataCfg map[string]any) rpcOutcome {
+	t.Helper()
 	srv, err := newServer()
 	if err != nil {
 		t.Fatal(err)

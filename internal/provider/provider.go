@@ -272,15 +272,15 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id, err := p.resolveIdentity(s)
+	id, err := p.credentialConfig(s).Resolve()
 	if err != nil {
 		resp.Diagnostics.AddError("No Usable Tencent Cloud Credentials", err.Error())
 		return
 	}
 	// Secrets must never reach a log line: this function's, and the
 	// client's (newTflogLogger), which logs with each read's context.
-	ctx = tflog.MaskLogStrings(ctx, id.secrets...)
-	profile := id.profile
+	ctx = tflog.MaskLogStrings(ctx, id.Secrets...)
+	profile := id.Profile
 	region := s.region
 	if region == "" && profile != nil && profile.Region != "" {
 		region = profile.Region
@@ -293,29 +293,23 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	region = cmp.Or(region, DefaultRegion)
 
 	clientCfg := cvm.Config{
-		Endpoint:    s.endpoint,
-		STSEndpoint: s.stsEndpoint,
-		// STS requires a region on every call, as the official provider
-		// sends its own; a TKE pod's identity names the one to use.
-		STSRegion:      cmp.Or(id.stsRegion, region),
-		Credentials:    id.base,
-		AssumeRole:     id.assume,
-		WebIdentity:    id.web,
-		SAML:           id.saml,
-		SessionToken:   id.session,
-		AccountGuard:   id.guard,
+		Endpoint:       s.endpoint,
 		RateLimit:      s.rateLimit,
-		MaxRetries:     s.maxRetries,
+		MaxRetries:     new(s.maxRetries), // 0: none
 		RequestTimeout: s.requestTimeout,
 		HTTPClient:     p.opts.httpClient,
 		UserAgent:      "terraform-provider-cvm/" + p.version,
-		Logger:         newTflogLogger(id.secrets),
-	}
-	if s.maxRetries == 0 {
-		clientCfg.MaxRetries = -1 // none; the client reads 0 as its default
+		Logger:         newTflogLogger(id.Secrets),
 	}
 	for _, tune := range p.opts.tune {
 		tune(&clientCfg)
+	}
+	// STS requires a region on every call, as the official provider
+	// sends its own; a TKE pod's identity names the one to use.
+	clientCfg.Credentials, err = credentialChain(clientCfg, s.stsEndpoint, cmp.Or(id.STSRegion, region), id)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Provider Configuration", err.Error())
+		return
 	}
 	client, err := cvm.New(clientCfg)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 )
 
@@ -85,7 +86,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			},
 			"metadata_endpoint": schema.StringAttribute{
 				MarkdownDescription: "URL of the CVM instance metadata service, which serves the CAM role credentials of `cam_role_name` and of `cvm-role` profiles; " +
-					"for example `http://127.0.0.1:9100` for the local `cvm-emulator`. Default `" + cvm.DefaultMetadataURL + "`. Falls back to `" + EnvMetadataEndpoint + "`.",
+					"for example `http://127.0.0.1:9100` for the local `cvm-emulator`. Default `" + credentials.DefaultMetadataURL + "`. Falls back to `" + EnvMetadataEndpoint + "`.",
 				Optional:   true,
 				Validators: []validator.String{metadataEndpoint{}},
 			},

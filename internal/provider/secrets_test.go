@@ -1,9 +1,9 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -29,7 +30,7 @@ import (
 func fastRetries(c *cvm.Config) {
 	c.RetryBaseDelay = time.Millisecond
 	c.RetryMaxDelay = 5 * time.Millisecond
-	c.MaxRetries = 2
+	c.MaxRetries = new(2)
 }
 
 // secrets gathers every secret value of a run: the configured keys, and
@@ -323,16 +324,14 @@ func TestSecretAttributesAreSensitive(t *testing.T) {
 }
 
 // The same at TRACE for the sign-ins that carry secrets of their own: a web
-// identity token, a SAML assertion and an MFA code, each through a run of
-// its own. None reaches a log line, the plan or the state, nor does any
-// temporary key STS hands out. (One run with three provider aliases would
-// not do: the in-process test harness serves every alias from one provider
-// server, where the last one configured wins; real Terraform starts a
-// process per alias.)
-//
-// Not parallel either: TF_LOG and TF_ACC_LOG_PATH are the process's.
-func TestAccSecretsOfFederatedSignIns(t *testing.T) {
-	needsEmulator(t)
+// identity token, a SAML assertion and an MFA code, each configuring a
+// provider of its own through the protocol server in-process, its log kept
+// at TRACE (tflogtest). None reaches a log line or the data source's state
+// (what a plan and the state hold of the provider's output), nor does any
+// temporary key STS hands out. That terraform itself writes no secret of
+// the provider's to its TRACE log is TestAccSecretsWithAssumedRole's.
+func TestSecretsOfFederatedSignIns(t *testing.T) {
+	t.Parallel()
 	issuer := emutest.NewOIDCIssuer(t, "ci")
 	idp := emutest.NewSAMLIdP(idAccount, "corp")
 	serial := emutest.MFASerial(emulator.DefaultAccountID)
@@ -353,88 +352,41 @@ func TestAccSecretsOfFederatedSignIns(t *testing.T) {
 		},
 	}, emutest.Options{OnRequest: func(_ int64, r *http.Request) { found.request(r) }, OnAnswer: found.answer})
 
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_LOG_PROVIDER", "TRACE")
-	// The secrets reach Terraform as sensitive variables from the process
-	// environment: a literal in the configuration would be in the test
-	// harness's own log of the files it writes.
-	t.Setenv("TF_VAR_web_token", token)
-	t.Setenv("TF_VAR_saml_assertion", assertion)
-	t.Setenv("TF_VAR_secret_key", secretsBaseKey)
-	endpoints := fmt.Sprintf("endpoint = %q\n  sts_endpoint = %q\n  region = %q", e.URL, e.URL, DefaultRegion)
-	for _, run := range []struct{ name, action, variable, block string }{
-		{"web identity", "AssumeRoleWithWebIdentity", "web_token", fmt.Sprintf(`assume_role_with_web_identity {
-    provider_id        = "ci"
-    web_identity_token = var.web_token
-    role_arn           = %q
-  }`, idRole)},
-		{"SAML", "AssumeRoleWithSAML", "saml_assertion", fmt.Sprintf(`assume_role_with_saml {
-    saml_assertion = var.saml_assertion
-    principal_arn  = %q
-    role_arn       = %q
-  }`, idp.Provider.PrincipalArn, idRole)},
-		{"MFA session", "GetSessionToken", "mfa_code", fmt.Sprintf(`secret_id  = %q
-  secret_key = var.secret_key
-  mfa_certification {
-    serial_number = %q
-    token_code    = var.mfa_code
-  }`, secretsBaseID, serial)},
+	device := &mfaDevice{emu: e.Server, secret: idTOTP}
+	for _, run := range []struct {
+		name, action string
+		attrs        func() map[string]any
+	}{
+		{"web identity", "AssumeRoleWithWebIdentity", func() map[string]any {
+			return map[string]any{"assume_role_with_web_identity": map[string]any{"provider_id": "ci", "web_identity_token": token, "role_arn": idRole}}
+		}},
+		{"SAML", "AssumeRoleWithSAML", func() map[string]any {
+			return map[string]any{"assume_role_with_saml": map[string]any{"saml_assertion": assertion, "principal_arn": idp.Provider.PrincipalArn, "role_arn": idRole}}
+		}},
+		{"MFA session", "GetSessionToken", func() map[string]any {
+			return map[string]any{"secret_id": secretsBaseID, "secret_key": secretsBaseKey,
+				"mfa_certification": map[string]any{"serial_number": serial, "token_code": device.next()}}
+		}},
 	} {
-		// A code is good once and each terraform command signs in again:
-		// each provider process gets the device's next code.
-		device := &mfaDevice{emu: e.Server, secret: idTOTP}
-		fs := factories(t)
-		if run.variable == "mfa_code" {
-			fs = device.perProcess(fs, func(code string) { t.Setenv("TF_VAR_mfa_code", code) })
+		providerCfg := map[string]any{"endpoint": e.URL, "sts_endpoint": e.URL, "region": DefaultRegion}
+		for k, v := range run.attrs() {
+			providerCfg[k] = v
 		}
-		logFile := filepath.Join(t.TempDir(), "acc.log")
-		t.Setenv("TF_ACC_LOG_PATH", logFile)
-		config := requiredProviders + fmt.Sprintf(`
-variable %q {
-  type      = string
-  sensitive = true
-}
-variable "secret_key" {
-  type      = string
-  sensitive = true
-}
-provider "cvm" {
-  %s
-  %s
-}
-data "cvm_instances_status" "test" {
-  instance_ids = ["ins-aaaaaaaa"]
-}
-`, run.variable, endpoints, run.block)
-		// What the provider puts in a plan: its values and changes. A plan
-		// file also holds the variables as given, which are the user's.
-		var mu sync.Mutex
-		var kept []string
-		k := keep{mu: &mu, into: &kept}
+		var logs bytes.Buffer
+		ctx := tflogtest.RootLogger(t.Context(), &logs)
 		before := e.Stats().ByAction[run.action]
-		resource.Test(t, resource.TestCase{
-			ProtoV6ProviderFactories: fs,
-			Steps: []resource.TestStep{{
-				Config:            config,
-				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{providerOutput{k}}},
-				ConfigStateChecks: []statecheck.StateCheck{k},
-			}},
-		})
+		out := runProtocolWith(ctx, t, NewServer("test", testEnv(t, nil), fastClient), providerCfg, readOneData)
+		if out.stage != "" {
+			t.Fatalf("%s: %s failed:%s", run.name, out.stage, out)
+		}
 		if e.Stats().ByAction[run.action] == before {
 			t.Fatalf("%s: %s was not called", run.name, run.action)
 		}
-		logs, err := os.ReadFile(logFile)
-		if err != nil {
-			t.Fatal(err)
+		if !strings.Contains(logs.String(), "CVM API request") {
+			t.Fatalf("%s: the log (%d bytes) lacks the provider's TRACE lines", run.name, logs.Len())
 		}
-		if !strings.Contains(string(logs), "CVM API request") {
-			t.Fatalf("%s: the log (%d bytes) lacks the provider's TRACE lines", run.name, len(logs))
-		}
-		for i, text := range append([]string{string(logs)}, kept...) {
-			where := run.name + ": the TF_ACC_LOG_PATH log"
-			if i > 0 {
-				where = fmt.Sprintf("%s: plan or state JSON #%d", run.name, i)
-			}
+		for i, text := range []string{logs.String(), out.state.String()} {
+			where := run.name + []string{": the TRACE log", ": the state"}[i]
 			found.findIn(t, where, text)
 			// Six digits turn up in any log (timestamps); the codes are
 			// looked for where a value would stand.
@@ -447,16 +399,7 @@ data "cvm_instances_status" "test" {
 			}
 		}
 	}
-}
-
-// providerOutput keeps the parts of a plan the provider writes: planned and
-// prior values and the changes, not the variables and configuration the
-// user gave.
-type providerOutput struct{ keep }
-
-func (p providerOutput) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, _ *plancheck.CheckPlanResponse) {
-	p.save(map[string]any{
-		"planned_values": req.Plan.PlannedValues, "prior_state": req.Plan.PriorState,
-		"resource_changes": req.Plan.ResourceChanges, "output_changes": req.Plan.OutputChanges,
-	})
+	if found.count("a temporary") < 3 {
+		t.Fatalf("captured %d temporary secrets: too few to show anything", found.count("a temporary"))
+	}
 }

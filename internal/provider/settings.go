@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // Environment variables, named as the official Tencent Cloud provider names
@@ -106,24 +107,24 @@ type credentialSettings struct {
 	metadataURL string
 }
 
-// merger reads each setting from the configuration, else the environment,
+// settingReader reads each setting from the configuration, else the environment,
 // and reports a bad value from the environment at the attribute it stands
 // for, naming the variable. Configured values were checked by the schema's
 // validators already, with the same rules.
-type merger struct {
+type settingReader struct {
 	env   func(string) (string, bool)
 	diags *diag.Diagnostics
 }
 
 // envValue is one variable ("" when unset).
-func (m merger) envValue(name string) string {
+func (m settingReader) envValue(name string) string {
 	v, _ := m.env(name)
 	return v
 }
 
 // setting is the configured value, else the environment variable's ("" when
 // neither is set); fromEnv says that the variable gave it.
-func (m merger) setting(v types.String, name string) (value string, fromEnv bool) {
+func (m settingReader) setting(v types.String, name string) (value string, fromEnv bool) {
 	if !v.IsNull() {
 		return v.ValueString(), false
 	}
@@ -131,9 +132,9 @@ func (m merger) setting(v types.String, name string) (value string, fromEnv bool
 	return value, value != ""
 }
 
-// str is setting, with where the value came from for messages: the
+// settingFrom is setting, with where the value came from for messages: the
 // variable, or the provider configuration.
-func (m merger) str(v types.String, name string) (value, from string) {
+func (m settingReader) settingFrom(v types.String, name string) (value, from string) {
 	value, fromEnv := m.setting(v, name)
 	if fromEnv {
 		return value, name
@@ -142,13 +143,13 @@ func (m merger) str(v types.String, name string) (value, from string) {
 }
 
 // envProblem reports a bad value of the environment variable name at p.
-func (m merger) envProblem(p path.Path, title, name, msg string) {
+func (m settingReader) envProblem(p path.Path, title, name, msg string) {
 	m.diags.AddAttributeError(p, title, fmt.Sprintf("%s: %s.", name, msg))
 }
 
 // number reads a number setting: configured, else from the environment
 // (checked against r), else def.
-func (m merger) number(p path.Path, title string, configured *float64, name string, r numberRange, def float64) float64 {
+func (m settingReader) number(p path.Path, title string, configured *float64, name string, r numberRange, def float64) float64 {
 	if configured != nil {
 		return *configured
 	}
@@ -164,8 +165,8 @@ func (m merger) number(p path.Path, title string, configured *float64, name stri
 }
 
 // duration reads a duration setting the same way.
-func (m merger) duration(p path.Path, title string, v types.String, name string, r durationRange, def time.Duration) time.Duration {
-	s, from := m.str(v, name)
+func (m settingReader) duration(p path.Path, title string, v types.String, name string, r durationRange, def time.Duration) time.Duration {
+	s, from := m.settingFrom(v, name)
 	if s == "" {
 		return def
 	}
@@ -176,7 +177,9 @@ func (m merger) duration(p path.Path, title string, v types.String, name string,
 	return d
 }
 
-func float64Of(v types.Float64) *float64 {
+// configuredFloat and configuredInt are a configured number as number takes
+// it: nil when the attribute is not set.
+func configuredFloat(v types.Float64) *float64 {
 	if v.IsNull() {
 		return nil
 	}
@@ -184,7 +187,7 @@ func float64Of(v types.Float64) *float64 {
 	return &f
 }
 
-func int64Of(v types.Int64) *float64 {
+func configuredInt(v types.Int64) *float64 {
 	if v.IsNull() {
 		return nil
 	}
@@ -194,55 +197,55 @@ func int64Of(v types.Int64) *float64 {
 
 // settingsFrom merges the provider block cfg with the environment env.
 func settingsFrom(cfg providerModel, env func(string) (string, bool), diags *diag.Diagnostics) settings {
-	m := merger{env: env, diags: diags}
+	m := settingReader{env: env, diags: diags}
 	var s settings
 
-	if region, from := m.str(cfg.Region, EnvRegion); region != "" {
+	if region, from := m.settingFrom(cfg.Region, EnvRegion); region != "" {
 		if msg := regionRule.problem(region); msg != "" {
 			m.envProblem(path.Root("region"), "Invalid Region", from, msg)
 		}
 		s.region = region
 	}
 
-	s.creds.secretID, _ = m.str(cfg.SecretID, EnvSecretID)
-	s.creds.secretKey, _ = m.str(cfg.SecretKey, EnvSecretKey)
-	s.creds.securityToken, _ = m.str(cfg.SecurityToken, EnvSecurityToken)
-	profile, _ := m.str(cfg.Profile, EnvProfile)
-	dir, _ := m.str(cfg.SharedCredentialsDir, EnvSharedCredentials)
+	s.creds.secretID, _ = m.settingFrom(cfg.SecretID, EnvSecretID)
+	s.creds.secretKey, _ = m.settingFrom(cfg.SecretKey, EnvSecretKey)
+	s.creds.securityToken, _ = m.settingFrom(cfg.SecurityToken, EnvSecurityToken)
+	profile, _ := m.settingFrom(cfg.Profile, EnvProfile)
+	dir, _ := m.settingFrom(cfg.SharedCredentialsDir, EnvSharedCredentials)
 	s.creds.profileExplicit = profile != "" || dir != ""
 	s.creds.profile = cmp.Or(profile, DefaultProfile)
 	s.creds.sharedDir = expandHome(cmp.Or(dir, DefaultSharedCredentialsDir), env)
-	s.creds.camRoleName, _ = m.str(cfg.CAMRoleName, EnvCAMRoleName)
+	s.creds.camRoleName, _ = m.settingFrom(cfg.CAMRoleName, EnvCAMRoleName)
 	var metadataFrom string
-	if s.creds.metadataURL, metadataFrom = m.str(cfg.MetadataEndpoint, EnvMetadataEndpoint); s.creds.metadataURL != "" {
+	if s.creds.metadataURL, metadataFrom = m.settingFrom(cfg.MetadataEndpoint, EnvMetadataEndpoint); s.creds.metadataURL != "" {
 		if msg := metadataEndpointProblem(s.creds.metadataURL); msg != "" {
 			m.envProblem(path.Root("metadata_endpoint"), "Invalid Metadata Endpoint", metadataFrom, msg)
 		}
 	}
 
-	domain, _ := m.str(cfg.Domain, EnvDomain)
-	protocol, protocolFrom := m.str(cfg.Protocol, EnvProtocol)
+	domain, _ := m.settingFrom(cfg.Domain, EnvDomain)
+	protocol, protocolFrom := m.settingFrom(cfg.Protocol, EnvProtocol)
 	if protocol != "" && !knownProtocol(protocol) {
 		diags.AddAttributeError(path.Root("protocol"), "Invalid Protocol",
 			fmt.Sprintf("%s: %s is not a supported protocol: use HTTPS (or HTTP for a loopback emulator).", protocolFrom, quote(protocol)))
 	}
-	endpoint, endpointFrom := m.str(cfg.Endpoint, EnvEndpoint)
+	endpoint, endpointFrom := m.settingFrom(cfg.Endpoint, EnvEndpoint)
 	if endpoint == "" {
-		endpoint, endpointFrom = cvm.ServiceURL("cvm", domain, protocol), "domain and protocol"
+		endpoint, endpointFrom = tcapi.ServiceURL("cvm", domain, protocol), "domain and protocol"
 	}
-	if _, err := cvm.ParseEndpoint(endpoint); err != nil {
+	if _, err := tcapi.ParseEndpoint(endpoint); err != nil {
 		diags.AddAttributeError(path.Root("endpoint"), "Invalid Endpoint", fmt.Sprintf("The CVM endpoint (from %s) is not usable: %s", endpointFrom, endpointProblem(err)))
 	}
 	s.endpoint = endpoint
 
-	s.rateLimit = m.number(path.Root("rate_limit"), "Invalid Rate Limit", float64Of(cfg.RateLimit), EnvRateLimit, rateLimitRange, cvm.DefaultRateLimit)
-	s.maxRetries = int(m.number(path.Root("max_retries"), "Invalid Max Retries", int64Of(cfg.MaxRetries), EnvMaxRetries, maxRetriesRange, cvm.DefaultMaxRetries))
+	s.rateLimit = m.number(path.Root("rate_limit"), "Invalid Rate Limit", configuredFloat(cfg.RateLimit), EnvRateLimit, rateLimitRange, cvm.DefaultRateLimit)
+	s.maxRetries = int(m.number(path.Root("max_retries"), "Invalid Max Retries", configuredInt(cfg.MaxRetries), EnvMaxRetries, maxRetriesRange, cvm.DefaultMaxRetries))
 	s.requestTimeout = m.duration(path.Root("request_timeout"), "Invalid Request Timeout", cfg.RequestTimeout, EnvRequestTimeout, requestTimeoutRange, cvm.DefaultRequestTimeout)
 	var stsFrom string
-	s.stsEndpoint, stsFrom = m.str(cfg.STSEndpoint, EnvSTSEndpoint)
+	s.stsEndpoint, stsFrom = m.settingFrom(cfg.STSEndpoint, EnvSTSEndpoint)
 	if s.stsEndpoint == "" {
-		s.stsEndpoint = cvm.ServiceURL("sts", domain, protocol)
-	} else if _, err := cvm.ParseEndpoint(s.stsEndpoint); err != nil {
+		s.stsEndpoint = tcapi.ServiceURL("sts", domain, protocol)
+	} else if _, err := tcapi.ParseEndpoint(s.stsEndpoint); err != nil {
 		diags.AddAttributeError(path.Root("sts_endpoint"), "Invalid Endpoint", fmt.Sprintf("The STS endpoint (from %s) is not usable: %s", stsFrom, endpointProblem(err)))
 	}
 	s.identity = m.identity(cfg)

@@ -6,9 +6,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 )
 
 // The identity part of the settings: the assume_role*, enable_pod_oidc,
@@ -18,34 +19,17 @@ import (
 // identitySettings say who the reads act as beyond the base credential: at
 // most one role layer, or an MFA session of the base, and the account guard.
 type identitySettings struct {
-	assumeRole  *cvm.AssumeRole
-	webIdentity *webIdentitySettings
-	saml        *cvm.SAML
-	mfa         *cvm.SessionToken
+	assumeRole  *credentials.AssumeRole
+	webIdentity *credentials.WebIdentityConfig
+	saml        *credentials.SAML
+	mfa         *credentials.SessionToken
 	// from names where the role layer came from, for messages.
 	from  string
-	guard *cvm.AccountGuard
-}
-
-// webIdentitySettings are an AssumeRoleWithWebIdentity before its files are
-// read and its token source is chosen (credentials.go).
-type webIdentitySettings struct {
-	providerID            string
-	token, tokenFrom      string
-	tokenFile, fileFrom   string
-	roleARN               string
-	roleARNFile, arnFrom  string
-	sessionName, audience string
-	duration              int64
-	stsRegion             string // enable_pod_oidc: TKE_REGION
-	// Without a token or a token file, the CI system's: HCP Terraform's
-	// workload identity token, or GitHub Actions' token request.
-	hcpToken                string
-	githubURL, githubBearer string
+	guard *credentials.AccountGuard
 }
 
 // firstEnv is the first of names that is set, and its name.
-func (m merger) firstEnv(names ...string) (value, from string) {
+func (m settingReader) firstEnv(names ...string) (value, from string) {
 	for _, n := range names {
 		if v := m.envValue(n); v != "" {
 			return v, n
@@ -54,15 +38,15 @@ func (m merger) firstEnv(names ...string) (value, from string) {
 	return "", ""
 }
 
-// need reports a missing setting of a source at p.
-func (m merger) need(p path.Path, what, source, how string) {
+// reportMissing reports a missing setting of a source at p.
+func (m settingReader) reportMissing(p path.Path, what, source, how string) {
 	m.diags.AddAttributeError(p, "Incomplete Credential Source", fmt.Sprintf("%s needs %s: set %s.", source, what, how))
 }
 
 // checkPattern reports value at p if it came from the environment variable
 // name (fromEnv) and breaks rule; configured values were validated by the
 // schema already.
-func (m merger) checkPattern(p path.Path, title, name string, fromEnv bool, value string, rule pattern) {
+func (m settingReader) checkPattern(p path.Path, title, name string, fromEnv bool, value string, rule pattern) {
 	if !fromEnv {
 		return
 	}
@@ -73,14 +57,14 @@ func (m merger) checkPattern(p path.Path, title, name string, fromEnv bool, valu
 
 // sessionDuration is a role session's duration: the block's, else
 // TENCENTCLOUD_ASSUME_ROLE_SESSION_DURATION, else the default.
-func (m merger) sessionDuration(p path.Path, v types.Int64) int64 {
-	return int64(m.number(p, "Invalid Session Duration", int64Of(v), EnvAssumeRoleDuration, sessionDurationRange, DefaultSessionDuration))
+func (m settingReader) sessionDuration(p path.Path, v types.Int64) int64 {
+	return int64(m.number(p, "Invalid Session Duration", configuredInt(v), EnvAssumeRoleDuration, sessionDurationRange, DefaultSessionDuration))
 }
 
 // identity merges the assume_role*, enable_pod_oidc and mfa_certification
 // blocks with their environment variables. ValidateConfig has refused two
 // role blocks at once; here the environment can still conflict with itself.
-func (m merger) identity(cfg providerModel) identitySettings {
+func (m settingReader) identity(cfg providerModel) identitySettings {
 	var id identitySettings
 	switch {
 	case cfg.AssumeRole != nil:
@@ -102,7 +86,7 @@ func (m merger) identity(cfg providerModel) identitySettings {
 	}
 	allowed, forbidden := stringSet(cfg.AllowedAccountIDs), stringSet(cfg.ForbiddenAccountIDs)
 	if len(allowed) > 0 || len(forbidden) > 0 {
-		id.guard = &cvm.AccountGuard{Allowed: allowed, Forbidden: forbidden}
+		id.guard = &credentials.AccountGuard{Allowed: allowed, Forbidden: forbidden}
 	}
 	return id
 }
@@ -129,9 +113,9 @@ func stringSet(v types.Set) []string {
 
 // assumeRoleBlock is the assume_role block, each attribute falling back to
 // its variable; an empty block (all null) is the environment alone.
-func (m merger) assumeRoleBlock(b *assumeRoleModel) *cvm.AssumeRole {
+func (m settingReader) assumeRoleBlock(b *assumeRoleModel) *credentials.AssumeRole {
 	at := path.Root("assume_role")
-	ar := &cvm.AssumeRole{Policy: b.Policy.ValueString()}
+	ar := &credentials.AssumeRole{Policy: b.Policy.ValueString()}
 	var env bool
 	ar.RoleARN, env = m.setting(b.RoleARN, EnvAssumeRoleARN)
 	if ar.RoleARN == "" {
@@ -149,7 +133,7 @@ func (m merger) assumeRoleBlock(b *assumeRoleModel) *cvm.AssumeRole {
 	ar.TokenCode, env = m.setting(b.TokenCode, EnvAssumeRoleTokenCode)
 	m.checkPattern(at, "Invalid Token Code", EnvAssumeRoleTokenCode, env, ar.TokenCode, mfaCodeRule)
 	if (ar.SerialNumber == "") != (ar.TokenCode == "") {
-		m.need(at, "both serial_number and token_code for MFA", "assume_role",
+		m.reportMissing(at, "both serial_number and token_code for MFA", "assume_role",
 			fmt.Sprintf("both (or %s and %s), or neither", EnvAssumeRoleSerialNumber, EnvAssumeRoleTokenCode))
 	}
 	return ar
@@ -159,49 +143,49 @@ func (m merger) assumeRoleBlock(b *assumeRoleModel) *cvm.AssumeRole {
 // attribute falling back to its variable; an empty block (all null) is the
 // environment alone. Problems are reported at at, and a missing role names
 // source as what needs it.
-func (m merger) webIdentityBlock(b *webIdentityModel, at path.Path, source string) *webIdentitySettings {
+func (m settingReader) webIdentityBlock(b *webIdentityModel, at path.Path, source string) *credentials.WebIdentityConfig {
 	const block = "assume_role_with_web_identity"
-	w := &webIdentitySettings{}
-	w.providerID, _ = m.setting(b.ProviderID, EnvAssumeRoleProviderID)
+	w := &credentials.WebIdentityConfig{}
+	w.ProviderID, _ = m.setting(b.ProviderID, EnvAssumeRoleProviderID)
 	// Configured before the environment, and a token before a file, as the
 	// official provider reads them; both configured at once is refused by
 	// ValidateConfig.
 	switch {
 	case !b.WebIdentityToken.IsNull():
-		w.token, w.tokenFrom = b.WebIdentityToken.ValueString(), block+".web_identity_token"
+		w.Token, w.TokenFrom = b.WebIdentityToken.ValueString(), block+".web_identity_token"
 	case !b.WebIdentityTokenFile.IsNull():
-		w.tokenFile, w.fileFrom = b.WebIdentityTokenFile.ValueString(), block+".web_identity_token_file"
+		w.TokenFile, w.TokenFileFrom = b.WebIdentityTokenFile.ValueString(), block+".web_identity_token_file"
 	default:
-		w.token, w.tokenFrom = m.envValue(EnvAssumeRoleWebIdentityToken), EnvAssumeRoleWebIdentityToken
-		if w.token == "" {
-			w.tokenFile, w.fileFrom = m.envValue(EnvAssumeRoleWebIdentityTokenFile), EnvAssumeRoleWebIdentityTokenFile
+		w.Token, w.TokenFrom = m.envValue(EnvAssumeRoleWebIdentityToken), EnvAssumeRoleWebIdentityToken
+		if w.Token == "" {
+			w.TokenFile, w.TokenFileFrom = m.envValue(EnvAssumeRoleWebIdentityTokenFile), EnvAssumeRoleWebIdentityTokenFile
 		}
 	}
 	var roleFromEnv bool
 	switch {
 	case !b.RoleARN.IsNull():
-		w.roleARN = b.RoleARN.ValueString()
+		w.RoleARN = b.RoleARN.ValueString()
 	case !b.RoleARNFile.IsNull():
-		w.roleARNFile, w.arnFrom = b.RoleARNFile.ValueString(), block+".role_arn_file"
+		w.RoleARNFile, w.RoleARNFrom = b.RoleARNFile.ValueString(), block+".role_arn_file"
 	default:
-		w.roleARN, roleFromEnv = m.setting(b.RoleARN, EnvAssumeRoleARN)
-		if w.roleARN == "" {
-			w.roleARNFile, w.arnFrom = m.firstEnv(EnvAssumeRoleARNFile, EnvAssumeRoleARNFileOfficial)
+		w.RoleARN, roleFromEnv = m.setting(b.RoleARN, EnvAssumeRoleARN)
+		if w.RoleARN == "" {
+			w.RoleARNFile, w.RoleARNFrom = m.firstEnv(EnvAssumeRoleARNFile, EnvAssumeRoleARNFileOfficial)
 		}
 	}
-	w.sessionName, _ = m.setting(b.SessionName, EnvAssumeRoleSession)
-	w.duration = m.sessionDuration(at, b.SessionDuration)
-	w.audience = cmp.Or(b.Audience.ValueString(), DefaultWebIdentityAudience)
-	w.hcpToken = m.envValue(EnvTFCWorkloadIdentityToken)
-	w.githubURL, w.githubBearer = m.envValue(EnvGitHubTokenRequestURL), m.envValue(EnvGitHubTokenRequestToken)
+	w.SessionName, _ = m.setting(b.SessionName, EnvAssumeRoleSession)
+	w.DurationSeconds = m.sessionDuration(at, b.SessionDuration)
+	w.Audience = cmp.Or(b.Audience.ValueString(), DefaultWebIdentityAudience)
+	w.HCPToken = m.envValue(EnvTFCWorkloadIdentityToken)
+	w.GitHubURL, w.GitHubBearer = m.envValue(EnvGitHubTokenRequestURL), m.envValue(EnvGitHubTokenRequestToken)
 
-	if w.roleARN == "" && w.roleARNFile == "" {
-		m.need(at.AtName("role_arn"), "a role", source, fmt.Sprintf("role_arn or role_arn_file (or %s or %s)", EnvAssumeRoleARN, EnvAssumeRoleARNFile))
+	if w.RoleARN == "" && w.RoleARNFile == "" {
+		m.reportMissing(at.AtName("role_arn"), "a role", source, fmt.Sprintf("role_arn or role_arn_file (or %s or %s)", EnvAssumeRoleARN, EnvAssumeRoleARNFile))
 	}
-	m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, roleFromEnv, w.roleARN, roleARNRule)
-	w.providerID = cmp.Or(w.providerID, DefaultWebIdentityProvider)
-	w.sessionName = cmp.Or(w.sessionName, DefaultSessionName)
-	if msg := sessionNameRule.problem(w.sessionName); msg != "" {
+	m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, roleFromEnv, w.RoleARN, roleARNRule)
+	w.ProviderID = cmp.Or(w.ProviderID, DefaultWebIdentityProvider)
+	w.SessionName = cmp.Or(w.SessionName, DefaultSessionName)
+	if msg := sessionNameRule.problem(w.SessionName); msg != "" {
 		m.envProblem(at, "Invalid Session Name", EnvAssumeRoleSession, msg)
 	}
 	return w
@@ -211,8 +195,8 @@ func (m merger) webIdentityBlock(b *webIdentityModel, at path.Path, source strin
 // to its variable; an empty block (all null) is the environment alone.
 // Problems are reported at at, and what is missing names source as what
 // needs it.
-func (m merger) samlBlock(b *samlModel, at path.Path, source string) *cvm.SAML {
-	sa := &cvm.SAML{}
+func (m settingReader) samlBlock(b *samlModel, at path.Path, source string) *credentials.SAML {
+	sa := &credentials.SAML{}
 	var roleFromEnv, sessionFromEnv bool
 	sa.Assertion, _ = m.setting(b.SAMLAssertion, EnvAssumeRoleSAMLAssertion)
 	sa.PrincipalARN, _ = m.setting(b.PrincipalARN, EnvAssumeRolePrincipalARN)
@@ -226,7 +210,7 @@ func (m merger) samlBlock(b *samlModel, at path.Path, source string) *cvm.SAML {
 		{sa.RoleARN, "role_arn", EnvAssumeRoleARN},
 	} {
 		if need.value == "" {
-			m.need(at.AtName(need.attr), need.attr, source, fmt.Sprintf("%s (or %s)", need.attr, need.env))
+			m.reportMissing(at.AtName(need.attr), need.attr, source, fmt.Sprintf("%s (or %s)", need.attr, need.env))
 		}
 	}
 	m.checkPattern(at, "Invalid Role ARN", EnvAssumeRoleARN, roleFromEnv, sa.RoleARN, roleARNRule)
@@ -236,14 +220,14 @@ func (m merger) samlBlock(b *samlModel, at path.Path, source string) *cvm.SAML {
 }
 
 // podOIDC is the TKE pod identity, from the variables TKE sets.
-func (m merger) podOIDC() *webIdentitySettings {
-	w := &webIdentitySettings{
-		stsRegion: m.envValue(EnvTKERegion), tokenFile: m.envValue(EnvTKEWebIdentityTokenFile), fileFrom: EnvTKEWebIdentityTokenFile,
-		providerID: m.envValue(EnvTKEProviderID), roleARN: m.envValue(EnvTKERoleARN),
-		sessionName: DefaultSessionName, duration: DefaultSessionDuration,
+func (m settingReader) podOIDC() *credentials.WebIdentityConfig {
+	w := &credentials.WebIdentityConfig{
+		STSRegion: m.envValue(EnvTKERegion), TokenFile: m.envValue(EnvTKEWebIdentityTokenFile), TokenFileFrom: EnvTKEWebIdentityTokenFile,
+		ProviderID: m.envValue(EnvTKEProviderID), RoleARN: m.envValue(EnvTKERoleARN),
+		SessionName: DefaultSessionName, DurationSeconds: DefaultSessionDuration,
 	}
 	var missing []string
-	for name, v := range map[string]string{EnvTKERegion: w.stsRegion, EnvTKEWebIdentityTokenFile: w.tokenFile, EnvTKEProviderID: w.providerID, EnvTKERoleARN: w.roleARN} {
+	for name, v := range map[string]string{EnvTKERegion: w.STSRegion, EnvTKEWebIdentityTokenFile: w.TokenFile, EnvTKEProviderID: w.ProviderID, EnvTKERoleARN: w.RoleARN} {
 		if v == "" {
 			missing = append(missing, name)
 		}
@@ -252,14 +236,14 @@ func (m merger) podOIDC() *webIdentitySettings {
 		slices.Sort(missing)
 		m.diags.AddAttributeError(path.Root("enable_pod_oidc"), "Incomplete Credential Source",
 			fmt.Sprintf("enable_pod_oidc needs the variables TKE sets in a pod whose service account has a role; %s %s not set. "+
-				"Give the pod's service account a role (the TKE OIDC add-on), or sign in another way.", strings.Join(missing, ", "), isAre(len(missing))))
+				"Give the pod's service account a role (the TKE OIDC add-on), or sign in another way.", strings.Join(missing, ", "), isOrAre(len(missing))))
 		return w
 	}
-	m.checkPattern(path.Root("enable_pod_oidc"), "Invalid Role ARN", EnvTKERoleARN, true, w.roleARN, roleARNRule)
+	m.checkPattern(path.Root("enable_pod_oidc"), "Invalid Role ARN", EnvTKERoleARN, true, w.RoleARN, roleARNRule)
 	return w
 }
 
-func isAre(n int) string {
+func isOrAre(n int) string {
 	if n == 1 {
 		return "is"
 	}
@@ -270,7 +254,7 @@ func isAre(n int) string {
 // official provider reads it: TENCENTCLOUD_ASSUME_ROLE_ARN (or its file) with
 // a SAML assertion, with a web identity token (or its file), or alone. Each
 // is its block with every attribute null, reported at assume_role.
-func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *cvm.SAML, string) {
+func (m settingReader) roleFromEnvironment() (*credentials.AssumeRole, *credentials.WebIdentityConfig, *credentials.SAML, string) {
 	at := path.Root("assume_role")
 	web := m.envValue(EnvAssumeRoleWebIdentityToken) != "" || m.envValue(EnvAssumeRoleWebIdentityTokenFile) != ""
 	saml := m.envValue(EnvAssumeRoleSAMLAssertion) != "" || m.envValue(EnvAssumeRolePrincipalARN) != ""
@@ -291,13 +275,13 @@ func (m merger) roleFromEnvironment() (*cvm.AssumeRole, *webIdentitySettings, *c
 }
 
 // mfa is the mfa_certification block, else its variables, else nil.
-func (m merger) mfa(b *mfaModel) *cvm.SessionToken {
+func (m settingReader) mfa(b *mfaModel) *credentials.SessionToken {
 	at := path.Root("mfa_certification")
 	configured := b != nil
 	if !configured {
 		b = &mfaModel{} // all null: the variables alone
 	}
-	st := &cvm.SessionToken{}
+	st := &credentials.SessionToken{}
 	st.SerialNumber, _ = m.setting(b.SerialNumber, EnvMFASerialNumber)
 	var env bool
 	st.TokenCode, env = m.setting(b.TokenCode, EnvMFATokenCode)
@@ -306,9 +290,9 @@ func (m merger) mfa(b *mfaModel) *cvm.SessionToken {
 		return nil
 	}
 	if st.SerialNumber == "" || st.TokenCode == "" {
-		m.need(at, "both serial_number and token_code", "mfa_certification",
+		m.reportMissing(at, "both serial_number and token_code", "mfa_certification",
 			fmt.Sprintf("both (or %s and %s)", EnvMFASerialNumber, EnvMFATokenCode))
 	}
-	st.DurationSeconds = int64(m.number(at, "Invalid Duration Seconds", int64Of(b.DurationSeconds), EnvMFADuration, mfaDurationRange, DefaultMFADuration))
+	st.DurationSeconds = int64(m.number(at, "Invalid Duration Seconds", configuredInt(b.DurationSeconds), EnvMFADuration, mfaDurationRange, DefaultMFADuration))
 	return st
 }

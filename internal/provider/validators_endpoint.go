@@ -10,7 +10,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
-	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // The endpoint rules: the API endpoints, which the client itself refuses
@@ -39,7 +40,7 @@ func (endpointValidator) ValidateString(_ context.Context, req validator.StringR
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if _, err := cvm.ParseEndpoint(req.ConfigValue.ValueString()); err != nil {
+	if _, err := tcapi.ParseEndpoint(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Endpoint", endpointProblem(err))
 	}
 }
@@ -47,7 +48,7 @@ func (endpointValidator) ValidateString(_ context.Context, req validator.StringR
 // endpointProblem is the client's reason for refusing an endpoint, with
 // what to do instead where it is not plain.
 func endpointProblem(err error) string {
-	if errors.Is(err, cvm.ErrEndpointUserinfo) {
+	if errors.Is(err, tcapi.ErrEndpointUserinfo) {
 		return err.Error() + ": put keys in secret_id/secret_key or their environment variables."
 	}
 	return err.Error()
@@ -60,7 +61,7 @@ func metadataEndpointProblem(raw string) string {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		return fmt.Sprintf("%s is not an http or https URL such as %q", quote(raw), cvm.DefaultMetadataURL)
+		return fmt.Sprintf("%s is not an http or https URL such as %q", quote(raw), credentials.DefaultMetadataURL)
 	case u.User != nil:
 		return "the URL contains user information, which it must not"
 	case u.RawQuery != "" || u.Fragment != "":

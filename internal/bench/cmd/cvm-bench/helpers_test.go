@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/bench"
+	"github.com/cvmkit/terraform-provider-cvm/internal/credentials"
 	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // wholeCases are the plan cases of a whole run, as run builds them.
@@ -144,7 +146,7 @@ func logRead(t *testing.T) loggedRead {
 	}
 	c, err := cvm.New(cvm.Config{
 		Endpoint:    s.URL(),
-		Credentials: cvm.StaticCredentials("bench", cvm.Credential{SecretID: key.SecretID, SecretKey: key.SecretKey}),
+		Credentials: credentials.StaticCredentials("bench", tcapi.Credential{SecretID: key.SecretID, SecretKey: key.SecretKey}),
 		RateLimit:   1000,
 	})
 	if err != nil {

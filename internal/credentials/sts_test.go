@@ -1,4 +1,4 @@
-package cvm
+package credentials
 
 import (
 	"context"
@@ -46,9 +46,9 @@ func stsEmulator(t *testing.T, identity emulator.Identity) (*emutest.Emulator, f
 	}
 }
 
-func stsClientFor(t *testing.T, e *emutest.Emulator, tune func(*Config)) *Client {
+func stsClientFor(t *testing.T, e *emutest.Emulator, tune func(*readerConfig)) *reader {
 	t.Helper()
-	return clientFor(t, e.URL, func(c *Config) {
+	return clientFor(t, e.URL, func(c *readerConfig) {
 		c.STSEndpoint = e.URL
 		tune(c)
 	})
@@ -62,7 +62,7 @@ func TestAssumeRoleWithMFAIsOneSession(t *testing.T) {
 	serial := emutest.MFASerial(emulator.DefaultAccountID)
 	e, _ := stsEmulator(t, emulator.Identity{MFADevices: []emulator.MFADevice{{SerialNumber: serial, TOTPSecret: mfaSecret}}})
 	now := time.Now()
-	c := stsClientFor(t, e, func(c *Config) {
+	c := stsClientFor(t, e, func(c *readerConfig) {
 		c.Now = func() time.Time { return now }
 		c.AssumeRole = &AssumeRole{RoleARN: stsTestRole, SessionName: "mfa", DurationSeconds: 900,
 			SerialNumber: serial, TokenCode: emutest.TOTPCode(mfaSecret, time.Now())}
@@ -87,17 +87,14 @@ func TestWebIdentityRenewsWithAFreshToken(t *testing.T) {
 	issuer := emutest.NewOIDCIssuer(t, "ci")
 	e, reads := stsEmulator(t, emulator.Identity{OIDCProviders: []emulator.OIDCProvider{issuer.Provider}})
 	var tokens atomic.Int64
-	c, err := New(Config{
-		Endpoint: e.URL, STSEndpoint: e.URL, RateLimit: 1000,
-		WebIdentity: &WebIdentity{ProviderID: "ci", RoleARN: stsTestRole, SessionName: "ci", DurationSeconds: 900,
+	c := clientFor(t, e.URL, func(c *readerConfig) {
+		c.Credentials = nil
+		c.WebIdentity = &WebIdentity{ProviderID: "ci", RoleARN: stsTestRole, SessionName: "ci", DurationSeconds: 900,
 			Token: func(context.Context) (string, error) {
 				tokens.Add(1)
 				return issuer.Token(emutest.STSAudience, "repo:cvmkit/x", time.Hour), nil
-			}},
+			}}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for range 2 {
 		if _, err := c.DescribeInstancesStatus(t.Context(), testRegion, nil); err != nil {
 			t.Fatal(err)
@@ -122,7 +119,7 @@ func TestSAMLIsOneSession(t *testing.T) {
 	t.Parallel()
 	idp := emutest.NewSAMLIdP(stsTestAccount, "corp")
 	e, _ := stsEmulator(t, emulator.Identity{SAMLProviders: []emulator.SAMLProvider{idp.Provider}})
-	c := stsClientFor(t, e, func(c *Config) {
+	c := stsClientFor(t, e, func(c *readerConfig) {
 		c.Credentials = nil
 		c.SAML = &SAML{Assertion: idp.Assertion(stsTestRole, time.Now().Add(-time.Minute), time.Now().Add(5*time.Minute)),
 			PrincipalARN: idp.Provider.PrincipalArn, RoleARN: stsTestRole, SessionName: "saml"}
@@ -143,7 +140,7 @@ func TestSessionTokenSignsTheReads(t *testing.T) {
 	t.Parallel()
 	serial := emutest.MFASerial(emulator.DefaultAccountID)
 	e, reads := stsEmulator(t, emulator.Identity{MFADevices: []emulator.MFADevice{{SerialNumber: serial, TOTPSecret: mfaSecret}}})
-	c := stsClientFor(t, e, func(c *Config) {
+	c := stsClientFor(t, e, func(c *readerConfig) {
 		c.SessionToken = &SessionToken{SerialNumber: serial, TokenCode: emutest.TOTPCode(mfaSecret, time.Now()), DurationSeconds: 900}
 	})
 	if _, err := c.DescribeInstancesStatus(t.Context(), testRegion, nil); err != nil {
@@ -170,7 +167,7 @@ func TestAccountGuard(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e, _ := stsEmulator(t, emulator.Identity{})
-			c := stsClientFor(t, e, func(c *Config) { c.AccountGuard = &tc.guard })
+			c := stsClientFor(t, e, func(c *readerConfig) { c.AccountGuard = &tc.guard })
 			for range 3 {
 				_, err := c.DescribeInstancesStatus(t.Context(), testRegion, []string{"ins-aaaaaaaa"})
 				var accountErr *AccountError
@@ -218,34 +215,34 @@ func TestEverySTSCallCarriesTheRegion(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, region string
-		tune         func(*Config)
+		tune         func(*readerConfig)
 	}{
-		{"assume role, account guard", "ap-singapore", func(c *Config) {
+		{"assume role, account guard", "ap-singapore", func(c *readerConfig) {
 			c.AssumeRole = &AssumeRole{RoleARN: stsTestRole, SessionName: "ops"}
 			c.AccountGuard = &AccountGuard{Allowed: []string{stsTestAccount}}
 		}},
-		{"assume role with MFA", "ap-singapore", func(c *Config) {
+		{"assume role with MFA", "ap-singapore", func(c *readerConfig) {
 			c.AssumeRole = &AssumeRole{RoleARN: stsTestRole, SessionName: "ops", SerialNumber: serial, TokenCode: code(0)}
 		}},
-		{"session token", "ap-singapore", func(c *Config) {
+		{"session token", "ap-singapore", func(c *readerConfig) {
 			c.SessionToken = &SessionToken{SerialNumber: serial, TokenCode: code(1)}
 		}},
-		{"web identity", "ap-singapore", func(c *Config) {
+		{"web identity", "ap-singapore", func(c *readerConfig) {
 			c.Credentials = nil
 			c.WebIdentity = &WebIdentity{ProviderID: "ci", RoleARN: stsTestRole, SessionName: "ci",
 				Token: func(context.Context) (string, error) { return issuer.Token(emutest.STSAudience, "x", time.Hour), nil }}
 		}},
-		{"SAML", "ap-singapore", func(c *Config) {
+		{"SAML", "ap-singapore", func(c *readerConfig) {
 			c.Credentials = nil
 			c.SAML = &SAML{Assertion: idp.Assertion(stsTestRole, time.Now().Add(-time.Minute), time.Now().Add(5*time.Minute)),
 				PrincipalARN: idp.Provider.PrincipalArn, RoleARN: stsTestRole, SessionName: "saml"}
 		}},
-		{"no STSRegion", DefaultSTSRegion, func(c *Config) { c.AssumeRole = &AssumeRole{RoleARN: stsTestRole, SessionName: "ops"} }},
+		{"no STSRegion", DefaultSTSRegion, func(c *readerConfig) { c.AssumeRole = &AssumeRole{RoleARN: stsTestRole, SessionName: "ops"} }},
 	} {
 		mu.Lock()
 		clear(sent)
 		mu.Unlock()
-		c := stsClientFor(t, e, func(c *Config) {
+		c := stsClientFor(t, e, func(c *readerConfig) {
 			c.STSRegion = tc.region
 			if tc.region == DefaultSTSRegion {
 				c.STSRegion = ""
@@ -281,7 +278,7 @@ func TestSTSErrorsCarryNoSecrets(t *testing.T) {
 		_, _ = w.Write([]byte(`{"Response":{"Error":{"Code":"InvalidParameter.WebIdentityTokenError","Message":"bad token ` + token + `"},"RequestId":"r"}}`))
 	}))
 	t.Cleanup(srv.Close)
-	c := clientFor(t, srv.URL, func(c *Config) {
+	c := clientFor(t, srv.URL, func(c *readerConfig) {
 		c.STSEndpoint = srv.URL
 		c.Credentials = nil
 		c.WebIdentity = &WebIdentity{ProviderID: "ci", RoleARN: stsTestRole, SessionName: "x",

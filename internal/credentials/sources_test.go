@@ -1,4 +1,4 @@
-package cvm
+package credentials
 
 import (
 	"context"
@@ -12,14 +12,8 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // A profile is read as tccli writes it; what is wrong with a broken one is
 // said with the file's name.
@@ -81,7 +75,7 @@ func TestLoadProfile(t *testing.T) {
 }
 
 func TestCredentialNeverPrintsSecrets(t *testing.T) {
-	c := Credential{SecretID: "AKIDvisible", SecretKey: "super-secret-key", Token: "super-secret-token"}
+	c := tcapi.Credential{SecretID: "AKIDvisible", SecretKey: "super-secret-key", Token: "super-secret-token"}
 	for _, s := range []string{c.String(), c.GoString()} {
 		if strings.Contains(s, "super-secret") || !strings.Contains(s, "AKIDvisible") {
 			t.Fatalf("%q must show the ID and hide the key and token", s)
@@ -93,9 +87,9 @@ func TestRefreshingSourceRefreshesBeforeExpiry(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	var fetches int
 	src := &refreshingSource{name: "test", now: func() time.Time { return now }}
-	src.fetch = func(context.Context) (Credential, error) {
+	src.fetch = func(context.Context) (tcapi.Credential, error) {
 		fetches++
-		return Credential{SecretID: "AKIDtmp", SecretKey: "k", Token: "t", Expiration: now.Add(time.Hour)}, nil
+		return tcapi.Credential{SecretID: "AKIDtmp", SecretKey: "k", Token: "t", Expiration: now.Add(time.Hour)}, nil
 	}
 	get := func() {
 		if _, err := src.Credential(context.Background()); err != nil {
@@ -143,7 +137,7 @@ func TestCAMRoleCredentialsAreUsedAndRefreshedWhenRevoked(t *testing.T) {
 	meta := &countingTransport{prefix: "/latest/meta-data/"}
 	hc := &http.Client{Transport: meta}
 	src := CAMRoleCredentials("emulator-cvm-role", s.URL(), hc, nil)
-	c := newTestClient(t, s, func(c *Config) { c.Credentials = src })
+	c := newTestClient(t, s, func(c *readerConfig) { c.Credentials = src })
 
 	if _, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil); err != nil {
 		t.Fatal(err)
@@ -163,11 +157,11 @@ func TestCAMRoleCredentialsAreUsedAndRefreshedWhenRevoked(t *testing.T) {
 
 func TestCAMRoleUnknownRole(t *testing.T) {
 	s := startEmulator(t, emulator.Config{})
-	c := newTestClient(t, s, func(c *Config) {
+	c := newTestClient(t, s, func(c *readerConfig) {
 		c.Credentials = CAMRoleCredentials("no-such-role", s.URL(), http.DefaultClient, nil)
 	})
 	_, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
-	var credErr *CredentialError
+	var credErr *tcapi.CredentialError
 	if !errors.As(err, &credErr) || !strings.Contains(err.Error(), "no-such-role") || s.Stats().Requests != 0 {
 		t.Fatalf("err = %v; want a CredentialError naming the role, before any CVM request", err)
 	}
@@ -176,7 +170,7 @@ func TestCAMRoleUnknownRole(t *testing.T) {
 func TestAssumeRoleOnTopOfBaseCredential(t *testing.T) {
 	instances := emulator.GenerateInstances(120, 4)
 	s := startEmulator(t, emulator.Config{Regions: regionOf(instances)})
-	c := newTestClient(t, s, func(c *Config) {
+	c := newTestClient(t, s, func(c *readerConfig) {
 		c.STSEndpoint = s.URL()
 		c.AssumeRole = &AssumeRole{RoleARN: "qcs::cam::uin/100000000001:roleName/reader", SessionName: "test", DurationSeconds: 3600}
 	})
@@ -205,12 +199,12 @@ func TestAssumeRoleOnTopOfBaseCredential(t *testing.T) {
 
 func TestAssumeRoleRejected(t *testing.T) {
 	s := startEmulator(t, emulator.Config{})
-	c := newTestClient(t, s, func(c *Config) {
+	c := newTestClient(t, s, func(c *readerConfig) {
 		c.STSEndpoint = s.URL()
 		c.AssumeRole = &AssumeRole{RoleARN: "not-an-arn", SessionName: "test"}
 	})
 	_, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
-	var credErr *CredentialError
+	var credErr *tcapi.CredentialError
 	if !errors.As(err, &credErr) || !strings.Contains(err.Error(), "InvalidParameter") {
 		t.Fatalf("err = %v; want a credential error carrying STS's InvalidParameter", err)
 	}

@@ -1,4 +1,4 @@
-package cvm
+package tcapi
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-package cvm
+package credentials
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // Profile types, the "type" key of a .credential file as tccli writes it.
@@ -45,39 +47,6 @@ type Profile struct {
 // the profile is, so a file holding one is refused rather than half-read.
 var credentialKeys = []string{"type", "secretId", "secretKey", "token", "role-arn", "role-session-name", "expiresAt", "oauth", "sso"}
 
-// nearest is the word of words a typo of s most likely meant: the closest
-// within two edits (case aside), or "" when none is that close.
-func nearest(s string, words []string) string {
-	best, bestDist := "", 3
-	for _, w := range words {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(w)); d < bestDist {
-			best, bestDist = w, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
 // Profiles lists the names of the tccli profiles in dir, sorted; nil when
 // there are none or dir cannot be read.
 func Profiles(dir string) []string {
@@ -110,7 +79,7 @@ func LoadProfile(dir, name string) (p Profile, found bool, err error) {
 	for _, key := range slices.Sorted(maps.Keys(fields)) {
 		if !slices.Contains(credentialKeys, key) {
 			fix := "remove the key or use another profile"
-			if near := nearest(key, credentialKeys); near != "" {
+			if near := tcapi.Nearest(key, credentialKeys); near != "" {
 				fix = fmt.Sprintf("did you mean %q? Correct it, remove the key or use another profile", near)
 			}
 			return p, false, fmt.Errorf("the credential file %s holds the key %q, which is not one tccli writes or this provider reads (%s); "+

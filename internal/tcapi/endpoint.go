@@ -1,4 +1,4 @@
-package cvm
+package tcapi
 
 import (
 	"errors"
@@ -42,7 +42,7 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("%q: %w; credentials never belong in an endpoint URL", redactUserinfo(u), ErrEndpointUserinfo)
 	}
-	if err := secureScheme(u, raw); err != nil {
+	if err := SecureScheme(u, raw); err != nil {
 		return nil, err
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
@@ -54,9 +54,9 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// IsLoopback reports whether host (a name or an IP address, without port)
+// isLoopback reports whether host (a name or an IP address, without port)
 // refers to this machine.
-func IsLoopback(host string) bool {
+func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
@@ -84,12 +84,13 @@ func redactRawUserinfo(raw string) string {
 	return raw[:start] + "REDACTED" + raw[at:]
 }
 
-// secureScheme accepts https, and plain http only to a loopback host.
-func secureScheme(u *url.URL, raw string) error {
+// SecureScheme accepts https, and plain http only to a loopback host; raw is
+// the URL as an error may show it.
+func SecureScheme(u *url.URL, raw string) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !IsLoopback(u.Hostname()) {
+		if !isLoopback(u.Hostname()) {
 			return fmt.Errorf("%q uses plain http to %s, which is not a loopback address: credentials and the security token would cross the network unencrypted. Use https, or http only for a local emulator on 127.0.0.1, [::1] or localhost", raw, u.Hostname())
 		}
 	default:

@@ -1,4 +1,4 @@
-package cvm
+package tcapi
 
 import (
 	"context"
@@ -179,4 +179,49 @@ func (l *RateLimiter) Succeeded() {
 		return
 	}
 	l.lim.SetLimit(rate.Limit(min(math.Sqrt(r*r+2*limiterClimb*c*c/r), c)))
+}
+
+// Limiters holds one RateLimiter per action and region, as the service
+// limits requests: a client keeps one Limiters for all its reads.
+type Limiters struct {
+	rates map[string]ActionRate
+
+	mu  sync.Mutex
+	all map[limiterKey]*RateLimiter
+}
+
+// ActionRate is the ceiling of one action's limiter.
+type ActionRate struct {
+	PerSecond float64
+	// AcrossRegions shares one limiter among all regions, for an action
+	// whose limit the service counts per account whatever the region.
+	AcrossRegions bool
+}
+
+type limiterKey struct{ action, region string }
+
+// NewLimiters paces each action in rates at its rate; For panics for an
+// action that has none, which is a programming error.
+func NewLimiters(rates map[string]ActionRate) *Limiters {
+	return &Limiters{rates: rates, all: map[limiterKey]*RateLimiter{}}
+}
+
+// For is the limiter of action in region, made at its first use.
+func (l *Limiters) For(action, region string) *RateLimiter {
+	r, ok := l.rates[action]
+	if !ok {
+		panic("tcapi: no rate for action " + action)
+	}
+	if r.AcrossRegions {
+		region = ""
+	}
+	key := limiterKey{action, region}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lim := l.all[key]
+	if lim == nil {
+		lim = NewRateLimiter(r.PerSecond)
+		l.all[key] = lim
+	}
+	return lim
 }

@@ -1,4 +1,4 @@
-package cvm
+package credentials
 
 import (
 	"context"
@@ -11,67 +11,32 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
-// Credential is one set of keys to sign requests with. Temporary credentials
-// (CAM role, assumed role) carry a Token and an Expiration.
-type Credential struct {
-	SecretID   string
-	SecretKey  string
-	Token      string
-	Expiration time.Time // zero for keys that do not expire
-}
-
-// String keeps the secret parts out of any log or error that prints a
-// Credential by accident.
-func (c Credential) String() string {
-	return fmt.Sprintf("Credential{SecretID: %s, SecretKey: <redacted>, Token: <%d bytes redacted>}", c.SecretID, len(c.Token))
-}
-
-// GoString does the same for %#v.
-func (c Credential) GoString() string { return c.String() }
-
-// CredentialSource supplies the credential for each request.
-type CredentialSource interface {
-	// Credential returns a credential valid for at least the next minutes,
-	// fetching a new one first when the current one is about to expire.
-	Credential(ctx context.Context) (Credential, error)
-	// Name says where credentials come from, for diagnostics and logs.
-	Name() string
-}
-
-// invalidator is implemented by sources of temporary credentials: when the
-// service rejects a token before its announced expiry, the next Credential
-// call fetches a new one.
-type invalidator interface {
-	// InvalidateIf forgets the cached credential only if it is the rejected
-	// one: a request that was refused with an older credential must not
-	// throw away the fresh one another request has fetched meanwhile.
-	InvalidateIf(rejected Credential)
-}
-
 // StaticCredentials is a credential that never changes.
-func StaticCredentials(name string, c Credential) CredentialSource {
+func StaticCredentials(name string, c tcapi.Credential) tcapi.CredentialSource {
 	return staticSource{name: name, cred: c}
 }
 
 type staticSource struct {
 	name string
-	cred Credential
+	cred tcapi.Credential
 }
 
-func (s staticSource) Credential(context.Context) (Credential, error) { return s.cred, nil }
-func (s staticSource) Name() string                                   { return s.name }
+func (s staticSource) Credential(context.Context) (tcapi.Credential, error) { return s.cred, nil }
+func (s staticSource) Name() string                                         { return s.name }
 
 // refreshingSource caches a temporary credential and fetches the next one
 // before the current one expires. Concurrent readers share one fetch.
 type refreshingSource struct {
 	name  string
-	fetch func(ctx context.Context) (Credential, error)
+	fetch func(ctx context.Context) (tcapi.Credential, error)
 	now   func() time.Time
 
 	mu        sync.Mutex
-	cur       Credential
+	cur       tcapi.Credential
 	fetchedAt time.Time
 	valid     bool
 }
@@ -89,7 +54,7 @@ func refreshMargin(fetchedAt, expiration time.Time) time.Duration {
 
 func (s *refreshingSource) Name() string { return s.name }
 
-func (s *refreshingSource) Credential(ctx context.Context) (Credential, error) {
+func (s *refreshingSource) Credential(ctx context.Context) (tcapi.Credential, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -98,19 +63,15 @@ func (s *refreshingSource) Credential(ctx context.Context) (Credential, error) {
 	}
 	c, err := s.fetch(ctx) // errors are reported with Name by the caller
 	if err != nil {
-		return Credential{}, err
+		return tcapi.Credential{}, err
 	}
 	s.cur, s.fetchedAt, s.valid = c, now, true
 	return c, nil
 }
 
-// sameCredential tells whether two credentials are the same issue of a
-// temporary credential: the same ID and token.
-func sameCredential(a, b Credential) bool { return a.SecretID == b.SecretID && a.Token == b.Token }
-
-func (s *refreshingSource) InvalidateIf(rejected Credential) {
+func (s *refreshingSource) InvalidateIf(rejected tcapi.Credential) {
 	s.mu.Lock()
-	if sameCredential(s.cur, rejected) {
+	if tcapi.SameCredential(s.cur, rejected) {
 		s.valid = false
 	}
 	s.mu.Unlock()
@@ -127,7 +88,7 @@ const metadataTimeout = 5 * time.Second
 // the CVM instance this runs on from the metadata service at metadataURL.
 // With roleName "", the role is the one the metadata service names (the
 // instance's only role), asked for at each renewal.
-func CAMRoleCredentials(roleName, metadataURL string, hc *http.Client, now func() time.Time) CredentialSource {
+func CAMRoleCredentials(roleName, metadataURL string, hc *http.Client, now func() time.Time) tcapi.CredentialSource {
 	if now == nil {
 		now = time.Now
 	}
@@ -145,25 +106,25 @@ func CAMRoleCredentials(roleName, metadataURL string, hc *http.Client, now func(
 	}
 	src := &refreshingSource{name: name, now: now}
 	base := strings.TrimSuffix(metadataURL, "/") + "/latest/meta-data/cam/security-credentials/"
-	src.fetch = func(ctx context.Context) (Credential, error) {
+	src.fetch = func(ctx context.Context) (tcapi.Credential, error) {
 		ctx, cancel := context.WithTimeout(ctx, metadataTimeout)
 		defer cancel()
 		role := roleName
 		if role == "" {
 			body, err := metadataGet(ctx, hc, base)
 			if err != nil {
-				return Credential{}, err
+				return tcapi.Credential{}, err
 			}
 			if role = strings.TrimSpace(strings.SplitN(string(body), "\n", 2)[0]); role == "" {
-				return Credential{}, errors.New("the metadata service names no CAM role: bind one to this instance")
+				return tcapi.Credential{}, errors.New("the metadata service names no CAM role: bind one to this instance")
 			}
 		}
 		body, err := metadataGet(ctx, hc, base+url.PathEscape(role))
 		if errors.Is(err, errMetadataNotFound) {
-			return Credential{}, fmt.Errorf("no role named %q is bound to this instance (metadata answered 404)", role)
+			return tcapi.Credential{}, fmt.Errorf("no role named %q is bound to this instance (metadata answered 404)", role)
 		}
 		if err != nil {
-			return Credential{}, err
+			return tcapi.Credential{}, err
 		}
 		var r struct {
 			TmpSecretID  string `json:"TmpSecretId"`
@@ -173,12 +134,12 @@ func CAMRoleCredentials(roleName, metadataURL string, hc *http.Client, now func(
 			Code         string `json:"Code"`
 		}
 		if err := json.Unmarshal(body, &r); err != nil {
-			return Credential{}, fmt.Errorf("the metadata answer is not valid JSON: %v", err)
+			return tcapi.Credential{}, fmt.Errorf("the metadata answer is not valid JSON: %v", err)
 		}
 		if r.Code != "Success" || r.TmpSecretID == "" || r.TmpSecretKey == "" || r.Token == "" || r.ExpiredTime == 0 {
-			return Credential{}, fmt.Errorf("the metadata service gave no usable credential (Code %q)", r.Code)
+			return tcapi.Credential{}, fmt.Errorf("the metadata service gave no usable credential (Code %q)", r.Code)
 		}
-		return Credential{SecretID: r.TmpSecretID, SecretKey: r.TmpSecretKey, Token: r.Token, Expiration: time.Unix(r.ExpiredTime, 0)}, nil
+		return tcapi.Credential{SecretID: r.TmpSecretID, SecretKey: r.TmpSecretKey, Token: r.Token, Expiration: time.Unix(r.ExpiredTime, 0)}, nil
 	}
 	return src
 }
@@ -211,7 +172,7 @@ func metadataGet(ctx context.Context, hc *http.Client, u string) ([]byte, error)
 // ExpiringCredentials is a temporary credential that someone else renews
 // (a tccli login): usable until c.Expiration, then an error that says so
 // and how to renew it (renew).
-func ExpiringCredentials(name string, c Credential, renew string, now func() time.Time) CredentialSource {
+func ExpiringCredentials(name string, c tcapi.Credential, renew string, now func() time.Time) tcapi.CredentialSource {
 	if now == nil {
 		now = time.Now
 	}
@@ -220,19 +181,19 @@ func ExpiringCredentials(name string, c Credential, renew string, now func() tim
 
 type expiringSource struct {
 	name, renew string
-	cred        Credential
+	cred        tcapi.Credential
 	now         func() time.Time
 }
 
 func (s expiringSource) Name() string { return s.name }
 
-func (s expiringSource) Credential(context.Context) (Credential, error) {
+func (s expiringSource) Credential(context.Context) (tcapi.Credential, error) {
 	if !s.now().Before(s.cred.Expiration) {
-		return Credential{}, fmt.Errorf("%w at %s: %s", ErrLoginExpired, s.cred.Expiration.UTC().Format(time.RFC3339), s.renew)
+		return tcapi.Credential{}, fmt.Errorf("%w at %s: %s", errLoginExpired, s.cred.Expiration.UTC().Format(time.RFC3339), s.renew)
 	}
 	return s.cred, nil
 }
 
-// ErrLoginExpired is wrapped by the error of a login-based credential whose
+// errLoginExpired is wrapped by the error of a login-based credential whose
 // time is up.
-var ErrLoginExpired = errors.New("the login expired")
+var errLoginExpired = errors.New("the login expired")

@@ -1,4 +1,4 @@
-package cvm
+package credentials
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // startTapped serves instances in testRegion, calling onRequest (if any)
@@ -30,14 +31,12 @@ func startTapped(t *testing.T, instances []emulator.Instance, onRequest func(e *
 	return e
 }
 
-func tappedClient(t *testing.T, e *emutest.Emulator, tune ...func(*Config)) *Client {
+func tappedClient(t *testing.T, e *emutest.Emulator, tune ...func(*readerConfig)) *reader {
 	t.Helper()
-	cfg := testConfig(e.URL)
-	cfg.STSEndpoint = e.URL
-	return mustNew(t, cfg, tune...)
+	return clientFor(t, e.URL, tune...)
 }
 
-func withAssumeRole(c *Config) {
+func withAssumeRole(c *readerConfig) {
 	c.AssumeRole = &AssumeRole{RoleARN: suiteARN, SessionName: "refresh-test"}
 }
 
@@ -91,9 +90,9 @@ func TestPersistentSTSFailureIsReported(t *testing.T) {
 	if err := e.SetFaults(emulator.Faults{Errors: map[string]float64{"InternalError": 1}, Actions: []string{"AssumeRole"}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := tappedClient(t, e, withAssumeRole, func(c *Config) { c.MaxRetries = 3 }).DescribeInstancesStatus(t.Context(), testRegion, nil)
-	var credErr *CredentialError
-	var apiErr *APIError
+	_, err := tappedClient(t, e, withAssumeRole, func(c *readerConfig) { c.MaxRetries = new(3) }).DescribeInstancesStatus(t.Context(), testRegion, nil)
+	var credErr *tcapi.CredentialError
+	var apiErr *tcapi.APIError
 	if !errors.As(err, &credErr) || !errors.As(err, &apiErr) || apiErr.Code != "InternalError" {
 		t.Fatalf("err = %v; want a credential error with STS's InternalError", err)
 	}
@@ -104,15 +103,15 @@ func TestPersistentSTSFailureIsReported(t *testing.T) {
 
 // refetching is a temporary-credential source whose every fetch gives a new
 // credential the service does not know.
-func refetching(fetches *atomic.Int64, fresh bool) CredentialSource {
+func refetching(fetches *atomic.Int64, fresh bool) tcapi.CredentialSource {
 	src := &refreshingSource{name: "test source", now: time.Now}
-	src.fetch = func(context.Context) (Credential, error) {
+	src.fetch = func(context.Context) (tcapi.Credential, error) {
 		fetches.Add(1)
 		id := "AKIDunknowntemporary"
 		if fresh {
 			id += rand.Text()
 		}
-		return Credential{SecretID: id, SecretKey: "k", Token: "t", Expiration: time.Now().Add(time.Hour)}, nil
+		return tcapi.Credential{SecretID: id, SecretKey: "k", Token: "t", Expiration: time.Now().Add(time.Hour)}, nil
 	}
 	return src
 }
@@ -122,8 +121,8 @@ func refetching(fetches *atomic.Int64, fresh bool) CredentialSource {
 func TestSameCredentialRejectedTwiceIsReported(t *testing.T) {
 	e := startTapped(t, emulator.GenerateInstances(5, 3), nil)
 	var fetches atomic.Int64
-	_, err := tappedClient(t, e, func(c *Config) { c.Credentials = refetching(&fetches, false) }).DescribeInstancesStatus(t.Context(), testRegion, nil)
-	var apiErr *APIError
+	_, err := tappedClient(t, e, func(c *readerConfig) { c.Credentials = refetching(&fetches, false) }).DescribeInstancesStatus(t.Context(), testRegion, nil)
+	var apiErr *tcapi.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != "AuthFailure.SecretIdNotFound" {
 		t.Fatalf("err = %v; want AuthFailure.SecretIdNotFound", err)
 	}
@@ -136,11 +135,11 @@ func TestSameCredentialRejectedTwiceIsReported(t *testing.T) {
 func TestEveryFreshCredentialRejectedIsBounded(t *testing.T) {
 	e := startTapped(t, emulator.GenerateInstances(5, 3), nil)
 	var fetches atomic.Int64
-	_, err := tappedClient(t, e, func(c *Config) {
+	_, err := tappedClient(t, e, func(c *readerConfig) {
 		c.Credentials = refetching(&fetches, true)
-		c.MaxRetries = 3
+		c.MaxRetries = new(3)
 	}).DescribeInstancesStatus(t.Context(), testRegion, nil)
-	var apiErr *APIError
+	var apiErr *tcapi.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != "AuthFailure.SecretIdNotFound" {
 		t.Fatalf("err = %v; want AuthFailure.SecretIdNotFound", err)
 	}
@@ -154,9 +153,9 @@ func TestEveryFreshCredentialRejectedIsBounded(t *testing.T) {
 func TestInvalidateIfKeepsANewerCredential(t *testing.T) {
 	var n atomic.Int64
 	src := &refreshingSource{name: "test", now: time.Now}
-	src.fetch = func(context.Context) (Credential, error) {
+	src.fetch = func(context.Context) (tcapi.Credential, error) {
 		i := n.Add(1)
-		return Credential{SecretID: fmt.Sprint("AKID", i), SecretKey: "k", Token: "t", Expiration: time.Now().Add(time.Hour)}, nil
+		return tcapi.Credential{SecretID: fmt.Sprint("AKID", i), SecretKey: "k", Token: "t", Expiration: time.Now().Add(time.Hour)}, nil
 	}
 	old, _ := src.Credential(t.Context())
 	src.InvalidateIf(old)
@@ -165,17 +164,5 @@ func TestInvalidateIfKeepsANewerCredential(t *testing.T) {
 	again, _ := src.Credential(t.Context())
 	if fresh.SecretID == old.SecretID || again.SecretID != fresh.SecretID || n.Load() != 2 {
 		t.Fatalf("old %s, fresh %s, then %s after %d fetches; the fresh one must be kept", old.SecretID, fresh.SecretID, again.SecretID, n.Load())
-	}
-}
-
-// replaceOn replaces testRegion's instances with next when the nth API
-// request arrives, before it is answered.
-func replaceOn(t *testing.T, nth int64, next []emulator.Instance) func(*emutest.Emulator, int64, *http.Request) {
-	return func(e *emutest.Emulator, n int64, _ *http.Request) {
-		if n == nth {
-			if err := e.SetInstances(map[string][]emulator.Instance{testRegion: next}); err != nil {
-				t.Error(err)
-			}
-		}
 	}
 }

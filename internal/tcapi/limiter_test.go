@@ -1,14 +1,10 @@
-package cvm
+package tcapi
 
 import (
 	"context"
 	"errors"
 	"runtime"
-	"slices"
 	"testing"
-	"time"
-
-	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 )
 
 func permits(t *testing.T, l *RateLimiter, n int) []Permit {
@@ -164,27 +160,20 @@ func TestCancelledWaitPassesTheTurnOn(t *testing.T) {
 	}
 }
 
-// A throttled request is sent again when the limiter allows, not after the
-// exponential backoff meant for failures: against a service that allows
-// fewer requests than the client is configured for, a read whose backoff
-// would be an hour still completes, at the service's rate.
-func TestThrottledRequestsAreNotBackedOff(t *testing.T) {
-	instances := emulator.GenerateInstances(3000, 11)
-	s := startEmulator(t, emulator.Config{Regions: regionOf(instances), RateLimit: 20})
-	c := newTestClient(t, s, func(c *Config) {
-		c.RateLimit = 200
-		c.RetryBaseDelay, c.RetryMaxDelay = time.Hour, time.Hour
+// Limiters keep one limiter per action and region, or one per action for
+// all regions when the service counts the action's requests that way.
+func TestLimitersAreKeyedByActionAndRegion(t *testing.T) {
+	l := NewLimiters(map[string]ActionRate{
+		"PerRegion": {PerSecond: 10},
+		"Global":    {PerSecond: 20, AcrossRegions: true},
 	})
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	res, err := c.DescribeInstancesStatus(ctx, testRegion, nil)
-	if err != nil {
-		t.Fatalf("the read failed (%v); throttled requests must be retried at the limiter's pace", err)
+	if a, b := l.For("PerRegion", "ap-beijing"), l.For("PerRegion", "ap-shanghai"); a == b {
+		t.Fatal("two regions of a per-region action share a limiter")
 	}
-	if !slices.Equal(res.Instances, truth(instances)) {
-		t.Fatalf("listed %d instances, want the %d seeded", len(res.Instances), len(instances))
+	if a, b := l.For("PerRegion", "ap-beijing"), l.For("PerRegion", "ap-beijing"); a != b {
+		t.Fatal("one action in one region has two limiters")
 	}
-	if st := s.Stats(); st.Throttled == 0 {
-		t.Fatalf("the service throttled nothing in %d requests: the test did not test throttling", st.Requests)
+	if a, b := l.For("Global", "ap-beijing"), l.For("Global", "ap-shanghai"); a != b || a.Limit() != 20 {
+		t.Fatalf("an action counted across regions has a limiter per region, or the wrong rate (%v)", a.Limit())
 	}
 }

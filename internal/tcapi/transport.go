@@ -1,4 +1,4 @@
-package cvm
+package tcapi
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,9 +23,9 @@ import (
 // is about 6 KB, so anything near this is not an API answer.
 const maxAnswerBytes = 16 << 20
 
-// responseHeader is the part of every API 3.0 answer that says whether it is
-// an error, and which request it answers.
-type responseHeader struct {
+// ResponseHeader is the part of every API 3.0 answer that says whether it is
+// an error, and which request it answers. Answers embed it in their Response.
+type ResponseHeader struct {
 	Error *struct {
 		Code    string `json:"Code"`
 		Message string `json:"Message"`
@@ -32,47 +33,52 @@ type responseHeader struct {
 	RequestID string `json:"RequestId"`
 }
 
-// answer is a decoded API 3.0 envelope: {"Response": {...}}.
-type answer interface {
-	header() *responseHeader
-	// reset clears what an earlier attempt decoded: json.Unmarshal leaves
+// Answer is a decoded API 3.0 envelope: {"Response": {...}}.
+type Answer interface {
+	Header() *ResponseHeader
+	// Reset clears what an earlier attempt decoded: json.Unmarshal leaves
 	// fields absent from the new answer (such as Error) as they were.
-	reset()
+	Reset()
 }
 
-// checkedAnswer is an answer that must hold more than a valid envelope,
-// such as a page with its TotalCount. One that fails check is a bad
-// answer, retried within send like a truncated one.
-type checkedAnswer interface {
-	answer
-	check() error
+// CheckedAnswer is an Answer that must hold more than a valid envelope,
+// such as a page with its TotalCount. One that fails Check is a bad
+// answer, retried within Send like a truncated one.
+type CheckedAnswer interface {
+	Answer
+	Check() error
 }
 
-// caller sends one signed API 3.0 request and decodes its answer.
-type caller struct {
-	httpClient *http.Client
-	timeout    time.Duration
-	now        func() time.Time
-	language   string
-	userAgent  string
+// Request is one API 3.0 action to call.
+type Request struct {
+	Endpoint *url.URL // from ParseEndpoint
+	Service  string   // "cvm", "sts": the signature's scope
+	Version  string   // the service's API version, such as "2017-03-12"
+	Action   string
+	Region   string // X-TC-Region; "" sends none
+	Payload  []byte // the JSON body
+	// LogAttrs go into Send's log record of each attempt, after the action
+	// and the region.
+	LogAttrs []slog.Attr
 }
 
-// call makes one attempt. A nil *APIError means out holds a successful answer.
-// The error is never the context's: callers check ctx themselves.
-func (c *caller) call(ctx context.Context, endpoint *url.URL, service, action, version, region string,
-	cred Credential, payload []byte, out answer) *APIError {
+// Call makes one attempt, signed with cred (unsigned, Authorization: SKIP,
+// when cred has no SecretID). A nil *APIError means out holds a successful
+// answer. The error is never the context's: callers check ctx themselves.
+func (c *Client) Call(ctx context.Context, r Request, cred Credential, out Answer) *APIError {
+	endpoint, service, action, version, region, payload := r.Endpoint, r.Service, r.Action, r.Version, r.Region, r.Payload
 	fail := func(cause Cause, code, msg string, err error) *APIError {
 		return &APIError{Action: action, Region: region, Endpoint: endpoint.String(), Cause: cause, Code: code, Message: msg, Err: err}
 	}
 
-	attemptCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	attemptCtx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(attemptCtx, http.MethodPost, endpoint.String(), bytes.NewReader(payload))
 	if err != nil {
 		return fail(CauseUnreachable, CodeNetwork, "building the request: "+err.Error(), err)
 	}
 	const contentType = "application/json"
-	ts := c.now()
+	ts := c.cfg.Now()
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("X-TC-Action", action)
 	req.Header.Set("X-TC-Version", version)
@@ -83,8 +89,8 @@ func (c *caller) call(ctx context.Context, endpoint *url.URL, service, action, v
 	if c.language != "" {
 		req.Header.Set("X-TC-Language", c.language)
 	}
-	if c.userAgent != "" {
-		req.Header.Set("User-Agent", c.userAgent)
+	if c.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
 	}
 	if cred.SecretID == "" {
 		// The federated STS actions are sent unsigned, and say so.
@@ -105,22 +111,22 @@ func (c *caller) call(ctx context.Context, endpoint *url.URL, service, action, v
 
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		return transportFailure(ctx, attemptCtx, fail, endpoint, c.timeout, err)
+		return transportFailure(ctx, attemptCtx, fail, endpoint, c.cfg.RequestTimeout, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	if err != nil {
-		return transportFailure(ctx, attemptCtx, fail, endpoint, c.timeout, fmt.Errorf("reading the answer: %w", err))
+		return transportFailure(ctx, attemptCtx, fail, endpoint, c.cfg.RequestTimeout, fmt.Errorf("reading the answer: %w", err))
 	}
 
-	out.reset()
+	out.Reset()
 	if err := json.Unmarshal(body, out); err != nil {
 		if resp.StatusCode != http.StatusOK {
 			return statusFailure(fail, resp, body)
 		}
 		return fail(CauseBadAnswer, CodeBadAnswer, fmt.Sprintf("the answer is not valid JSON (%d bytes): %v", len(body), err), err)
 	}
-	h := out.header()
+	h := out.Header()
 	if h.Error != nil {
 		e := fail(CauseService, h.Error.Code, h.Error.Message, nil)
 		e.RequestID = h.RequestID
@@ -129,8 +135,8 @@ func (c *caller) call(ctx context.Context, endpoint *url.URL, service, action, v
 	if resp.StatusCode != http.StatusOK {
 		return statusFailure(fail, resp, nil)
 	}
-	if checked, ok := out.(checkedAnswer); ok {
-		if err := checked.check(); err != nil {
+	if checked, ok := out.(CheckedAnswer); ok {
+		if err := checked.Check(); err != nil {
 			e := fail(CauseBadAnswer, CodeBadAnswer, err.Error(), nil)
 			e.RequestID = h.RequestID
 			return e

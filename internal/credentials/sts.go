@@ -1,6 +1,7 @@
-package cvm
+package credentials
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,9 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
 // stsVersion is the STS API version every call uses.
@@ -63,64 +65,44 @@ type SessionToken struct {
 	DurationSeconds int64
 }
 
-// AccountGuard restricts the account the credential may belong to: it is
-// asked, with GetCallerIdentity, before the first read.
-type AccountGuard struct {
-	Allowed   []string // when not empty, the account must be one of these
-	Forbidden []string // the account must be none of these
-}
-
-// CallerIdentity is what GetCallerIdentity says about a credential.
-type CallerIdentity struct {
-	ARN         string `json:"Arn"`
-	AccountID   string `json:"AccountId"`
-	UserID      string `json:"UserId"`
-	PrincipalID string `json:"PrincipalId"`
-	Type        string `json:"Type"`
-}
-
 // ErrSessionCannotBeRenewed is wrapped by the error of a source whose
 // session, made with a one-time code or assertion, has ended.
 var ErrSessionCannotBeRenewed = errors.New("the session was made with a one-time code or assertion and cannot be renewed")
 
-// AccountError means the credential belongs to an account the
-// AccountGuard does not allow. No read is sent.
-type AccountError struct {
-	Identity  CallerIdentity
-	Allowed   []string
-	Forbidden []string
-}
-
-func (e *AccountError) Error() string {
-	if len(e.Allowed) > 0 && !slices.Contains(e.Allowed, e.Identity.AccountID) {
-		return fmt.Sprintf("the credential belongs to account %s (%s), which is not one of the allowed accounts %s",
-			e.Identity.AccountID, e.Identity.ARN, strings.Join(e.Allowed, ", "))
-	}
-	return fmt.Sprintf("the credential belongs to account %s (%s), which is one of the forbidden accounts %s",
-		e.Identity.AccountID, e.Identity.ARN, strings.Join(e.Forbidden, ", "))
-}
-
-// check returns an *AccountError when id's account is not allowed.
-func (g *AccountGuard) check(id CallerIdentity) error {
-	if (len(g.Allowed) > 0 && !slices.Contains(g.Allowed, id.AccountID)) || slices.Contains(g.Forbidden, id.AccountID) {
-		return &AccountError{Identity: id, Allowed: g.Allowed, Forbidden: g.Forbidden}
-	}
-	return nil
-}
-
-// stsClient makes STS calls: signed with a credential, or unsigned
-// (Authorization: SKIP) for the federated ones.
-type stsClient struct {
+// STS makes STS calls through tcapi: signed with a credential, or unsigned
+// (Authorization: SKIP) for the federated ones. Its methods make the
+// credential sources that STS issues.
+type STS struct {
+	api      *tcapi.Client
 	endpoint *url.URL
-	caller   *caller
 	region   string // X-TC-Region: required by every STS action, though STS is global
+}
+
+// Defaults of NewSTS.
+const (
+	DefaultSTSEndpoint = "https://sts.tencentcloudapi.com"
+	// DefaultSTSRegion is the X-TC-Region of STS calls when none is named:
+	// every STS action's page marks Region required, and STS, a global
+	// service, answers in any region. It is the official provider's
+	// default region.
+	DefaultSTSRegion = "ap-guangzhou"
+)
+
+// NewSTS calls STS at endpoint ("" for DefaultSTSEndpoint) in region (""
+// for DefaultSTSRegion) through api.
+func NewSTS(api *tcapi.Client, endpoint, region string) (*STS, error) {
+	u, err := tcapi.ParseEndpoint(cmp.Or(endpoint, DefaultSTSEndpoint))
+	if err != nil {
+		return nil, fmt.Errorf("STS endpoint: %w", err)
+	}
+	return &STS{api: api, endpoint: u, region: cmp.Or(region, DefaultSTSRegion)}, nil
 }
 
 // credentialsAnswer is the answer of every STS action that issues a
 // temporary credential.
 type credentialsAnswer struct {
 	Response struct {
-		responseHeader
+		tcapi.ResponseHeader
 		Credentials struct {
 			Token        string `json:"Token"`
 			TmpSecretID  string `json:"TmpSecretId"`
@@ -130,32 +112,33 @@ type credentialsAnswer struct {
 	} `json:"Response"`
 }
 
-func (a *credentialsAnswer) header() *responseHeader { return &a.Response.responseHeader }
-func (a *credentialsAnswer) reset()                  { *a = credentialsAnswer{} }
+func (a *credentialsAnswer) Header() *tcapi.ResponseHeader { return &a.Response.ResponseHeader }
+func (a *credentialsAnswer) Reset()                        { *a = credentialsAnswer{} }
 
 type callerIdentityAnswer struct {
 	Response struct {
-		responseHeader
-		CallerIdentity
+		tcapi.ResponseHeader
+		callerIdentity
 	} `json:"Response"`
 }
 
-func (a *callerIdentityAnswer) header() *responseHeader { return &a.Response.responseHeader }
-func (a *callerIdentityAnswer) reset()                  { *a = callerIdentityAnswer{} }
+func (a *callerIdentityAnswer) Header() *tcapi.ResponseHeader { return &a.Response.ResponseHeader }
+func (a *callerIdentityAnswer) Reset()                        { *a = callerIdentityAnswer{} }
 
 // call makes one STS call. cred nil sends it unsigned. The values in secrets
 // (tokens, assertions, codes the request carries) are cut out of an error's
 // message, in case the service quotes them back.
-func (s *stsClient) call(ctx context.Context, action string, cred *Credential, params map[string]any, out answer, secrets ...string) error {
+func (s *STS) call(ctx context.Context, action string, cred *tcapi.Credential, params map[string]any, out tcapi.Answer, secrets ...string) error {
 	payload, err := json.Marshal(params)
 	if err != nil {
 		return err
 	}
-	var signer Credential // the zero credential: Authorization: SKIP
+	var signer tcapi.Credential // the zero credential: Authorization: SKIP
 	if cred != nil {
 		signer = *cred
 	}
-	if apiErr := s.caller.call(ctx, s.endpoint, "sts", action, stsVersion, s.region, signer, payload, out); apiErr != nil {
+	req := tcapi.Request{Endpoint: s.endpoint, Service: "sts", Version: stsVersion, Action: action, Region: s.region, Payload: payload}
+	if apiErr := s.api.Call(ctx, req, signer, out); apiErr != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -170,28 +153,28 @@ func (s *stsClient) call(ctx context.Context, action string, cred *Credential, p
 }
 
 // issue makes an STS call that answers with a temporary credential.
-func (s *stsClient) issue(ctx context.Context, action string, cred *Credential, params map[string]any, secrets ...string) (Credential, error) {
+func (s *STS) issue(ctx context.Context, action string, cred *tcapi.Credential, params map[string]any, secrets ...string) (tcapi.Credential, error) {
 	var out credentialsAnswer
 	if err := s.call(ctx, action, cred, params, &out, secrets...); err != nil {
-		return Credential{}, err
+		return tcapi.Credential{}, err
 	}
 	r := out.Response
 	if r.Credentials.TmpSecretID == "" || r.Credentials.TmpSecretKey == "" || r.Credentials.Token == "" || r.ExpiredTime == 0 {
-		return Credential{}, fmt.Errorf("STS %s answered without a complete credential", action)
+		return tcapi.Credential{}, fmt.Errorf("STS %s answered without a complete credential", action)
 	}
-	return Credential{SecretID: r.Credentials.TmpSecretID, SecretKey: r.Credentials.TmpSecretKey, Token: r.Credentials.Token, Expiration: time.Unix(r.ExpiredTime, 0)}, nil
+	return tcapi.Credential{SecretID: r.Credentials.TmpSecretID, SecretKey: r.Credentials.TmpSecretKey, Token: r.Credentials.Token, Expiration: time.Unix(r.ExpiredTime, 0)}, nil
 }
 
 // callerIdentity asks who cred is.
-func (s *stsClient) callerIdentity(ctx context.Context, cred Credential) (CallerIdentity, error) {
+func (s *STS) callerIdentity(ctx context.Context, cred tcapi.Credential) (callerIdentity, error) {
 	var out callerIdentityAnswer
 	if err := s.call(ctx, "GetCallerIdentity", &cred, map[string]any{}, &out); err != nil {
-		return CallerIdentity{}, err
+		return callerIdentity{}, err
 	}
 	if out.Response.AccountID == "" {
-		return CallerIdentity{}, errors.New("STS GetCallerIdentity answered without an AccountId")
+		return callerIdentity{}, errors.New("STS GetCallerIdentity answered without an AccountId")
 	}
-	return out.Response.CallerIdentity, nil
+	return out.Response.callerIdentity, nil
 }
 
 // withDuration adds DurationSeconds when set.
@@ -204,11 +187,11 @@ func withDuration(params map[string]any, seconds int64) map[string]any {
 
 // oneTime makes fetch usable for one session only: once it has given a
 // credential, a renewal fails with ErrSessionCannotBeRenewed and why.
-func oneTime(fetch func(context.Context) (Credential, error), why string) func(context.Context) (Credential, error) {
-	var issued *Credential
-	return func(ctx context.Context) (Credential, error) {
+func oneTime(fetch func(context.Context) (tcapi.Credential, error), why string) func(context.Context) (tcapi.Credential, error) {
+	var issued *tcapi.Credential
+	return func(ctx context.Context) (tcapi.Credential, error) {
 		if issued != nil {
-			return Credential{}, fmt.Errorf("%w: it ended at %s; %s", ErrSessionCannotBeRenewed, issued.Expiration.UTC().Format(time.RFC3339), why)
+			return tcapi.Credential{}, fmt.Errorf("%w: it ended at %s; %s", ErrSessionCannotBeRenewed, issued.Expiration.UTC().Format(time.RFC3339), why)
 		}
 		c, err := fetch(ctx)
 		if err == nil {
@@ -218,14 +201,14 @@ func oneTime(fetch func(context.Context) (Credential, error), why string) func(c
 	}
 }
 
-// assumeRole assumes ar's role with base's credential, again before each
+// AssumeRole assumes ar's role with base's credential, again before each
 // expiry (unless MFA makes it a one-time session).
-func (s *stsClient) assumeRole(base CredentialSource, ar AssumeRole) CredentialSource {
-	src := &refreshingSource{name: fmt.Sprintf("role %s assumed with %s", ar.RoleARN, base.Name()), now: s.caller.now}
-	src.fetch = func(ctx context.Context) (Credential, error) {
+func (s *STS) AssumeRole(base tcapi.CredentialSource, ar AssumeRole) tcapi.CredentialSource {
+	src := &refreshingSource{name: fmt.Sprintf("role %s assumed with %s", ar.RoleARN, base.Name()), now: s.api.Now}
+	src.fetch = func(ctx context.Context) (tcapi.Credential, error) {
 		baseCred, err := base.Credential(ctx)
 		if err != nil {
-			return Credential{}, fmt.Errorf("the credential to assume the role with (%s): %w", base.Name(), err)
+			return tcapi.Credential{}, fmt.Errorf("the credential to assume the role with (%s): %w", base.Name(), err)
 		}
 		params := withDuration(map[string]any{"RoleArn": ar.RoleARN, "RoleSessionName": ar.SessionName}, ar.DurationSeconds)
 		for k, v := range map[string]string{"Policy": ar.Policy, "ExternalId": ar.ExternalID, "SourceIdentity": ar.SourceIdentity,
@@ -242,14 +225,14 @@ func (s *stsClient) assumeRole(base CredentialSource, ar AssumeRole) CredentialS
 	return src
 }
 
-// webIdentity assumes wi's role with an OIDC token, unsigned; each renewal
+// WebIdentity assumes wi's role with an OIDC token, unsigned; each renewal
 // asks for the token again.
-func (s *stsClient) webIdentity(wi WebIdentity) CredentialSource {
-	src := &refreshingSource{name: fmt.Sprintf("role %s assumed with a web identity token of provider %s", wi.RoleARN, wi.ProviderID), now: s.caller.now}
-	src.fetch = func(ctx context.Context) (Credential, error) {
+func (s *STS) WebIdentity(wi WebIdentity) tcapi.CredentialSource {
+	src := &refreshingSource{name: fmt.Sprintf("role %s assumed with a web identity token of provider %s", wi.RoleARN, wi.ProviderID), now: s.api.Now}
+	src.fetch = func(ctx context.Context) (tcapi.Credential, error) {
 		token, err := wi.Token(ctx)
 		if err != nil {
-			return Credential{}, err
+			return tcapi.Credential{}, err
 		}
 		params := withDuration(map[string]any{"ProviderId": wi.ProviderID, "WebIdentityToken": token, "RoleArn": wi.RoleARN, "RoleSessionName": wi.SessionName}, wi.DurationSeconds)
 		return s.issue(ctx, "AssumeRoleWithWebIdentity", nil, params, token)
@@ -257,23 +240,23 @@ func (s *stsClient) webIdentity(wi WebIdentity) CredentialSource {
 	return src
 }
 
-// saml assumes sa's role with a SAML assertion, unsigned, for one session.
-func (s *stsClient) saml(sa SAML) CredentialSource {
-	src := &refreshingSource{name: fmt.Sprintf("role %s assumed with a SAML assertion of %s", sa.RoleARN, sa.PrincipalARN), now: s.caller.now}
-	src.fetch = oneTime(func(ctx context.Context) (Credential, error) {
+// SAML assumes sa's role with a SAML assertion, unsigned, for one session.
+func (s *STS) SAML(sa SAML) tcapi.CredentialSource {
+	src := &refreshingSource{name: fmt.Sprintf("role %s assumed with a SAML assertion of %s", sa.RoleARN, sa.PrincipalARN), now: s.api.Now}
+	src.fetch = oneTime(func(ctx context.Context) (tcapi.Credential, error) {
 		params := withDuration(map[string]any{"SAMLAssertion": sa.Assertion, "PrincipalArn": sa.PrincipalARN, "RoleArn": sa.RoleARN, "RoleSessionName": sa.SessionName}, sa.DurationSeconds)
 		return s.issue(ctx, "AssumeRoleWithSAML", nil, params, sa.Assertion)
 	}, "a new session needs a new SAML assertion from the identity provider")
 	return src
 }
 
-// sessionToken gets an MFA session of base's own identity.
-func (s *stsClient) sessionToken(base CredentialSource, st SessionToken) CredentialSource {
-	src := &refreshingSource{name: fmt.Sprintf("an MFA session (%s) of %s", st.SerialNumber, base.Name()), now: s.caller.now}
-	src.fetch = oneTime(func(ctx context.Context) (Credential, error) {
+// SessionToken gets an MFA session of base's own identity.
+func (s *STS) SessionToken(base tcapi.CredentialSource, st SessionToken) tcapi.CredentialSource {
+	src := &refreshingSource{name: fmt.Sprintf("an MFA session (%s) of %s", st.SerialNumber, base.Name()), now: s.api.Now}
+	src.fetch = oneTime(func(ctx context.Context) (tcapi.Credential, error) {
 		baseCred, err := base.Credential(ctx)
 		if err != nil {
-			return Credential{}, fmt.Errorf("the credential to start the MFA session with (%s): %w", base.Name(), err)
+			return tcapi.Credential{}, fmt.Errorf("the credential to start the MFA session with (%s): %w", base.Name(), err)
 		}
 		params := withDuration(map[string]any{"SerialNumber": st.SerialNumber, "TokenCode": st.TokenCode}, st.DurationSeconds)
 		return s.issue(ctx, "GetSessionToken", &baseCred, params, st.TokenCode)
@@ -292,7 +275,7 @@ func GitHubActionsToken(requestURL, requestToken, audience string, hc *http.Clie
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("the GitHub Actions token request URL %q is not a URL", requestURL)
 	}
-	if err := secureScheme(u, u.Redacted()); err != nil {
+	if err := tcapi.SecureScheme(u, u.Redacted()); err != nil {
 		return nil, fmt.Errorf("the GitHub Actions token request URL: %w", err)
 	}
 	q := u.Query()
