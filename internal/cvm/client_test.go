@@ -39,7 +39,7 @@ func TestConcurrentReadsShareTheLimiter(t *testing.T) {
 				inventory[region] = emulator.GenerateInstances(3000, int64(i)+3)
 			}
 			s := startEmulator(t, emulator.Config{Regions: inventory, RateLimit: limit})
-			c := newTestClient(t, s, func(c *Config) { c.RateLimit = limit })
+			c := newClient(t, s.URL(), func(c *Config) { c.RateLimit = limit })
 			var wg sync.WaitGroup
 			errs := make(chan error, len(readRegions))
 			for _, region := range readRegions {
@@ -87,7 +87,7 @@ func TestRetryableFaultsAreSurvived(t *testing.T) {
 			if err := s.SetFaults(f); err != nil {
 				t.Fatal(err)
 			}
-			c := newTestClient(t, s, func(c *Config) { c.RequestTimeout = 300 * time.Millisecond; c.MaxRetries = new(20) })
+			c := newClient(t, s.URL(), func(c *Config) { c.RequestTimeout = 300 * time.Millisecond; c.MaxRetries = new(20) })
 			for range 3 {
 				res, err := c.DescribeInstancesStatus(context.Background(), testRegion, nil)
 				if err != nil {
@@ -125,7 +125,7 @@ func TestNonRetryableErrorsSurfaceAtOnce(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startEmulator(t, emulator.Config{Regions: regionOf(emulator.GenerateInstances(5, 1))})
-			c := newTestClient(t, s, func(c *Config) { tc.setup(s, c) })
+			c := newClient(t, s.URL(), func(c *Config) { tc.setup(s, c) })
 			region := testRegion
 			if tc.code == "UnsupportedRegion" {
 				region = "xx-nowhere"
@@ -151,7 +151,7 @@ func TestThrottlingBeyondRetriesNamesTheFix(t *testing.T) {
 	if err := s.SetFaults(emulator.Faults{Errors: map[string]float64{"RequestLimitExceeded": 1}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := newTestClient(t, s, func(c *Config) { c.MaxRetries = new(3) }).DescribeInstancesStatus(context.Background(), testRegion, nil)
+	_, err := newClient(t, s.URL(), func(c *Config) { c.MaxRetries = new(3) }).DescribeInstancesStatus(context.Background(), testRegion, nil)
 	var apiErr *tcapi.APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != "RequestLimitExceeded" || apiErr.Attempts != 4 {
 		t.Fatalf("err = %v; want RequestLimitExceeded after 4 attempts", err)
@@ -164,7 +164,7 @@ func TestThrottlingBeyondRetriesNamesTheFix(t *testing.T) {
 func TestCancellationStopsTheRead(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	s := startEmulator(t, emulator.Config{Regions: regionOf(emulator.GenerateInstances(2000, 1)), Latency: 30 * time.Second})
-	c := newTestClient(t, s)
+	c := newClient(t, s.URL())
 	defer c.cfg.HTTPClient.CloseIdleConnections()
 	defer func() { _ = s.Close() }()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -193,7 +193,7 @@ func TestCancellationStopsTheRead(t *testing.T) {
 func TestReadCancelledBeforeItStartsFails(t *testing.T) {
 	t.Parallel()
 	s := startEmulator(t, emulator.Config{Regions: regionOf([]emulator.Instance{{InstanceId: "ins-aaaaaaaa", InstanceState: "RUNNING"}})})
-	c := newTestClient(t, s)
+	c := newClient(t, s.URL())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for name, ids := range map[string][]string{"by ID": {"ins-aaaaaaaa"}, "listing": nil} {
@@ -214,7 +214,7 @@ func TestReadCancelledBeforeItStartsFails(t *testing.T) {
 func TestThrottledRequestsAreNotBackedOff(t *testing.T) {
 	instances := emulator.GenerateInstances(3000, 11)
 	s := startEmulator(t, emulator.Config{Regions: regionOf(instances), RateLimit: 20})
-	c := newTestClient(t, s, func(c *Config) {
+	c := newClient(t, s.URL(), func(c *Config) {
 		c.RateLimit = 200
 		c.RetryBaseDelay, c.RetryMaxDelay = time.Hour, time.Hour
 	})

@@ -51,9 +51,11 @@ func testConfig(endpoint string) Config {
 	}
 }
 
-// mustNew builds a client from cfg after each tune has adjusted it.
-func mustNew(t testing.TB, cfg Config, tune ...func(*Config)) *Client {
+// newClient is the package's one client builder: testConfig's client of
+// endpoint, after each tune has adjusted its configuration.
+func newClient(t testing.TB, endpoint string, tune ...func(*Config)) *Client {
 	t.Helper()
+	cfg := testConfig(endpoint)
 	for _, f := range tune {
 		f(&cfg)
 	}
@@ -64,10 +66,9 @@ func mustNew(t testing.TB, cfg Config, tune ...func(*Config)) *Client {
 	return c
 }
 
-// newTestClient talks to an in-process emulator.
-func newTestClient(t testing.TB, s *emulator.Server, tune ...func(*Config)) *Client {
-	t.Helper()
-	return mustNew(t, testConfig(s.URL()), tune...)
+// withRetries sets how often a request is retried.
+func withRetries(n int) func(*Config) {
+	return func(c *Config) { c.MaxRetries = new(n) }
 }
 
 func regionOf(instances []emulator.Instance) map[string][]emulator.Instance {
@@ -146,20 +147,6 @@ func replaceOn(t *testing.T, nth int64, next []emulator.Instance) func(*emutest.
 			}
 		}
 	}
-}
-
-// tappedClient talks to a tapped emulator.
-func tappedClient(t *testing.T, e *emutest.Emulator, tune ...func(*Config)) *Client {
-	t.Helper()
-	return mustNew(t, testConfig(e.URL), tune...)
-}
-
-// clientFor talks to any endpoint (an httptest server), with three retries.
-func clientFor(t *testing.T, endpoint string, tune ...func(*Config)) *Client {
-	t.Helper()
-	cfg := testConfig(endpoint)
-	cfg.MaxRetries = new(3)
-	return mustNew(t, cfg, tune...)
 }
 
 // countingServer answers every request with h and counts them.

@@ -22,22 +22,6 @@ func startTLS(t *testing.T) *emutest.Emulator {
 	}, emutest.Options{TLS: true})
 }
 
-// systemTrustClient verifies certificates against the system pool, as the
-// provider does (cvm.New's default transport).
-func systemTrustClient(t *testing.T, endpoint string) *Client {
-	t.Helper()
-	c, err := New(Config{
-		Endpoint:       endpoint,
-		Credentials:    staticKey{tcapi.Credential{SecretID: testSecretID, SecretKey: testSecretKey}},
-		RetryBaseDelay: 50 * time.Millisecond,
-		RetryMaxDelay:  time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // An https endpoint whose certificate no trusted authority signed is
 // refused at once, with an error that names certificate verification and
 // says how to trust a private CA. Retrying cannot help, so it is not
@@ -45,7 +29,7 @@ func systemTrustClient(t *testing.T, endpoint string) *Client {
 func TestUnknownCertificateAuthorityIsRefused(t *testing.T) {
 	e := startTLS(t)
 	start := time.Now()
-	_, err := systemTrustClient(t, e.URL).DescribeInstancesStatus(t.Context(), testRegion, nil)
+	_, err := newClient(t, e.URL).DescribeInstancesStatus(t.Context(), testRegion, nil)
 	var apiErr *tcapi.APIError
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("err = %v, want an *tcapi.APIError", err)
@@ -72,7 +56,7 @@ const envTLSChildURL = "CVM_TEST_TLS_CHILD_URL"
 // binary with the variable set.
 func TestCertificateAuthorityFromSSLCertFile(t *testing.T) {
 	if url := os.Getenv(envTLSChildURL); url != "" {
-		res, err := systemTrustClient(t, url).DescribeInstancesStatus(t.Context(), testRegion, nil)
+		res, err := newClient(t, url).DescribeInstancesStatus(t.Context(), testRegion, nil)
 		if err != nil {
 			t.Fatalf("with SSL_CERT_FILE naming the endpoint's CA: %v", err)
 		}
@@ -96,7 +80,7 @@ func TestCertificateAuthorityFromSSLCertFile(t *testing.T) {
 // The default transport is the one whose trust the tests above exercise:
 // nothing in the client turns verification off.
 func TestDefaultTransportVerifiesCertificates(t *testing.T) {
-	c := systemTrustClient(t, "https://127.0.0.1:1")
+	c := newClient(t, "https://127.0.0.1:1")
 	tr, ok := c.cfg.HTTPClient.Transport.(*http.Transport)
 	if !ok {
 		t.Fatalf("transport is %T", c.cfg.HTTPClient.Transport)

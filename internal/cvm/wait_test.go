@@ -3,7 +3,6 @@ package cvm
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -15,31 +14,6 @@ import (
 	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
-func TestCanReach(t *testing.T) {
-	cases := []struct {
-		from   string
-		wanted []string
-		want   bool
-	}{
-		{"RUNNING", []string{"RUNNING"}, true},
-		{"PENDING", []string{"RUNNING"}, true},
-		{"STARTING", []string{"RUNNING"}, true},
-		{"STOPPED", []string{"RUNNING"}, true},
-		{"RESCUE_MODE", []string{"RUNNING"}, true},
-		{"LAUNCH_FAILED", []string{"RUNNING"}, false},
-		{"TERMINATING", []string{"RUNNING"}, false},
-		{"SHUTDOWN", []string{"RUNNING"}, false},
-		{"SHUTDOWN", []string{"TERMINATING"}, true},
-		{"RUNNING", []string{"STOPPED"}, true},
-		{"SOME_NEW_STATE", []string{"RUNNING"}, true},
-	}
-	for _, tc := range cases {
-		if got := CanReach(tc.from, tc.wanted); got != tc.want {
-			t.Errorf("CanReach(%s, %v) = %v, want %v", tc.from, tc.wanted, got, tc.want)
-		}
-	}
-}
-
 func TestWaitForStatesFollowsTransitions(t *testing.T) {
 	s := startEmulator(t, emulator.Config{Regions: regionOf([]emulator.Instance{
 		{InstanceId: "ins-aaaaaaa1", InstanceState: "RUNNING"},
@@ -48,7 +22,7 @@ func TestWaitForStatesFollowsTransitions(t *testing.T) {
 			{After: emulator.Duration(300 * time.Millisecond), InstanceState: "RUNNING"},
 		}},
 	})})
-	res, err := newTestClient(t, s).WaitForStates(context.Background(), testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2"}, Wait{States: []string{"RUNNING"}})
+	res, err := newClient(t, s.URL()).WaitForStates(context.Background(), testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2"}, Wait{States: []string{"RUNNING"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +41,7 @@ func TestWaitForStatesFailsFastOnDeadEnd(t *testing.T) {
 		{InstanceId: "ins-aaaaaaa1", InstanceState: "PENDING"},
 		{InstanceId: "ins-aaaaaaa2", InstanceState: "LAUNCH_FAILED"},
 	})})
-	_, err := newTestClient(t, s).WaitForStates(context.Background(), testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2"}, Wait{States: []string{"RUNNING"}})
+	_, err := newClient(t, s.URL()).WaitForStates(context.Background(), testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2"}, Wait{States: []string{"RUNNING"}})
 	var we *WaitError
 	if !errors.As(err, &we) || !we.Stuck || len(we.NotReady) != 1 || we.NotReady[0].State != "LAUNCH_FAILED" {
 		t.Fatalf("err = %v; want a stuck WaitError naming the LAUNCH_FAILED instance", err)
@@ -84,7 +58,7 @@ func TestWaitForStatesTimeoutListsStragglers(t *testing.T) {
 	})})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err := newTestClient(t, s).WaitForStates(ctx, testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2", "ins-aaaaaaa3"}, Wait{States: []string{"RUNNING"}})
+	_, err := newClient(t, s.URL()).WaitForStates(ctx, testRegion, []string{"ins-aaaaaaa1", "ins-aaaaaaa2", "ins-aaaaaaa3"}, Wait{States: []string{"RUNNING"}})
 	var we *WaitError
 	if !errors.As(err, &we) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want a timed-out wait", err)
@@ -198,7 +172,7 @@ func boolInt(b bool) int {
 func TestWaitForStatesGivesUpOnIDsNeverFound(t *testing.T) {
 	t.Parallel()
 	s := startEmulator(t, emulator.Config{Regions: regionOf([]emulator.Instance{{InstanceId: "ins-aaaaaaa1", InstanceState: "STOPPED"}})})
-	c := newTestClient(t, s, func(c *Config) { c.MissingGrace = 20 * time.Millisecond })
+	c := newClient(t, s.URL(), func(c *Config) { c.MissingGrace = 20 * time.Millisecond })
 	_, err := c.WaitForStates(t.Context(), testRegion, []string{"ins-aaaaaaa1", "ins-typo0001"}, Wait{States: []string{"RUNNING"}})
 	var we *WaitError
 	if !errors.As(err, &we) || !we.NotFound || len(we.NotReady) != 1 || we.NotReady[0].InstanceID != "ins-typo0001" {
@@ -217,7 +191,7 @@ func TestWaitForStatesCancelled(t *testing.T) {
 		t.Run(during, func(t *testing.T) {
 			t.Parallel()
 			s := startEmulator(t, emulator.Config{Regions: regionOf([]emulator.Instance{{InstanceId: "ins-aaaaaaa1", InstanceState: "STOPPED"}})})
-			c := newTestClient(t, s, func(c *Config) { c.PollInterval, c.MaxPoll = time.Hour, time.Hour })
+			c := newClient(t, s.URL(), func(c *Config) { c.PollInterval, c.MaxPoll = time.Hour, time.Hour })
 			ctx, cancel := context.WithCancel(t.Context())
 			if during == "a request" {
 				if err := s.SetFaults(emulator.Faults{Latency: emulator.Duration(time.Hour)}); err != nil {
@@ -241,19 +215,6 @@ func TestWaitForStatesCancelled(t *testing.T) {
 	}
 }
 
-// A wait on a thousand instances names ten and counts the rest.
-func TestWaitErrorNamesAFew(t *testing.T) {
-	t.Parallel()
-	we := &WaitError{Wanted: []string{"RUNNING"}, Err: context.DeadlineExceeded}
-	for i := range 1000 {
-		we.NotReady = append(we.NotReady, InstanceStatus{InstanceID: fmt.Sprintf("ins-%08d", i)})
-	}
-	msg := we.Error()
-	if !strings.Contains(msg, "ins-00000009 (not found), and 990 more") || strings.Contains(msg, "ins-00000010") || len(msg) > 400 {
-		t.Fatalf("a %d-byte message: %q", len(msg), msg)
-	}
-}
-
 // A poll whose requests all time out fails the wait with the timeout, after
 // its retries, and not as if the wait's own time had run out: the user
 // must raise request_timeout or check the endpoint, not timeouts.read.
@@ -273,7 +234,7 @@ func TestWaitReportsAPollThatTimedOut(t *testing.T) {
 		_, _ = io.WriteString(w, `{"Response": {"TotalCount": 1, "RequestId": "r1",
 			"InstanceStatusSet": [{"InstanceId": "ins-aaaaaaaa", "InstanceState": "STOPPED"}]}}`)
 	})
-	c := clientFor(t, srv.URL, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond; c.MaxRetries = new(1) })
+	c := newClient(t, srv.URL, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond; c.MaxRetries = new(1) })
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	_, err := c.WaitForStates(ctx, testRegion, []string{"ins-aaaaaaaa"}, Wait{States: []string{"RUNNING"}})
