@@ -29,7 +29,7 @@ func TestEndpointRules(t *testing.T) {
 	cases := map[string]string{
 		"https://cvm.tencentcloudapi.com":             "",
 		"http://127.0.0.1:9100":                       "",
-		"http://cvm.tencentcloudapi.com":              "http",
+		"http://cvm.tencentcloudapi.com":              "not a loopback address",
 		"https://AKID:secret@cvm.tencentcloudapi.com": "put keys in secret_id/secret_key",
 	}
 	for value, want := range cases {
