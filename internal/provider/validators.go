@@ -212,7 +212,7 @@ func short(d time.Duration) string {
 func (r durationRange) parse(s string) (time.Duration, string) {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	switch {
-	case err != nil && strings.TrimSpace(s) != "" && strings.Trim(s, "0123456789. ") == "":
+	case err != nil && isNumber(strings.TrimSpace(s)):
 		n := strings.TrimSpace(s)
 		return 0, fmt.Sprintf("%s has no unit: write %q for %s seconds or %q for %s minutes; it must be %s", quote(s), n+"s", n, n+"m", n, r)
 	case err != nil:
@@ -221,6 +221,13 @@ func (r durationRange) parse(s string) (time.Duration, string) {
 		return 0, fmt.Sprintf("%s is not %s", quote(s), r)
 	}
 	return d, ""
+}
+
+// isNumber says whether s is a plain non-negative number, such as "5" or
+// "1.5": a duration written without its unit.
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil && strings.Trim(s, "0123456789.") == ""
 }
 
 func (r durationRange) Description(context.Context) string             { return "must be " + r.String() }
