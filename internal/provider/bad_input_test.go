@@ -36,10 +36,10 @@ type badInput struct {
 	// terraform also runs the case through `terraform plan`
 	// (TestAccBadInputThroughTerraform). Every case is checked in process;
 	// terraform is for what only it shows: diagnostics as rendered, a few
-	// cases of each stage, values known only after apply, and the cases
-	// issue 18 asked to see through terraform (timeouts.read without a
-	// unit, the misspelt "RUNING", wait_stable_for longer than
-	// timeouts.read, an allowed_account_ids mismatch).
+	// cases of each stage, values known only after apply, and the messages
+	// new users met through terraform (timeouts.read without a unit, the
+	// misspelt "RUNING", wait_stable_for longer than timeouts.read, an
+	// allowed_account_ids mismatch).
 	terraform bool
 }
 
