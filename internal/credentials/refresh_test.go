@@ -19,16 +19,8 @@ import (
 // with every API request before the emulator answers it.
 func startTapped(t *testing.T, instances []emulator.Instance, onRequest func(e *emutest.Emulator, n int64, r *http.Request)) *emutest.Emulator {
 	t.Helper()
-	var e *emutest.Emulator
-	e = emutest.Start(t, emulator.Config{
-		Regions:     regionOf(instances),
-		Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}},
-	}, emutest.Options{OnRequest: func(n int64, r *http.Request) {
-		if onRequest != nil {
-			onRequest(e, n, r)
-		}
-	}})
-	return e
+	cfg := emulator.Config{Regions: regionOf(instances), Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}}}
+	return emutest.StartTapped(t, cfg, onRequest)
 }
 
 func tappedClient(t *testing.T, e *emutest.Emulator, tune ...func(*readerConfig)) *reader {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
@@ -82,7 +83,7 @@ func TestAnswerWithoutAPageIsRetried(t *testing.T) {
 	t.Run("once", func(t *testing.T) {
 		t.Parallel()
 		var bad atomic.Bool
-		srv, n := countingServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		srv, n := emutest.CountingServer(t, func(w http.ResponseWriter, _ *http.Request) {
 			if !bad.Swap(true) {
 				_, _ = io.WriteString(w, noPage)
 				return
@@ -96,7 +97,7 @@ func TestAnswerWithoutAPageIsRetried(t *testing.T) {
 	})
 	t.Run("always", func(t *testing.T) {
 		t.Parallel()
-		srv, n := countingServer(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, noPage) })
+		srv, n := emutest.CountingServer(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, noPage) })
 		_, err := newClient(t, srv.URL, withRetries(3)).DescribeInstancesStatus(t.Context(), testRegion, nil)
 		var apiErr *tcapi.APIError
 		if !errors.As(err, &apiErr) || apiErr.Cause != tcapi.CauseBadAnswer || apiErr.Code != tcapi.CodeBadAnswer ||

@@ -3,9 +3,7 @@ package cvm
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,16 +123,8 @@ func newChained(cc chainConfig) (*Client, error) {
 // with every API request before the emulator answers it.
 func startTapped(t *testing.T, instances []emulator.Instance, onRequest func(e *emutest.Emulator, n int64, r *http.Request)) *emutest.Emulator {
 	t.Helper()
-	var e *emutest.Emulator
-	e = emutest.Start(t, emulator.Config{
-		Regions:     regionOf(instances),
-		Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}},
-	}, emutest.Options{OnRequest: func(n int64, r *http.Request) {
-		if onRequest != nil {
-			onRequest(e, n, r)
-		}
-	}})
-	return e
+	cfg := emulator.Config{Regions: regionOf(instances), Credentials: []emulator.Credential{{SecretID: testSecretID, SecretKey: testSecretKey}}}
+	return emutest.StartTapped(t, cfg, onRequest)
 }
 
 // replaceOn replaces testRegion's instances with next when the nth API
@@ -147,16 +137,4 @@ func replaceOn(t *testing.T, nth int64, next []emulator.Instance) func(*emutest.
 			}
 		}
 	}
-}
-
-// countingServer answers every request with h and counts them.
-func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
-	t.Helper()
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		h(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &n
 }

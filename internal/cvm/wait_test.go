@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
@@ -223,7 +224,7 @@ func TestWaitReportsAPollThatTimedOut(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	var answered atomic.Bool
-	srv, n := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv, n := emutest.CountingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if answered.Swap(true) { // every answer after the first poll's comes too late
 			select {
 			case <-release:

@@ -2,9 +2,6 @@ package tcapi
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -39,16 +36,4 @@ func sendTo(ctx context.Context, t *testing.T, endpoint string, tune ...func(*Co
 	}
 	req := Request{Endpoint: u, Service: "cvm", Version: "2017-03-12", Action: "DescribeInstancesStatus", Region: "ap-guangzhou", Payload: []byte(`{"Limit": 100}`)}
 	return New(cfg).Send(ctx, req, testKey{}, NewRateLimiter(1000), &testAnswer{})
-}
-
-// countingServer answers every request with h and counts them.
-func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
-	t.Helper()
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		h(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &n
 }

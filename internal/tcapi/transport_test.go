@@ -48,7 +48,7 @@ func TestTransportFailuresAreClassified(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv, n := countingServer(t, tc.handler)
+			srv, n := emutest.CountingServer(t, tc.handler)
 			err := sendTo(t.Context(), t, srv.URL)
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) {
@@ -70,7 +70,7 @@ func TestWrongSchemeIsNotRetried(t *testing.T) {
 	t.Parallel()
 	t.Run("https to a plain http server", func(t *testing.T) {
 		t.Parallel()
-		srv, n := countingServer(t, func(w http.ResponseWriter, _ *http.Request) {})
+		srv, n := emutest.CountingServer(t, func(w http.ResponseWriter, _ *http.Request) {})
 		err := sendTo(t.Context(), t, strings.Replace(srv.URL, "http://", "https://", 1))
 		var apiErr *APIError
 		if !errors.As(err, &apiErr) || apiErr.Cause != CausePlainHTTPServer || apiErr.Attempts != 1 {

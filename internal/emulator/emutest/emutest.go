@@ -79,6 +79,20 @@ type Emulator struct {
 	opts     Options
 }
 
+// StartTapped is Start with a tap that also hands onRequest the emulator,
+// so that it can change what the emulator serves (instances, faults) at
+// the nth request, before that request is answered.
+func StartTapped(t testing.TB, cfg emulator.Config, onRequest func(e *Emulator, n int64, r *http.Request)) *Emulator {
+	t.Helper()
+	var e *Emulator
+	e = Start(t, cfg, Options{OnRequest: func(n int64, r *http.Request) {
+		if onRequest != nil {
+			onRequest(e, n, r)
+		}
+	}})
+	return e
+}
+
 // Start serves cfg on 127.0.0.1 until the test ends. cfg.Logger, if set,
 // still receives every log line.
 func Start(t testing.TB, cfg emulator.Config, opts Options) *Emulator {
