@@ -359,22 +359,6 @@ func findsOne(t *testing.T, providerCfg map[string]any, opts ...Option) {
 	}
 }
 
-// emulatorWith serves instances in regions, with the test key, and returns
-// its URL.
-func emulatorWith(t *testing.T, regions map[string][]emulator.Instance) *emulator.Server {
-	t.Helper()
-	s, err := emulator.Start(emulator.Config{
-		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
-		Regions:     regions,
-		Seed:        1,
-	})
-	if err != nil {
-		t.Fatalf("starting the emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
 // keysOf is a provider configuration with the test key for s.
 func keysOf(s *emulator.Server) map[string]any {
 	return map[string]any{"endpoint": s.URL(), "region": DefaultRegion, "secret_id": accSecretID, "secret_key": accSecretKey}

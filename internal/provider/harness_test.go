@@ -99,15 +99,7 @@ func newAccTarget(t *testing.T, regions map[string][]emulator.Instance) accTarge
 		}
 		return accTarget{provider: requiredProviders + `provider "cvm" {}`, ids: ids}
 	}
-	s, err := emulator.Start(emulator.Config{
-		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
-		Regions:     regions,
-		Seed:        1,
-	})
-	if err != nil {
-		t.Fatalf("starting the emulator: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := emulatorWith(t, regions)
 	var ids []string
 	for _, in := range regions[DefaultRegion] {
 		ids = append(ids, in.InstanceId)
@@ -123,6 +115,22 @@ func newAccTarget(t *testing.T, regions map[string][]emulator.Instance) accTarge
 `, s.URL(), DefaultRegion, accSecretID, accSecretKey),
 		ids: ids,
 	}
+}
+
+// emulatorWith is the package's emulator: instances in regions, the test
+// key, a fixed seed, stopped when the test ends.
+func emulatorWith(t *testing.T, regions map[string][]emulator.Instance) *emulator.Server {
+	t.Helper()
+	s, err := emulator.Start(emulator.Config{
+		Credentials: []emulator.Credential{{SecretID: accSecretID, SecretKey: accSecretKey}},
+		Regions:     regions,
+		Seed:        1,
+	})
+	if err != nil {
+		t.Fatalf("starting the emulator: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 // needsEmulator skips a test that depends on seeded states or injected
