@@ -80,9 +80,11 @@ type dataFile struct {
 type fileRegions map[string][]struct {
 	InstanceId    string `json:"InstanceId"`
 	InstanceState string `json:"InstanceState"`
-	Transitions   []struct {
+	Readiness
+	Transitions []struct {
 		After         string `json:"After"`
 		InstanceState string `json:"InstanceState"`
+		Readiness
 	} `json:"Transitions"`
 }
 
@@ -91,7 +93,7 @@ func (fr fileRegions) instances(root string) (map[string][]Instance, error) {
 	for region, list := range fr {
 		out[region] = make([]Instance, len(list))
 		for i, fi := range list {
-			in := Instance{InstanceId: fi.InstanceId, InstanceState: fi.InstanceState}
+			in := Instance{InstanceId: fi.InstanceId, InstanceState: fi.InstanceState, Readiness: fi.Readiness}
 			for j, ft := range fi.Transitions {
 				at := fmt.Sprintf("%s[%s][%d].Transitions[%d].After", root, strconv.Quote(region), i, j)
 				if ft.After == "" {
@@ -104,7 +106,7 @@ func (fr fileRegions) instances(root string) (map[string][]Instance, error) {
 				case d < 0:
 					return nil, &pathError{at, fmt.Sprintf("negative delay %q", ft.After)}
 				}
-				in.Transitions = append(in.Transitions, Transition{After: Duration(d), InstanceState: ft.InstanceState})
+				in.Transitions = append(in.Transitions, Transition{After: Duration(d), InstanceState: ft.InstanceState, Readiness: ft.Readiness})
 			}
 			out[region][i] = in
 		}
@@ -254,15 +256,29 @@ func expectedKind(t reflect.Type) string {
 		return "an array"
 	case reflect.Map, reflect.Struct:
 		return "an object"
+	case reflect.Int, reflect.Int64:
+		return "an integer"
 	}
 	return t.String()
+}
+
+// jsonFields are the fields encoding/json sees in a struct type: those of
+// an embedded struct (such as Readiness) in its place.
+func jsonFields(t reflect.Type) []reflect.StructField {
+	var out []reflect.StructField
+	for _, f := range reflect.VisibleFields(t) {
+		if f.IsExported() && (!f.Anonymous || f.Type.Kind() != reflect.Struct) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // fieldList names the JSON fields of a struct type.
 func fieldList(t reflect.Type) string {
 	var names []string
-	for i := range t.NumField() {
-		names = append(names, strconv.Quote(jsonName(t.Field(i))))
+	for _, f := range jsonFields(t) {
+		names = append(names, strconv.Quote(jsonName(f)))
 	}
 	if len(names) < 2 {
 		return strings.Join(names, "")
@@ -349,8 +365,8 @@ func childType(t reflect.Type, key string) (child reflect.Type, known bool) {
 	case t.Kind() == reflect.Map || t.Kind() == reflect.Slice:
 		return deref(t.Elem()), true
 	case t.Kind() == reflect.Struct:
-		for i := range t.NumField() {
-			if f := t.Field(i); strings.EqualFold(jsonName(f), key) {
+		for _, f := range jsonFields(t) {
+			if strings.EqualFold(jsonName(f), key) {
 				return deref(f.Type), true
 			}
 		}

@@ -109,3 +109,16 @@ func TOTPCodeForTest(secret string, at time.Time) string {
 	}
 	return totpCode(key, at)
 }
+
+// InstanceAtForTest is an instance's state and Readiness at the emulator's
+// current time, as the actions see them.
+func (s *Server) InstanceAtForTest(region, id string) (string, Readiness, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rs := s.regions[region]
+	if rs == nil || rs.byID[id] == nil {
+		return "", Readiness{}, false
+	}
+	rec, now := rs.byID[id], s.now()
+	return rec.stateAt(now), rec.readinessAt(now), true
+}

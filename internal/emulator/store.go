@@ -11,22 +11,28 @@ import (
 // absolute times at which its transitions take effect. The current state is
 // computed when asked, so time passing costs nothing.
 type instanceRecord struct {
-	id    string
-	state string
-	steps []timedState // sorted by at
+	id        string
+	state     string
+	readiness Readiness // defaults filled in
+	loaded    time.Time
+	steps     []timedState // sorted by at
 }
 
 type timedState struct {
 	at    time.Time
-	state string
+	state string     // "": unchanged
+	patch *Readiness // nil: nothing else changes
 }
 
 func newRecord(in Instance, loaded time.Time) *instanceRecord {
-	rec := &instanceRecord{id: in.InstanceId, state: in.InstanceState}
+	rec := &instanceRecord{id: in.InstanceId, state: in.InstanceState, readiness: in.withDefaults(), loaded: loaded}
 	if len(in.Transitions) > 0 {
 		rec.steps = make([]timedState, len(in.Transitions))
 		for i, t := range in.Transitions {
 			rec.steps[i] = timedState{at: loaded.Add(time.Duration(t.After)), state: t.InstanceState}
+			if !t.changesNothing() {
+				rec.steps[i].patch = &t.Readiness
+			}
 		}
 		// Stable, so two transitions with the same delay apply in file order.
 		sort.SliceStable(rec.steps, func(i, j int) bool { return rec.steps[i].at.Before(rec.steps[j].at) })
@@ -41,9 +47,26 @@ func (r *instanceRecord) stateAt(now time.Time) string {
 		if now.Before(st.at) {
 			break
 		}
-		s = st.state
+		if st.state != "" {
+			s = st.state
+		}
 	}
 	return s
+}
+
+// readinessAt is the Readiness at now: the load-time fields with every due
+// transition's changes applied in order.
+func (r *instanceRecord) readinessAt(now time.Time) Readiness {
+	rd := r.readiness
+	for _, st := range r.steps {
+		if now.Before(st.at) {
+			break
+		}
+		if st.patch != nil {
+			rd = rd.apply(st.patch)
+		}
+	}
+	return rd
 }
 
 // regionStore keeps one region's instances sorted by ID for paging, plus an

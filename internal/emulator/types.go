@@ -8,20 +8,23 @@ import (
 	"time"
 )
 
-// Instance is one CVM instance as the emulator serves it. InstanceState is the
-// state at load time; Transitions change it later.
+// Instance is one CVM instance as the emulator serves it. InstanceState and
+// Readiness are as at load time; Transitions change them later.
 type Instance struct {
-	InstanceId    string       `json:"InstanceId"`
-	InstanceState string       `json:"InstanceState"`
-	Transitions   []Transition `json:"Transitions,omitempty"`
+	InstanceId    string `json:"InstanceId"`
+	InstanceState string `json:"InstanceState"`
+	Readiness
+	Transitions []Transition `json:"Transitions,omitempty"`
 }
 
-// Transition moves an instance to InstanceState once After has passed since the
-// instance was loaded (at New, or when SetInstances / PUT /_emulator/instances
-// replaced its region).
+// Transition changes an instance once After has passed since the instance was
+// loaded (at New, or when SetInstances / PUT /_emulator/instances replaced its
+// region): to InstanceState if set, and the Readiness fields it sets. It must
+// change something.
 type Transition struct {
 	After         Duration `json:"After"`
-	InstanceState string   `json:"InstanceState"`
+	InstanceState string   `json:"InstanceState,omitempty"`
+	Readiness
 }
 
 // Duration is a time.Duration that reads and writes JSON as a Go duration

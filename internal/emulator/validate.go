@@ -79,12 +79,21 @@ func instanceProblem(in Instance) (field, problem string, ok bool) {
 	case !validState(in.InstanceState):
 		return "InstanceState", invalidStateMessage(in.InstanceState), false
 	}
+	if field, problem, ok := readinessProblem(in.Readiness, false); !ok {
+		return field, problem, false
+	}
 	for i, t := range in.Transitions {
-		if t.After < 0 {
-			return fmt.Sprintf("Transitions[%d].After", i), fmt.Sprintf("negative delay %s", t.After), false
+		at := fmt.Sprintf("Transitions[%d]", i)
+		switch {
+		case t.After < 0:
+			return at + ".After", fmt.Sprintf("negative delay %s", t.After), false
+		case t.InstanceState == "" && t.changesNothing():
+			return at, "the transition changes nothing: give it an InstanceState or a field to change, such as \"Agent\": {\"AgentStatus\": \"Online\"}", false
+		case t.InstanceState != "" && !validState(t.InstanceState):
+			return at + ".InstanceState", invalidStateMessage(t.InstanceState), false
 		}
-		if !validState(t.InstanceState) {
-			return fmt.Sprintf("Transitions[%d].InstanceState", i), invalidStateMessage(t.InstanceState), false
+		if field, problem, ok := readinessProblem(t.Readiness, true); !ok {
+			return at + "." + field, problem, false
 		}
 	}
 	return "", "", true
