@@ -28,8 +28,12 @@ type actionDef struct {
 	// is global).
 	needsRegion bool
 	unsigned    bool // sent with Authorization: SKIP, as AssumeRoleWithWebIdentity is
-	params      paramSpec
-	handle      func(s *Server, c *call) (answer, *apiError)
+	// rateLimit is the action's own documented requests per second, which
+	// it keeps whenever rate limiting is on (Config.RateLimit > 0); 0: it
+	// takes Config.RateLimit.
+	rateLimit float64
+	params    paramSpec
+	handle    func(s *Server, c *call) (answer, *apiError)
 }
 
 // actions are the API actions the emulator serves, by name.
@@ -41,6 +45,13 @@ func init() {
 			service: "cvm", version: "2017-03-12", needsRegion: true,
 			params: paramSpec{"InstanceIds": kindStringList, "Offset": kindInteger, "Limit": kindInteger},
 			handle: (*Server).describeInstancesStatus,
+		},
+		// 40 requests/s: "A maximum of 40 requests can be initiated per
+		// second for this API", https://www.tencentcloud.com/document/product/213/33258
+		"DescribeInstances": {
+			service: "cvm", version: "2017-03-12", needsRegion: true, rateLimit: 40,
+			params: paramSpec{"InstanceIds": kindStringList, "Filters": kindFilterList, "Offset": kindInteger, "Limit": kindInteger},
+			handle: (*Server).describeInstances,
 		},
 		"AssumeRole": {
 			service: "sts", version: stsVersion, needsRegion: true,
@@ -78,6 +89,17 @@ func init() {
 			handle: (*Server).getCallerIdentity,
 		},
 	}
+}
+
+// ownRateLimits are the actions that have a rate limit of their own.
+func ownRateLimits() map[string]float64 {
+	own := map[string]float64{}
+	for name, def := range actions {
+		if def.rateLimit > 0 {
+			own[name] = def.rateLimit
+		}
+	}
+	return own
 }
 
 func actionNames() []string { return slices.Sorted(maps.Keys(actions)) }

@@ -1,5 +1,6 @@
 // Package emulator is a local emulator of the Tencent Cloud CVM API 3.0
-// action DescribeInstancesStatus (version 2017-03-12), of STS (2018-08-13:
+// actions DescribeInstancesStatus and DescribeInstances (version
+// 2017-03-12), of STS (2018-08-13:
 // AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML, GetSessionToken,
 // GetCallerIdentity) and of the CVM metadata credential endpoint. The
 // official SDKs cannot tell it from the real endpoint (sdkcheck holds them
@@ -129,7 +130,8 @@
 //     other key for DefaultAccountID. So two processes reading with
 //     different keys, or different temporary credentials, of one account
 //     share its requests per second. The unsigned actions share one bucket
-//     per action. A request takes
+//     per action. DescribeInstances keeps its own documented limit, 40/s
+//     (actionDef.rateLimit), whenever RateLimit > 0. A request takes
 //     a token when it arrives, after authentication and before any latency;
 //     with none left it gets RequestLimitExceeded with the service's message
 //     ("Your current request times equals to `N` in a second, which exceeds
@@ -161,6 +163,23 @@
 //     SetInstances or PUT /_emulator/instances). The current state is
 //     computed when asked; a region is kept as a slice sorted by ID plus an
 //     index by ID, so a page costs O(page) whatever the region's size.
+//
+// # DescribeInstances
+//
+// Offset, Limit and InstanceIds as DescribeInstancesStatus. Filters
+// (instance-id, instance-state; at most 10 filters of at most 5 values;
+// values of one filter OR, filters AND) are bound from JSON
+// [{"Name","Values"}] or flat Filters.N.Name / Filters.N.Values.M (filters.go).
+// InstanceIds with Filters → InvalidParameter; another filter name or a
+// filter without values → InvalidFilter; a sixth value →
+// InvalidFilterValue.LimitExceeded; a malformed instance-id value →
+// InvalidParameterValue.InstanceIdMalformed (all on the SDK's list of the
+// action's codes). InstanceSet carries the state and the instance's
+// Readiness (readiness.go; unset operation fields and ExpiredTime are null),
+// plus basic fields made up alike for all: Placement.Zone <region>-1,
+// InstanceType S5.MEDIUM4, InstanceName = the ID, CreatedTime = load time,
+// InstanceChargeType PREPAID when ExpiredTime is set. A filtered listing
+// scans the region: O(region), unlike the status listing.
 //
 // The emulator's clock is Config.Now (default time.Now) shifted by
 // SetClockOffset: it governs signature expiry, transitions, rate limiting,

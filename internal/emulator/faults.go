@@ -157,12 +157,15 @@ func faultSummary(f Faults) string {
 }
 
 // injectedError is the answer for an injected API error code.
-func (s *Server) injectedError(code string) *apiError {
+func (s *Server) injectedError(code, action string) *apiError {
 	switch {
 	case strings.HasPrefix(code, "RequestLimitExceeded"):
 		rate := 40.0
+		if r := actions[action].rateLimit; r > 0 {
+			rate = r
+		}
 		if s.limiter != nil {
-			rate = s.limiter.rate
+			rate, _ = s.limiter.rateOf(action)
 		}
 		return newError(code, "Your current request times equals to `%s` in a second, which exceeds the frequency limit `%s` for a second. Please reduce the frequency of calls.",
 			strconv.FormatFloat(rate+1, 'f', -1, 64), strconv.FormatFloat(rate, 'f', -1, 64))

@@ -184,7 +184,7 @@ func TestSetFaultsValidation(t *testing.T) {
 		"negative":         {Truncate: -0.1},
 		"sum > 1":          {HTTP502: 0.6, Errors: map[string]float64{"InternalError": 0.6}},
 		"bad code":         {Errors: map[string]float64{"Internal Error": 0.1}},
-		"unknown action":   {Actions: []string{"DescribeInstances"}},
+		"unknown action":   {Actions: []string{"RunInstances"}},
 		"slow w/o delay":   {Slow: 0.5},
 		"negative latency": {Latency: emulator.Duration(-time.Second)},
 	} {

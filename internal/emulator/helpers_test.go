@@ -71,6 +71,7 @@ type apiAnswer struct {
 		TotalCount        *int
 		InstanceStatusSet []struct{ InstanceId, InstanceState string }
 		Credentials       *struct{ TmpSecretId, TmpSecretKey, Token string }
+		InstanceSet       []map[string]any // DescribeInstances
 	}
 }
 

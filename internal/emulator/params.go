@@ -15,6 +15,7 @@ const (
 	kindInteger paramKind = iota + 1
 	kindString
 	kindStringList
+	kindFilterList // Filters: [{"Name": …, "Values": […]}], flat Filters.N.Name, Filters.N.Values.M
 )
 
 // paramSpec lists an action's parameters and their types.
@@ -26,6 +27,7 @@ type boundParams struct {
 	ints    map[string]int64
 	strings map[string]string
 	lists   map[string][]string
+	filters map[string][]filter
 }
 
 func (p *boundParams) integer(name string) (int64, bool) {
@@ -36,7 +38,7 @@ func (p *boundParams) integer(name string) (int64, bool) {
 // bindParams types the request's action parameters against spec, from a JSON
 // body or from flattened name=value pairs alike.
 func bindParams(req *apiRequest, spec paramSpec) (*boundParams, *apiError) {
-	p := &boundParams{ints: map[string]int64{}, strings: map[string]string{}, lists: map[string][]string{}}
+	p := &boundParams{ints: map[string]int64{}, strings: map[string]string{}, lists: map[string][]string{}, filters: map[string][]filter{}}
 	if req.jsonParams != nil {
 		return p, bindJSON(p, req.jsonParams, spec)
 	}
@@ -92,6 +94,12 @@ func bindJSON(p *boundParams, m map[string]any, spec paramSpec) *apiError {
 				list[i] = str
 			}
 			p.lists[name] = list
+		case kindFilterList:
+			fs, err := jsonFilters(name, v)
+			if err != nil {
+				return err
+			}
+			p.filters[name] = fs
 		}
 	}
 	return nil
@@ -112,14 +120,23 @@ func jsonInteger(num json.Number) (int64, error) {
 
 func bindFlat(p *boundParams, m map[string]string, spec paramSpec) *apiError {
 	elements := map[string]map[int]string{}
+	flatFilters := map[string]map[string]string{}
 	for _, key := range sortedKeys(m) {
 		base, suffix, dotted := strings.Cut(key, ".")
 		kind, ok := spec[base]
-		if !ok || (dotted && kind != kindStringList) {
+		if !ok || (dotted && kind != kindStringList && kind != kindFilterList) {
 			return unknownParameter(key)
 		}
 		v := m[key]
 		switch kind {
+		case kindFilterList:
+			if !dotted {
+				return newError("InvalidParameter", "The parameter `%s` is a list: send it as %s.0.Name, %s.0.Values.0, ….", key, key, key)
+			}
+			if flatFilters[base] == nil {
+				flatFilters[base] = map[string]string{}
+			}
+			flatFilters[base][suffix] = v
 		case kindInteger:
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
@@ -160,6 +177,13 @@ func bindFlat(p *boundParams, m map[string]string, spec paramSpec) *apiError {
 			list[j] = byIndex[i]
 		}
 		p.lists[base] = list
+	}
+	for base, fm := range flatFilters {
+		fs, err := flatFilterList(base, fm)
+		if err != nil {
+			return err
+		}
+		p.filters[base] = fs
 	}
 	return nil
 }

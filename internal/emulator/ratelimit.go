@@ -17,6 +17,9 @@ import (
 type rateLimiter struct {
 	rate  float64
 	burst float64
+	// own are the actions whose documented limit is their own (see
+	// actionDef.rateLimit); they keep it whatever rate is.
+	own map[string]float64
 
 	mu      sync.Mutex
 	buckets map[bucketKey]*bucket
@@ -33,11 +36,19 @@ type bucket struct {
 	seen   int
 }
 
-func newRateLimiter(rate float64) *rateLimiter {
+func newRateLimiter(rate float64, own map[string]float64) *rateLimiter {
 	if rate <= 0 {
 		return nil
 	}
-	return &rateLimiter{rate: rate, burst: max(rate, 1), buckets: make(map[bucketKey]*bucket)}
+	return &rateLimiter{rate: rate, burst: max(rate, 1), own: own, buckets: make(map[bucketKey]*bucket)}
+}
+
+// rateOf is action's rate and burst.
+func (l *rateLimiter) rateOf(action string) (rate, burst float64) {
+	if r, ok := l.own[action]; ok {
+		return r, max(r, 1)
+	}
+	return l.rate, l.burst
 }
 
 // allow takes a token of account's bucket for action, for the request
@@ -48,13 +59,14 @@ func (l *rateLimiter) allow(account, action string, now time.Time) (bool, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	k := bucketKey{account, action}
+	rate, burst := l.rateOf(action)
 	b := l.buckets[k]
 	if b == nil {
-		b = &bucket{tokens: l.burst, last: now}
+		b = &bucket{tokens: burst, last: now}
 		l.buckets[k] = b
 	}
 	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = min(l.burst, b.tokens+elapsed*l.rate)
+		b.tokens = min(burst, b.tokens+elapsed*rate)
 		b.last = now
 	}
 	if sec := now.Unix(); sec != b.second {
@@ -68,8 +80,9 @@ func (l *rateLimiter) allow(account, action string, now time.Time) (bool, int) {
 	return false, b.seen
 }
 
-func (l *rateLimiter) message(seen int) string {
+func (l *rateLimiter) message(action string, seen int) string {
+	rate, _ := l.rateOf(action)
 	return "Your current request times equals to `" + strconv.Itoa(seen) +
-		"` in a second, which exceeds the frequency limit `" + strconv.FormatFloat(l.rate, 'f', -1, 64) +
+		"` in a second, which exceeds the frequency limit `" + strconv.FormatFloat(rate, 'f', -1, 64) +
 		"` for a second. Please reduce the frequency of calls."
 }

@@ -223,11 +223,11 @@ func (s *Server) process(req *apiRequest, perr *apiError, def actionDef, known b
 	}
 	if s.limiter != nil {
 		if ok, seen := s.limiter.allow(sec.who.AccountId, action, now); !ok {
-			return nil, newError("RequestLimitExceeded", "%s", s.limiter.message(seen))
+			return nil, newError("RequestLimitExceeded", "%s", s.limiter.message(action, seen))
 		}
 	}
 	if fx.outcome == outcomeError {
-		return nil, s.injectedError(fx.code)
+		return nil, s.injectedError(fx.code, action)
 	}
 	params, aerr := bindParams(req, def.params)
 	if aerr != nil {

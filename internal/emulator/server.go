@@ -103,7 +103,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		limiter:  newRateLimiter(cfg.RateLimit),
+		limiter:  newRateLimiter(cfg.RateLimit, ownRateLimits()),
 		temp:     newTempStore(),
 		regions:  make(map[string]*regionStore),
 		rng:      rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6376_6d2d_656d_7531)),

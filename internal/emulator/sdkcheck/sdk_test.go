@@ -436,7 +436,7 @@ func TestSDKAssumeRoleErrors(t *testing.T) {
 	if got := sdkCode(send("sts", "2017-03-12", "DescribeInstancesStatus", map[string]any{})); got != "AuthFailure.InvalidAuthorization" {
 		t.Errorf("DescribeInstancesStatus signed for sts: %s", got)
 	}
-	if got := sdkCode(send("cvm", "2017-03-12", "DescribeInstances", map[string]any{})); got != "InvalidAction" {
+	if got := sdkCode(send("cvm", "2017-03-12", "RunInstances", map[string]any{})); got != "InvalidAction" {
 		t.Errorf("unserved action: %s", got)
 	}
 	if got := sdkCode(send("cvm", "2017-03-11", "DescribeInstancesStatus", map[string]any{})); got != "NoSuchVersion" {
