@@ -53,6 +53,18 @@ func init() {
 			params: paramSpec{"InstanceIds": kindStringList, "Filters": kindFilterList, "Offset": kindInteger, "Limit": kindInteger},
 			handle: (*Server).describeInstances,
 		},
+		// 20 requests/s: "默认接口请求频率限制：20次/秒",
+		// https://cloud.tencent.com/document/api/213/87933
+		"DescribeTaskInfo": {
+			service: "cvm", version: "2017-03-12", needsRegion: true, rateLimit: 20,
+			params: paramSpec{
+				"Limit": kindInteger, "Offset": kindInteger, "Product": kindString, "TaskStatus": kindIntegerList,
+				"TaskTypeIds": kindIntegerList, "TaskIds": kindStringList, "InstanceIds": kindStringList,
+				"Aliases": kindStringList, "StartDate": kindString, "EndDate": kindString,
+				"OrderField": kindString, "Order": kindInteger,
+			},
+			handle: (*Server).describeTaskInfo,
+		},
 		"AssumeRole": {
 			service: "sts", version: stsVersion, needsRegion: true,
 			params: paramSpec{

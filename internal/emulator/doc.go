@@ -1,6 +1,6 @@
 // Package emulator is a local emulator of the Tencent Cloud CVM API 3.0
-// actions DescribeInstancesStatus and DescribeInstances (version
-// 2017-03-12), of STS (2018-08-13:
+// actions DescribeInstancesStatus, DescribeInstances and DescribeTaskInfo
+// (version 2017-03-12), of STS (2018-08-13:
 // AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML, GetSessionToken,
 // GetCallerIdentity) and of the CVM metadata credential endpoint. The
 // official SDKs cannot tell it from the real endpoint (sdkcheck holds them
@@ -130,8 +130,9 @@
 //     other key for DefaultAccountID. So two processes reading with
 //     different keys, or different temporary credentials, of one account
 //     share its requests per second. The unsigned actions share one bucket
-//     per action. DescribeInstances keeps its own documented limit, 40/s
-//     (actionDef.rateLimit), whenever RateLimit > 0. A request takes
+//     per action. DescribeInstances (40/s) and DescribeTaskInfo (20/s) keep
+//     their own documented limits (actionDef.rateLimit) whenever
+//     RateLimit > 0. A request takes
 //     a token when it arrives, after authentication and before any latency;
 //     with none left it gets RequestLimitExceeded with the service's message
 //     ("Your current request times equals to `N` in a second, which exceeds
@@ -180,6 +181,19 @@
 // InstanceType S5.MEDIUM4, InstanceName = the ID, CreatedTime = load time,
 // InstanceChargeType PREPAID when ExpiredTime is set. A filtered listing
 // scans the region: O(region), unlike the status listing.
+//
+// # DescribeTaskInfo
+//
+// Served in ap-guangzhou only, as its page says (another region →
+// UnsupportedRegion), for the MaintenanceTasks of every region's
+// instances. Its times, StartDate and EndDate are "YYYY-MM-DD hh:mm:ss" in
+// UTC+8 (the emulator's choice: the service's zone; the page names none);
+// StartDate defaults to today 00:00:00 there and EndDate to now, so older
+// open tasks are missed unless StartDate is sent. Every bad value is
+// InvalidParameterValue, the one parameter code on the SDK's list for the
+// action. Alias is the instance name, which the emulator makes its ID;
+// DeviceStatus and OperateStatus follow TaskStatus, whose numbering they
+// share. Sorted by OrderField (null last), then TaskId.
 //
 // The emulator's clock is Config.Now (default time.Now) shifted by
 // SetClockOffset: it governs signature expiry, transitions, rate limiting,

@@ -15,6 +15,7 @@ const (
 	kindInteger paramKind = iota + 1
 	kindString
 	kindStringList
+	kindIntegerList
 	kindFilterList // Filters: [{"Name": …, "Values": […]}], flat Filters.N.Name, Filters.N.Values.M
 )
 
@@ -28,6 +29,7 @@ type boundParams struct {
 	strings map[string]string
 	lists   map[string][]string
 	filters map[string][]filter
+	intList map[string][]int64
 }
 
 func (p *boundParams) integer(name string) (int64, bool) {
@@ -38,7 +40,7 @@ func (p *boundParams) integer(name string) (int64, bool) {
 // bindParams types the request's action parameters against spec, from a JSON
 // body or from flattened name=value pairs alike.
 func bindParams(req *apiRequest, spec paramSpec) (*boundParams, *apiError) {
-	p := &boundParams{ints: map[string]int64{}, strings: map[string]string{}, lists: map[string][]string{}, filters: map[string][]filter{}}
+	p := &boundParams{ints: map[string]int64{}, strings: map[string]string{}, lists: map[string][]string{}, filters: map[string][]filter{}, intList: map[string][]int64{}}
 	if req.jsonParams != nil {
 		return p, bindJSON(p, req.jsonParams, spec)
 	}
@@ -94,6 +96,21 @@ func bindJSON(p *boundParams, m map[string]any, spec paramSpec) *apiError {
 				list[i] = str
 			}
 			p.lists[name] = list
+		case kindIntegerList:
+			arr, ok := v.([]any)
+			if !ok {
+				return wrongType(name, "an array of integers", jsonKind(v))
+			}
+			list := make([]int64, len(arr))
+			for i, e := range arr {
+				num, ok := e.(json.Number)
+				n, err := jsonInteger(num)
+				if !ok || err != nil {
+					return wrongType(fmt.Sprintf("%s[%d]", name, i), "an integer", jsonKind(e))
+				}
+				list[i] = n
+			}
+			p.intList[name] = list
 		case kindFilterList:
 			fs, err := jsonFilters(name, v)
 			if err != nil {
@@ -124,7 +141,8 @@ func bindFlat(p *boundParams, m map[string]string, spec paramSpec) *apiError {
 	for _, key := range sortedKeys(m) {
 		base, suffix, dotted := strings.Cut(key, ".")
 		kind, ok := spec[base]
-		if !ok || (dotted && kind != kindStringList && kind != kindFilterList) {
+		isList := kind == kindStringList || kind == kindIntegerList
+		if !ok || (dotted && !isList && kind != kindFilterList) {
 			return unknownParameter(key)
 		}
 		v := m[key]
@@ -148,7 +166,7 @@ func bindFlat(p *boundParams, m map[string]string, spec paramSpec) *apiError {
 			p.ints[key] = n
 		case kindString:
 			p.strings[key] = v
-		case kindStringList:
+		case kindStringList, kindIntegerList:
 			if !dotted {
 				return newError("InvalidParameter", "The parameter `%s` is a list: send it as %s.0, %s.1, … (or %s.1, %s.2, …).", key, key, key, key, key)
 			}
@@ -175,6 +193,18 @@ func bindFlat(p *boundParams, m map[string]string, spec paramSpec) *apiError {
 		list := make([]string, len(idx))
 		for j, i := range idx {
 			list[j] = byIndex[i]
+		}
+		if spec[base] == kindIntegerList {
+			ints := make([]int64, len(list))
+			for j, v := range list {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return wrongType(base+"."+strconv.Itoa(idx[j]), "an integer", strconv.Quote(v))
+				}
+				ints[j] = n
+			}
+			p.intList[base] = ints
+			continue
 		}
 		p.lists[base] = list
 	}
