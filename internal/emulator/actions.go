@@ -65,6 +65,14 @@ func init() {
 			},
 			handle: (*Server).describeTaskInfo,
 		},
+		// 60 requests/s, as the current API page gives it (the project's API
+		// notes, "Readiness"); older pages, such as the 2023 international
+		// https://www.tencentcloud.com/document/product/1147/46698, say 20.
+		"DescribeAutomationAgentStatus": {
+			service: "tat", version: tatVersion, needsRegion: true, rateLimit: 60,
+			params: paramSpec{"InstanceIds": kindStringList, "Filters": kindFilterList, "Offset": kindInteger, "Limit": kindInteger},
+			handle: (*Server).describeAutomationAgentStatus,
+		},
 		"AssumeRole": {
 			service: "sts", version: stsVersion, needsRegion: true,
 			params: paramSpec{

@@ -1,6 +1,7 @@
 // Package emulator is a local emulator of the Tencent Cloud CVM API 3.0
 // actions DescribeInstancesStatus, DescribeInstances and DescribeTaskInfo
-// (version 2017-03-12), of STS (2018-08-13:
+// (version 2017-03-12), of TAT's DescribeAutomationAgentStatus (2020-10-28),
+// of STS (2018-08-13:
 // AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML, GetSessionToken,
 // GetCallerIdentity) and of the CVM metadata credential endpoint. The
 // official SDKs cannot tell it from the real endpoint (sdkcheck holds them
@@ -130,7 +131,8 @@
 //     other key for DefaultAccountID. So two processes reading with
 //     different keys, or different temporary credentials, of one account
 //     share its requests per second. The unsigned actions share one bucket
-//     per action. DescribeInstances (40/s) and DescribeTaskInfo (20/s) keep
+//     per action. DescribeInstances (40/s), DescribeTaskInfo (20/s) and
+//     DescribeAutomationAgentStatus (60/s) keep
 //     their own documented limits (actionDef.rateLimit) whenever
 //     RateLimit > 0. A request takes
 //     a token when it arrives, after authentication and before any latency;
@@ -194,6 +196,20 @@
 // action. Alias is the instance name, which the emulator makes its ID;
 // DeviceStatus and OperateStatus follow TaskStatus, whose numbering they
 // share. Sorted by OrderField (null last), then TaskId.
+//
+// # DescribeAutomationAgentStatus
+//
+// One listener serves every service: an action name says which (cvm, tat or
+// sts), and the TC3 scope's service and X-TC-Version must be that one's.
+// Region is required, as the current page has it (the 2023 one said
+// optional). The region's instances that
+// have an Agent, sorted by ID (or in the order of InstanceIds); an instance
+// without one is absent. Filters agent-status, environment, instance-id.
+// Codes from the SDK's list for the action: InstanceIds with Filters →
+// InvalidParameter.ConflictParameter; another filter →
+// InvalidParameterValue.InvalidFilter; a malformed ID →
+// InvalidParameterValue.InvalidInstanceId; over 100 IDs, 10 filters or 5
+// values → InvalidParameterValue.LimitExceeded. SupportFeatures is [].
 //
 // The emulator's clock is Config.Now (default time.Now) shifted by
 // SetClockOffset: it governs signature expiry, transitions, rate limiting,
