@@ -20,6 +20,11 @@ const helpIntro = `Usage: cvm-emulator [flags]
 A local emulator of the Tencent Cloud API for tests, demos and CI jobs:
   - CVM DescribeInstancesStatus (version 2017-03-12) at / and at the legacy
     gateway /v2/index.php, signed with TC3-HMAC-SHA256 or signature v1;
+  - CVM DescribeInstances (Filters instance-id, instance-state; 40/s) and
+    DescribeTaskInfo (served in ap-guangzhou for every region's tasks;
+    StartDate defaults to today 00:00:00 UTC+8; 20/s);
+  - TAT (2020-10-28) DescribeAutomationAgentStatus (Filters agent-status,
+    environment, instance-id; 60/s), on the same listener: sign for tat;
   - STS (2018-08-13) AssumeRole, AssumeRoleWithWebIdentity,
     AssumeRoleWithSAML, GetSessionToken, GetCallerIdentity;
   - the CVM metadata credential endpoint
@@ -61,7 +66,17 @@ file, line, column and JSON path (such as regions["ap-guangzhou"][1].InstanceSta
       "ap-guangzhou": [
         {"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING"},
         {"InstanceId": "ins-5d8a23rs", "InstanceState": "STARTING",
-         "Transitions": [{"After": "3s", "InstanceState": "RUNNING"}]}
+         "Transitions": [{"After": "3s", "InstanceState": "RUNNING"}]},
+        {"InstanceId": "ins-7ab2c4de", "InstanceState": "RUNNING",
+         "LatestOperation": "ResetInstance", "LatestOperationState": "FAILED",
+         "LatestOperationErrorMsg": "disk busy", "LatestOperationRequestId": null,
+         "RestrictState": "NORMAL", "IsolatedSource": "NOTISOLATED",
+         "ExpiredTime": "2026-12-31T16:00:00Z",
+         "Agent": {"AgentStatus": "Offline", "Version": "1.1.4",
+                   "LastHeartbeatTime": "2026-12-04T10:00:00+08:00", "Environment": "Linux"},
+         "MaintenanceTasks": [{"TaskId": "rep-xr36mn2a", "TaskTypeId": 102, "TaskStatus": 1,
+                               "CreateTime": "2026-12-04 10:00:00", "AuthTime": "", "EndTime": ""}],
+         "Transitions": [{"After": "30s", "Agent": {"AgentStatus": "Online"}}]}
       ],
       "ap-tokyo": []
     },
@@ -83,9 +98,22 @@ file, line, column and JSON path (such as regions["ap-guangzhou"][1].InstanceSta
                 of PENDING LAUNCH_FAILED RUNNING STOPPED STARTING STOPPING
                 REBOOTING SHUTDOWN TERMINATING ENTER_RESCUE_MODE RESCUE_MODE
                 EXIT_RESCUE_MODE ENTER_SERVICE_LIVE_MIGRATE
-                SERVICE_LIVE_MIGRATE EXIT_SERVICE_LIVE_MIGRATE; Transitions
-                change it After a delay counted from (re)load. A region named
+                SERVICE_LIVE_MIGRATE EXIT_SERVICE_LIVE_MIGRATE. A region named
                 here is served even if the CVM documentation does not list it.
+    readiness   optional, under the API's names (DescribeInstances, TAT,
+                DescribeTaskInfo): LatestOperation*, null unless set;
+                LatestOperationState SUCCESS OPERATING FAILED; RestrictState
+                NORMAL (default) EXPIRED PROTECTIVELY_ISOLATED;
+                IsolatedSource ARREAR EXPIRE MANMADE NOTISOLATED (default);
+                ExpiredTime ISO 8601 UTC, null unless set; Agent (absent: no
+                agent, left out of DescribeAutomationAgentStatus), its
+                AgentStatus Online or Offline, LastHeartbeatTime RFC 3339;
+                MaintenanceTasks: TaskId rep-..., TaskTypeId 101-107,
+                TaskStatus 1-6, times "YYYY-MM-DD hh:mm:ss" (UTC+8).
+    Transitions change InstanceState and/or any readiness field After a
+                delay counted from (re)load; fields not named stay; an Agent
+                step changes the fields it names; MaintenanceTasks replaces
+                the list.
   identity.accounts        which account each SecretId belongs to (others:
                 100000000001). With accounts listed, STS refuses roles of
                 other accounts (ResourceNotFound.RoleNotFound).

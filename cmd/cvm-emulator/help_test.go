@@ -116,3 +116,35 @@ func TestHelpAgreesWithGuide(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpAndGuideNameTheReadinessFields: every readiness field an
+// instance may carry, and every action served, is in --help's data file
+// section and in the guide's, so neither falls behind the data model.
+func TestHelpAndGuideNameTheReadinessFields(t *testing.T) {
+	var stdout, stderr emutest.LockedBuffer
+	if code := run([]string{"--help"}, &stdout, &stderr, nil); code != 0 {
+		t.Fatalf("--help: exit %d", code)
+	}
+	help := stdout.String()
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "guides", "emulator.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	guide := string(b)
+	for _, typ := range []reflect.Type{reflect.TypeFor[emulator.Readiness](), reflect.TypeFor[emulator.Agent](), reflect.TypeFor[emulator.MaintenanceTask]()} {
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if !strings.Contains(help, `"`+name+`"`) {
+				t.Errorf("field %q (emulator.%s) is not in --help's data file", name, typ.Name())
+			}
+			if !strings.Contains(guide, `"`+name+`"`) {
+				t.Errorf("field %q (emulator.%s) is not in the guide's data file", name, typ.Name())
+			}
+		}
+	}
+	for _, action := range []string{"DescribeInstancesStatus", "DescribeInstances", "DescribeTaskInfo", "DescribeAutomationAgentStatus"} {
+		if !strings.Contains(help, action+" ") || !strings.Contains(guide, "`"+action+"`") {
+			t.Errorf("action %s is not in both --help and the guide", action)
+		}
+	}
+}
