@@ -71,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer, signals <-chan os.Signal) int 
 	fs.StringVar(&o.secretKey, "secret-key", emulator.DefaultSecretKey, "SecretKey of --secret-id")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the generated instances and of fault injection")
 	fs.DurationVar(&o.latency, "latency", 0, "delay before every API answer, such as 100ms")
-	fs.Float64Var(&o.rateLimit, "rate-limit", 40, "requests per second allowed per account and action; 0 means unlimited")
+	fs.Float64Var(&o.rateLimit, "rate-limit", 40, "requests per second allowed per account and action; 0 means unlimited (DescribeInstances, DescribeTaskInfo and DescribeAutomationAgentStatus keep their documented 40, 20 and 60 while it is on)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	shortUsage := func() {
 		_, _ = fmt.Fprintf(stderr, "Usage: cvm-emulator [flags]   (cvm-emulator --help for the manual)\n")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -131,5 +132,31 @@ func TestDescribeTaskInfoErrors(t *testing.T) {
 	}
 	if got := describeTaskInfo(t, s, testRegion, `{"TaskStatus": ["1"]}`).code(); got != "InvalidParameter" {
 		t.Errorf("string status: %s", got)
+	}
+}
+
+// TestDescribeTaskInfoFlatIntegerLists: TaskStatus.N in a query string
+// binds like the JSON list; a non-integer element is InvalidParameter.
+func TestDescribeTaskInfoFlatIntegerLists(t *testing.T) {
+	s := taskWorld(t)
+	get := func(q url.Values) taskAnswer {
+		t.Helper()
+		resp, err := http.DefaultClient.Do(tc3Call{method: "GET", action: "DescribeTaskInfo", version: cvmVersion, region: testRegion, query: q.Encode()}.request(t, s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeQuietly(resp.Body)
+		var a taskAnswer
+		if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a := get(url.Values{"StartDate": {"2000-01-01 00:00:00"}, "TaskStatus.0": {"4"}, "TaskStatus.1": {"3"}})
+	if a.code() != "Success" || !slices.Equal(a.taskIDs(), []string{"rep-older001", "rep-tokyo001"}) {
+		t.Errorf("TaskStatus.0=4, .1=3: %s %v", a.code(), a.taskIDs())
+	}
+	if got := get(url.Values{"TaskStatus.0": {"one"}}).code(); got != "InvalidParameter" {
+		t.Errorf("TaskStatus.0=one: %s", got)
 	}
 }

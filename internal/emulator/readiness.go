@@ -140,6 +140,9 @@ func (r Readiness) changesNothing() bool {
 		r.ExpiredTime == nil && r.Agent == nil && r.MaintenanceTasks == nil
 }
 
+// defaultReadiness is an instance's Readiness when its data sets none.
+var defaultReadiness = Readiness{}.withDefaults()
+
 // withDefaults fills the fields whose absence has a documented value.
 func (r Readiness) withDefaults() Readiness {
 	if r.RestrictState == nil {

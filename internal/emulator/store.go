@@ -13,7 +13,7 @@ import (
 type instanceRecord struct {
 	id        string
 	state     string
-	readiness Readiness // defaults filled in
+	readiness *Readiness // defaults filled in; nil: all defaults, as most are
 	loaded    time.Time
 	steps     []timedState // sorted by at
 }
@@ -25,7 +25,11 @@ type timedState struct {
 }
 
 func newRecord(in Instance, loaded time.Time) *instanceRecord {
-	rec := &instanceRecord{id: in.InstanceId, state: in.InstanceState, readiness: in.withDefaults(), loaded: loaded}
+	rec := &instanceRecord{id: in.InstanceId, state: in.InstanceState, loaded: loaded}
+	if !in.changesNothing() {
+		rd := in.withDefaults()
+		rec.readiness = &rd
+	}
 	if len(in.Transitions) > 0 {
 		rec.steps = make([]timedState, len(in.Transitions))
 		for i, t := range in.Transitions {
@@ -57,7 +61,10 @@ func (r *instanceRecord) stateAt(now time.Time) string {
 // readinessAt is the Readiness at now: the load-time fields with every due
 // transition's changes applied in order.
 func (r *instanceRecord) readinessAt(now time.Time) Readiness {
-	rd := r.readiness
+	rd := defaultReadiness
+	if r.readiness != nil {
+		rd = *r.readiness
+	}
 	for _, st := range r.steps {
 		if now.Before(st.at) {
 			break

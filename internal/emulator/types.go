@@ -75,7 +75,9 @@ type Config struct {
 	Latency time.Duration
 	// RateLimit is the number of requests per second allowed per account and
 	// action (token bucket, burst of one second's worth; the account of a
-	// credential as Identity.Accounts says); 0 means unlimited.
+	// credential as Identity.Accounts says); 0 means unlimited. While it is
+	// on, DescribeInstances (40), DescribeTaskInfo (20) and
+	// DescribeAutomationAgentStatus (60) keep their own documented limits.
 	RateLimit float64
 	// Now is the emulator's clock; default time.Now. It decides signature
 	// expiry, instance transitions and temporary credential expiry.
