@@ -121,6 +121,8 @@ func TestLoadDataFileErrors(t *testing.T) {
 			[]string{`regions["ap-guangzhou"][0].Agent.AgentStatus`, `invalid AgentStatus ""; valid values are Online, Offline`}},
 		"bad transition agent": {`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING", "Transitions": [{"After": "3s", "Agent": {"AgentStatus": "Up"}}]}]}}`,
 			[]string{`regions["ap-guangzhou"][0].Transitions[0].Agent.AgentStatus`, `invalid AgentStatus "Up"`}},
+		"first agent without status": {`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING", "Transitions": [{"After": "5s", "Agent": {"AgentStatus": "Online"}}, {"After": "3s", "Agent": {"Version": "1.1.4"}}]}]}}`,
+			[]string{`regions["ap-guangzhou"][0].Transitions[1].Agent.AgentStatus`, "installs the instance's first agent"}},
 		"empty transition": {`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING", "Transitions": [{"After": "3s"}]}]}}`,
 			[]string{`regions["ap-guangzhou"][0].Transitions[0]`, "the transition changes nothing"}},
 		"task field type": {`{"regions": {"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING", "MaintenanceTasks": [{"TaskId": "rep-xr36mn2a", "TaskTypeId": "101"}]}]}}`,

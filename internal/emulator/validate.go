@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -96,7 +97,30 @@ func instanceProblem(in Instance) (field, problem string, ok bool) {
 			return at + "." + field, problem, false
 		}
 	}
+	if i, ok := agentInstalledWithoutStatus(in); !ok {
+		return fmt.Sprintf("Transitions[%d].Agent.AgentStatus", i), "this step installs the instance's first agent: give its AgentStatus, Online or Offline", false
+	}
 	return "", "", true
+}
+
+// agentInstalledWithoutStatus finds the transition, in the order they take
+// effect, that gives an instance without an agent one without AgentStatus.
+func agentInstalledWithoutStatus(in Instance) (int, bool) {
+	order := make([]int, len(in.Transitions))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(in.Transitions[a].After, in.Transitions[b].After) })
+	has := in.Agent != nil
+	for _, i := range order {
+		if a := in.Transitions[i].Agent; a != nil {
+			if !has && a.AgentStatus == "" {
+				return i, false
+			}
+			has = true
+		}
+	}
+	return 0, true
 }
 
 // validateRegions checks region names, instances and ID uniqueness; a
