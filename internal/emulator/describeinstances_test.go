@@ -1,10 +1,12 @@
 package emulator_test
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
@@ -149,4 +151,33 @@ func TestDescribeInstancesFaults(t *testing.T) {
 	setFaults(t, s, emulator.Faults{Errors: map[string]float64{"InternalError": 1}, Actions: []string{"DescribeInstances"}})
 	wantCode(t, describeInstances(t, s, `{}`), "InternalError")
 	wantCode(t, do(t, tc3Call{action: cvmAction, version: cvmVersion, region: testRegion, body: `{}`}.request(t, s)), "Success")
+}
+
+// TestReadinessThroughAdminInstances: PUT /_emulator/instances takes the
+// readiness fields and their transitions, timed from the PUT.
+func TestReadinessThroughAdminInstances(t *testing.T) {
+	clk := emutest.NewClock()
+	s := emutest.Listen(t, emulator.Config{Now: clk.Now})
+	code, out := admin(t, s, "PUT", "/_emulator/instances", `{"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING",
+  "LatestOperation": "StartInstances", "LatestOperationState": "OPERATING",
+  "Transitions": [{"After": "2s", "LatestOperationState": "SUCCESS"}]}]}`)
+	if code != 200 {
+		t.Fatalf("PUT: %d %v", code, out)
+	}
+	op := func() any {
+		a := describeInstances(t, s, `{}`)
+		wantCode(t, a, "Success")
+		return a.Response.InstanceSet[0]["LatestOperationState"]
+	}
+	if got := op(); got != "OPERATING" {
+		t.Errorf("at PUT: %v", got)
+	}
+	clk.Advance(2 * time.Second)
+	if got := op(); got != "SUCCESS" {
+		t.Errorf("2 s later: %v", got)
+	}
+	if code, out := admin(t, s, "PUT", "/_emulator/instances", `{"ap-guangzhou": [{"InstanceId": "ins-r8hr2upy", "InstanceState": "RUNNING", "RestrictState": "GONE"}]}`); code != 400 ||
+		!strings.Contains(fmt.Sprint(out["error"]), `["ap-guangzhou"][0].RestrictState`) {
+		t.Errorf("bad RestrictState: %d %v", code, out)
+	}
 }
