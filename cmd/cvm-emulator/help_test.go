@@ -44,16 +44,7 @@ func TestHelpAndVersion(t *testing.T) {
 // and admin endpoint the manual names must be in the guide, and every field
 // of emulator.Faults in the manual.
 func TestHelpAgreesWithGuide(t *testing.T) {
-	var stdout, stderr emutest.LockedBuffer
-	if code := run([]string{"--help"}, &stdout, &stderr, nil); code != 0 {
-		t.Fatalf("--help: exit %d", code)
-	}
-	help := stdout.String()
-	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "guides", "emulator.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	guide := string(b)
+	help, guide := helpAndGuide(t)
 	section := func(text, from, to string) string {
 		t.Helper()
 		_, rest, ok := strings.Cut(text, from)
@@ -121,16 +112,7 @@ func TestHelpAgreesWithGuide(t *testing.T) {
 // instance may carry, and every action served, is in --help's data file
 // section and in the guide's, so neither falls behind the data model.
 func TestHelpAndGuideNameTheReadinessFields(t *testing.T) {
-	var stdout, stderr emutest.LockedBuffer
-	if code := run([]string{"--help"}, &stdout, &stderr, nil); code != 0 {
-		t.Fatalf("--help: exit %d", code)
-	}
-	help := stdout.String()
-	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "guides", "emulator.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	guide := string(b)
+	help, guide := helpAndGuide(t)
 	for _, typ := range []reflect.Type{reflect.TypeFor[emulator.Readiness](), reflect.TypeFor[emulator.Agent](), reflect.TypeFor[emulator.MaintenanceTask]()} {
 		for i := range typ.NumField() {
 			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
@@ -147,4 +129,19 @@ func TestHelpAndGuideNameTheReadinessFields(t *testing.T) {
 			t.Errorf("action %s is not in both --help and the guide", action)
 		}
 	}
+}
+
+// helpAndGuide returns the two manuals: what --help prints, and the guide
+// as the registry renders it (docs/guides/emulator.md).
+func helpAndGuide(t *testing.T) (help, guide string) {
+	t.Helper()
+	var stdout, stderr emutest.LockedBuffer
+	if code := run([]string{"--help"}, &stdout, &stderr, nil); code != 0 {
+		t.Fatalf("--help: exit %d", code)
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "guides", "emulator.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), string(b)
 }
