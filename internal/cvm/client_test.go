@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -93,7 +94,7 @@ func TestRetryableFaultsAreSurvived(t *testing.T) {
 				if err != nil {
 					t.Fatalf("read failed despite retries: %v", err)
 				}
-				if !slices.Equal(res.Instances, truth(instances)) {
+				if !reflect.DeepEqual(res.Instances, truth(instances)) {
 					t.Fatalf("read returned %d instances, not the exact %d", len(res.Instances), len(instances))
 				}
 			}
@@ -224,7 +225,7 @@ func TestThrottledRequestsAreNotBackedOff(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the read failed (%v); throttled requests must be retried at the limiter's pace", err)
 	}
-	if !slices.Equal(res.Instances, truth(instances)) {
+	if !reflect.DeepEqual(res.Instances, truth(instances)) {
 		t.Fatalf("listed %d instances, want the %d seeded", len(res.Instances), len(instances))
 	}
 	if st := s.Stats(); st.Throttled == 0 {

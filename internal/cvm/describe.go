@@ -14,7 +14,18 @@ import (
 type InstanceStatus struct {
 	InstanceID string
 	State      string
+	// Details holds what the read's readiness checks found; nil when it
+	// included none.
+	Details *Details
+	// Reasons says why the instance is not ready, as a person would write
+	// it ("state STOPPED", "TAT agent Offline since …"); empty when it is.
+	// Filled by reads that judge readiness (Read, and waits).
+	Reasons []string
 }
+
+// Ready reports whether the read found nothing that keeps s from being
+// ready. It means something only for reads that judge readiness.
+func (s InstanceStatus) Ready() bool { return len(s.Reasons) == 0 }
 
 // Result is the answer to one read.
 type Result struct {
@@ -24,6 +35,8 @@ type Result struct {
 	// Missing holds the IDs asked for that the service does not know, in
 	// the order asked for.
 	Missing []string
+	// Checks are the readiness checks the read included.
+	Checks Checks
 }
 
 // describeAnswer is DescribeInstancesStatus's answer envelope.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -30,7 +31,7 @@ func TestReadByIDsChunksKeepsOrderAndReportsMissing(t *testing.T) {
 	for i := 0; i < 240; i++ {
 		in := instances[(i*37)%len(instances)]
 		ids = append(ids, in.InstanceId)
-		want = append(want, InstanceStatus{in.InstanceId, in.InstanceState})
+		want = append(want, InstanceStatus{InstanceID: in.InstanceId, State: in.InstanceState})
 	}
 	for i := 0; i < 10; i++ {
 		id := fmt.Sprintf("ins-zzzz%04d", i)
@@ -43,7 +44,7 @@ func TestReadByIDsChunksKeepsOrderAndReportsMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(res.Instances, want) {
+	if !reflect.DeepEqual(res.Instances, want) {
 		t.Fatalf("instances are not the 240 found ones in the order asked for:\n got %v\nwant %v", res.Instances[:5], want[:5])
 	}
 	if !slices.Equal(res.Missing, wantMissing) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -78,7 +79,7 @@ func TestListingFollowsAListThatGrows(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the listing failed (%v); launches must not fail it", err)
 	}
-	if !slices.Equal(res.Instances, truth(grown)) {
+	if !reflect.DeepEqual(res.Instances, truth(grown)) {
 		t.Fatalf("got %d instances; want the %d the region holds since the first page, all of them read", len(res.Instances), len(grown))
 	}
 	// ListingRequests(250) = 3 planned, then 2 more to reach the end of 400.
@@ -135,7 +136,7 @@ func TestListingSendsListingRequests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(res.Instances, truth(instances)) {
+			if !reflect.DeepEqual(res.Instances, truth(instances)) {
 				t.Fatalf("listing returned %d instances, not the %d seeded (or not sorted by ID)", len(res.Instances), n)
 			}
 			if want := int64(ListingRequests(n)); s.Stats().Requests != want {

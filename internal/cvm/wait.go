@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
@@ -20,6 +22,30 @@ type Wait struct {
 	// after StartInstances, StopInstances or RebootInstances the service can
 	// report the old state for a moment; a few seconds here wait that out.
 	StableFor time.Duration
+	// Ready waits for every instance to be ready (InstanceStatus.Ready):
+	// RUNNING, and nothing the Include checks read stands in the way.
+	// States must then be empty or ["RUNNING"].
+	Ready bool
+	// Include are the readiness checks every poll reads.
+	Include Checks
+	// OnPoll, when set, is called after each poll, from the waiting
+	// goroutine, with what the wait knows then. It must not keep Result.
+	OnPoll func(WaitProgress)
+}
+
+// WaitProgress is what a wait knows after one of its polls.
+type WaitProgress struct {
+	Poll    int           // 1 for the first
+	Elapsed time.Duration // since the wait started
+	Result  *Result       // the poll's read
+	// Waiting lists the instances not there yet: not in a wanted state
+	// (or not ready), or not steady for StableFor yet, or not found.
+	Waiting []InstanceStatus
+	// Changed is true on the first poll, and when an instance's state or
+	// reasons differ from the previous poll's.
+	Changed bool
+	// Done is true on the poll that ends the wait successfully.
+	Done bool
 }
 
 // WaitForStates reads the instances (every instance of the region when ids
@@ -56,6 +82,9 @@ func (c *Client) WaitForStates(ctx context.Context, region string, ids []string,
 		last = res
 		now := c.cfg.Now()
 		werr, wait := t.observe(res, now, polls >= 2 && now.Sub(t.start) >= c.cfg.MissingGrace)
+		if w.OnPoll != nil {
+			w.OnPoll(t.progress(res, polls, now, werr == nil && wait == 0))
+		}
 		if werr == nil && wait == 0 {
 			return res, nil
 		}
@@ -82,6 +111,9 @@ type waitTracker struct {
 	lastPoll time.Time
 	seen     map[string]bool
 	steady   map[string]streak
+	// shown is each instance's state and reasons at the last poll, for
+	// WaitProgress.Changed; nil until OnPoll is first called.
+	shown map[string]string
 }
 
 // streak is an instance seen in the same wanted state since a poll at since.
@@ -156,6 +188,26 @@ func (t *waitTracker) pending(res *Result) []InstanceStatus {
 		out = append(out, InstanceStatus{InstanceID: id})
 	}
 	return out
+}
+
+// progress is what OnPoll is told after poll number poll.
+func (t *waitTracker) progress(res *Result, poll int, now time.Time, done bool) WaitProgress {
+	p := WaitProgress{Poll: poll, Elapsed: now.Sub(t.start), Result: res, Done: done, Changed: t.shown == nil}
+	if !done {
+		p.Waiting = t.pending(res)
+	}
+	shown := make(map[string]string, len(res.Instances)+len(res.Missing))
+	for _, s := range res.Instances {
+		shown[s.InstanceID] = s.State + "\x00" + strings.Join(s.Reasons, "\x00")
+	}
+	for _, id := range res.Missing {
+		shown[id] = ""
+	}
+	if !p.Changed {
+		p.Changed = !maps.Equal(shown, t.shown)
+	}
+	t.shown = shown
+	return p
 }
 
 // interrupted is the error of a wait that ctx ended, after last was read.

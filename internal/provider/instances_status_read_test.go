@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math/big"
 	"net/http"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -136,14 +137,14 @@ func TestReadsThroughTheProtocol(t *testing.T) {
 		{name: "null list reads the region", regions: seeded(inst("ins-bbbbbbbb", "STOPPED"), inst("ins-aaaaaaaa", "RUNNING")),
 			data: map[string]any{"instance_ids": nil}, requests: -1,
 			check: func(t *testing.T, got readState, _ *emutest.Emulator) {
-				if want := statuses("ins-aaaaaaaa", "RUNNING", "ins-bbbbbbbb", "STOPPED"); !slices.Equal(got.instances, want) {
+				if want := statuses("ins-aaaaaaaa", "RUNNING", "ins-bbbbbbbb", "STOPPED"); !reflect.DeepEqual(got.instances, want) {
 					t.Errorf("instances %v, want %v", got.instances, want)
 				}
 			}},
 		{name: "region override", regions: map[string][]emulator.Instance{DefaultRegion: {inst("ins-aaaaaaaa", "RUNNING")}, "ap-shanghai": {inst("ins-cccccccc", "STOPPED")}},
 			data: map[string]any{"region": "ap-shanghai"}, requests: -1,
 			check: func(t *testing.T, got readState, _ *emutest.Emulator) {
-				if want := statuses("ins-cccccccc", "STOPPED"); got.region != "ap-shanghai" || !slices.Equal(got.instances, want) {
+				if want := statuses("ins-cccccccc", "STOPPED"); got.region != "ap-shanghai" || !reflect.DeepEqual(got.instances, want) {
 					t.Errorf("region %q, instances %v; want ap-shanghai, %v", got.region, got.instances, want)
 				}
 			}},

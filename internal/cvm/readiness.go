@@ -1,0 +1,146 @@
+package cvm
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Check is one readiness check beyond the instance's state, named as the
+// data source's include names it.
+type Check string
+
+// The readiness checks, each with the action that answers it.
+const (
+	CheckOperation   Check = "operation"   // DescribeInstances: the latest operation did not fail
+	CheckRestriction Check = "restriction" // DescribeInstances: not isolated or restricted
+	CheckMaintenance Check = "maintenance" // DescribeTaskInfo: no open maintenance task
+	CheckAgent       Check = "agent"       // TAT DescribeAutomationAgentStatus: the agent is online
+)
+
+// AllChecks lists every check, in the order their reasons are given.
+var AllChecks = []Check{CheckOperation, CheckRestriction, CheckMaintenance, CheckAgent}
+
+// Permission is the CAM policy action a check needs.
+func (c Check) Permission() string {
+	switch c {
+	case CheckOperation, CheckRestriction:
+		return "cvm:DescribeInstances"
+	case CheckMaintenance:
+		return "cvm:DescribeTaskInfo"
+	case CheckAgent:
+		return "tat:DescribeAutomationAgentStatus"
+	}
+	return ""
+}
+
+// Checks is a set of checks. The zero value includes none, and a read with
+// none sends no request beyond DescribeInstancesStatus.
+type Checks struct {
+	Operation, Restriction, Maintenance, Agent bool
+}
+
+// ParseChecks turns include's words into Checks; it reports the first word
+// that names no check.
+func ParseChecks(words []string) (Checks, error) {
+	var c Checks
+	for _, w := range words {
+		switch Check(w) {
+		case CheckOperation:
+			c.Operation = true
+		case CheckRestriction:
+			c.Restriction = true
+		case CheckMaintenance:
+			c.Maintenance = true
+		case CheckAgent:
+			c.Agent = true
+		default:
+			return Checks{}, fmt.Errorf("%q is not a readiness check: use %s", w, checkList())
+		}
+	}
+	return c, nil
+}
+
+func checkList() string {
+	words := make([]string, len(AllChecks))
+	for i, c := range AllChecks {
+		words[i] = fmt.Sprintf("%q", c)
+	}
+	return strings.Join(words, ", ")
+}
+
+// Has reports whether c includes check.
+func (c Checks) Has(check Check) bool {
+	switch check {
+	case CheckOperation:
+		return c.Operation
+	case CheckRestriction:
+		return c.Restriction
+	case CheckMaintenance:
+		return c.Maintenance
+	case CheckAgent:
+		return c.Agent
+	}
+	return false
+}
+
+// Any reports whether c includes at least one check.
+func (c Checks) Any() bool { return c != Checks{} }
+
+// List returns the included checks in AllChecks's order.
+func (c Checks) List() []Check {
+	return slices.DeleteFunc(slices.Clone(AllChecks), func(x Check) bool { return !c.Has(x) })
+}
+
+// Details is what the included checks read about one instance. A field of
+// a check that was not included stays at its zero value; Result.Checks
+// says which were.
+type Details struct {
+	// Described is false when DescribeInstances did not report the
+	// instance (operation and restriction checks only).
+	Described bool
+
+	// The latest operation, "" when the service reports none (null).
+	LatestOperation, LatestOperationState, LatestOperationError, LatestOperationRequestID string
+
+	// RestrictState (NORMAL, EXPIRED, PROTECTIVELY_ISOLATED), IsolatedSource
+	// (ARREAR, EXPIRE, MANMADE, NOTISOLATED) and ExpiredTime (ISO 8601, ""
+	// for pay-as-you-go instances).
+	RestrictState, IsolatedSource, ExpiredTime string
+
+	// MaintenanceTasks holds the instance's open tasks: pending
+	// authorization, processing or scheduled.
+	MaintenanceTasks []MaintenanceTask
+
+	// Agent is the instance's TAT agent, nil when none has reported.
+	Agent *Agent
+}
+
+// MaintenanceTask is one open maintenance (repair) task of DescribeTaskInfo.
+type MaintenanceTask struct {
+	TaskID      string // rep-xxxxxxxx
+	TypeID      int64  // 101 to 107
+	TypeName    string // such as "maintenance upgrade"
+	Status      string // PENDING_AUTHORIZATION, PROCESSING or SCHEDULED
+	CreatedTime string
+	AuthTime    string // "" when not authorized yet
+}
+
+// Agent is an instance's TAT agent, as DescribeAutomationAgentStatus
+// reports it.
+type Agent struct {
+	Status        string // Online or Offline
+	Version       string
+	LastHeartbeat string
+}
+
+// AgentSource reads the TAT agents of instances. TAT is a service of its
+// own (the tat package); the caller hands the Client one through
+// Config.Agents, so that cvm does not depend on it.
+type AgentSource interface {
+	// Agents returns the agent of each instance in ids that has one: an
+	// instance without an agent is absent from the map. It reads all of
+	// them or fails.
+	Agents(ctx context.Context, region string, ids []string) (map[string]Agent, error)
+}
