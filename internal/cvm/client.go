@@ -66,6 +66,9 @@ type Config struct {
 	// through its *Context methods, so that a handler can use the context.
 	// Nil discards them.
 	Logger *slog.Logger
+	// Agents reads TAT agents for the agent check; a read that includes
+	// it fails when Agents is nil.
+	Agents AgentSource
 }
 
 // Client reads instance states. It is safe for concurrent use, and all reads
@@ -132,6 +135,9 @@ func New(cfg Config) (*Client, error) {
 		// benchmarks' bounds (pages / the account's rate) assume.
 		limiters: tcapi.NewLimiters(map[string]tcapi.ActionRate{
 			actionDescribe: {PerSecond: cfg.RateLimit, AcrossRegions: true},
+			// The detail actions' documented rates, per account too.
+			actionDescribeInstances: {PerSecond: DescribeInstancesRate, AcrossRegions: true},
+			actionDescribeTaskInfo:  {PerSecond: DescribeTaskInfoRate, AcrossRegions: true},
 		}),
 	}, nil
 }

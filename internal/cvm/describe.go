@@ -121,21 +121,18 @@ func (c *Client) DescribeInstancesStatus(ctx context.Context, region string, ids
 }
 
 func (c *Client) byIDs(ctx context.Context, region string, ids []string) (*Result, error) {
-	unique := make([]string, 0, len(ids))
-	seen := make(map[string]struct{}, len(ids))
-	for _, id := range ids {
-		if !ValidInstanceID(id) {
-			return nil, fmt.Errorf("%q is not a valid instance ID: expected \"ins-\" followed by 8 lowercase letters or digits", id)
-		}
-		if _, dup := seen[id]; !dup {
-			seen[id] = struct{}{}
-			unique = append(unique, id)
-		}
+	unique, err := uniqueIDs(ids)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]struct{}, len(unique))
+	for _, id := range unique {
+		seen[id] = struct{}{}
 	}
 	states := make(map[string]string, len(unique))
 	var mu sync.Mutex
 	chunks := (len(unique) + PageSize - 1) / PageSize
-	err := c.parallel(ctx, chunks, func(ctx context.Context, i int) error {
+	err = c.parallel(ctx, chunks, func(ctx context.Context, i int) error {
 		chunk := unique[i*PageSize : min((i+1)*PageSize, len(unique))]
 		// Limit must be sent: its default of 20 applies to ID lookups too.
 		p, err := c.describe(ctx, region, describeRequest{InstanceIds: chunk, Limit: len(chunk)})
@@ -168,4 +165,20 @@ func (c *Client) byIDs(ctx context.Context, region string, ids []string) (*Resul
 		}
 	}
 	return res, nil
+}
+
+// uniqueIDs checks ids and drops their duplicates, keeping the first of each.
+func uniqueIDs(ids []string) ([]string, error) {
+	unique := make([]string, 0, len(ids))
+	seen := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		if !ValidInstanceID(id) {
+			return nil, fmt.Errorf("%q is not a valid instance ID: expected \"ins-\" followed by 8 lowercase letters or digits", id)
+		}
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			unique = append(unique, id)
+		}
+	}
+	return unique, nil
 }

@@ -20,6 +20,9 @@ const listShown = 10
 // WaitError is returned when instances did not reach the wanted states.
 type WaitError struct {
 	Wanted []string
+	// Ready is true for a wait for readiness (Wait.Ready): NotReady's
+	// instances then carry the reasons each is not ready.
+	Ready bool
 	// StableFor is how long each instance had to stay in a wanted state.
 	StableFor time.Duration
 	// NotReady lists each instance that is not in a wanted state, with its
@@ -38,21 +41,32 @@ type WaitError struct {
 func (e *WaitError) Error() string {
 	var b strings.Builder
 	wanted := strings.Join(e.Wanted, " or ")
+	reach := "reach " + wanted
+	if e.Ready {
+		reach = "be ready"
+	}
 	if e.StableFor > 0 && !e.Stuck && !e.NotFound {
-		wanted += fmt.Sprintf(" and stay there for %s", e.StableFor)
+		reach += fmt.Sprintf(" and stay so for %s", e.StableFor)
+		if !e.Ready {
+			reach = fmt.Sprintf("reach %s and stay there for %s", wanted, e.StableFor)
+		}
 	}
 	switch {
 	case e.NotFound:
-		fmt.Fprintf(&b, "instances not found while waiting for %s:", wanted)
+		fmt.Fprintf(&b, "instances not found while waiting for them to %s:", reach)
 	case e.Stuck:
 		fmt.Fprintf(&b, "instances cannot reach %s:", wanted)
 	case errors.Is(e.Err, context.Canceled):
-		fmt.Fprintf(&b, "cancelled while waiting for instances to reach %s; not there yet:", wanted)
+		fmt.Fprintf(&b, "cancelled while waiting for instances to %s; not there yet:", reach)
 	default:
-		fmt.Fprintf(&b, "timed out waiting for instances to reach %s:", wanted)
+		fmt.Fprintf(&b, "timed out waiting for instances to %s:", reach)
 	}
 	b.WriteString(" ")
-	b.WriteString(FormatInstances(e.NotReady, listShown))
+	if e.Ready {
+		b.WriteString(FormatReasons(e.NotReady, listShown))
+	} else {
+		b.WriteString(FormatInstances(e.NotReady, listShown))
+	}
 	return b.String()
 }
 
@@ -72,6 +86,27 @@ func FormatInstances(list []InstanceStatus, shown int) string {
 			state = "not found"
 		}
 		parts = append(parts, fmt.Sprintf("%s (%s)", s.InstanceID, state))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// FormatReasons lists up to shown instances as "ins-… (reason; reason)",
+// and counts the rest: FormatInstances for a wait for readiness.
+func FormatReasons(list []InstanceStatus, shown int) string {
+	parts := make([]string, 0, min(len(list), shown)+1)
+	for i, s := range list {
+		if i == shown {
+			parts = append(parts, fmt.Sprintf("and %d more", len(list)-shown))
+			break
+		}
+		why := strings.Join(s.Reasons, "; ")
+		switch {
+		case s.State == "":
+			why = "not found"
+		case why == "":
+			why = s.State + ", not steady yet"
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", s.InstanceID, why))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -432,7 +432,8 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 	// fails and the default retry budget (not ccfg's: the suite holds the
 	// client to what it promises).
 	p := row.attemptFailure(ccfg.RequestTimeout)
-	byIDRequests := (len(uniqueIDs(askIDs)) + PageSize - 1) / PageSize
+	unique, _ := uniqueIDs(askIDs)
+	byIDRequests := (len(unique) + PageSize - 1) / PageSize
 	readFails := make([]float64, reads)
 	for i := range readFails {
 		requests := ListingRequests(n)
@@ -601,18 +602,6 @@ func (r faultRow) attemptFailure(timeout time.Duration) float64 {
 		ok *= 1 - 1/float64(r.revokeEvery)
 	}
 	return 1 - ok
-}
-
-func uniqueIDs(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	var out []string
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // errorKind names the error for the table and reports whether it says what

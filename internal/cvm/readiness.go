@@ -144,3 +144,136 @@ type AgentSource interface {
 	// them or fails.
 	Agents(ctx context.Context, region string, ids []string) (map[string]Agent, error)
 }
+
+// Read reads the states of the given instances (every instance of the
+// region when ids is nil, none when it is empty), with what checks include,
+// and judges each instance's readiness (InstanceStatus.Reasons). The
+// checks' actions run at once with DescribeInstancesStatus, each paced by
+// its own limiter; a listing reads its instances' details once it has
+// them. A read with no check sends DescribeInstancesStatus alone. It
+// returns everything or fails: a check that cannot be read fails the read.
+func (c *Client) Read(ctx context.Context, region string, ids []string, checks Checks) (*Result, error) {
+	var res *Result
+	switch {
+	case !checks.Any():
+		var err error
+		if res, err = c.DescribeInstancesStatus(ctx, region, ids); err != nil {
+			return nil, err
+		}
+	case ids == nil:
+		instances, err := c.listAll(ctx, region)
+		if err != nil {
+			return nil, err
+		}
+		listed := make([]string, len(instances))
+		for i, s := range instances {
+			listed[i] = s.InstanceID
+		}
+		table := newDetailsTable(listed)
+		if err := c.readDetails(ctx, region, listed, checks, table); err != nil {
+			return nil, err
+		}
+		res = &Result{Instances: instances}
+		res.attach(table)
+	default:
+		unique, err := uniqueIDs(ids)
+		if err != nil {
+			return nil, err
+		}
+		table := newDetailsTable(unique)
+		err = runAll(ctx, []func(context.Context) error{
+			func(ctx context.Context) (err error) { res, err = c.byIDs(ctx, region, unique); return err },
+			func(ctx context.Context) error { return c.readDetails(ctx, region, unique, checks, table) },
+		})
+		if err != nil {
+			return nil, err
+		}
+		res.attach(table)
+	}
+	res.Checks = checks
+	for i := range res.Instances {
+		res.Instances[i].Reasons = checks.reasons(res.Instances[i])
+	}
+	return res, nil
+}
+
+func (r *Result) attach(table *detailsTable) {
+	for i := range r.Instances {
+		r.Instances[i].Details = table.m[r.Instances[i].InstanceID]
+	}
+}
+
+// NotReady maps every instance of the read that is not ready to its
+// reasons, missing IDs included ("not found in <region>").
+func (r *Result) NotReady(region string) map[string][]string {
+	out := map[string][]string{}
+	for _, s := range r.Instances {
+		if !s.Ready() {
+			out[s.InstanceID] = s.Reasons
+		}
+	}
+	for _, id := range r.Missing {
+		out[id] = []string{"not found in " + region}
+	}
+	return out
+}
+
+// reasons says, as a person would, why s is not ready: not RUNNING, or
+// something an included check found. None means it is ready.
+func (c Checks) reasons(s InstanceStatus) []string {
+	var out []string
+	if s.State != "RUNNING" {
+		out = append(out, "state "+s.State)
+	}
+	d := s.Details
+	if d == nil {
+		return out
+	}
+	if (c.Operation || c.Restriction) && !d.Described {
+		out = append(out, "not reported by DescribeInstances")
+	}
+	if c.Operation && d.Described {
+		switch d.LatestOperationState {
+		case "FAILED":
+			r := "latest operation " + d.LatestOperation + " FAILED"
+			if d.LatestOperationError != "" {
+				r += ": " + d.LatestOperationError
+			}
+			out = append(out, r)
+		case "OPERATING":
+			out = append(out, "latest operation "+d.LatestOperation+" still OPERATING")
+		}
+	}
+	if c.Restriction && d.Described {
+		isolated := d.IsolatedSource != "" && d.IsolatedSource != "NOTISOLATED"
+		switch {
+		case d.RestrictState != "" && d.RestrictState != "NORMAL" && isolated:
+			out = append(out, fmt.Sprintf("restricted: %s (isolated: %s)", d.RestrictState, d.IsolatedSource))
+		case d.RestrictState != "" && d.RestrictState != "NORMAL":
+			out = append(out, "restricted: "+d.RestrictState)
+		case isolated:
+			out = append(out, "isolated: "+d.IsolatedSource)
+		}
+	}
+	if c.Maintenance {
+		for _, t := range d.MaintenanceTasks {
+			kind := fmt.Sprint(t.TypeID)
+			if name := taskTypes[t.TypeID]; name != "" {
+				kind += " " + name
+			}
+			out = append(out, fmt.Sprintf("maintenance task %s (%s) %s", t.TaskID, kind, t.Status))
+		}
+	}
+	if c.Agent {
+		switch a := d.Agent; {
+		case a == nil:
+			out = append(out, "no TAT agent reported")
+		case a.Status == "Online":
+		case a.LastHeartbeat != "":
+			out = append(out, fmt.Sprintf("TAT agent %s since %s", a.Status, a.LastHeartbeat))
+		default:
+			out = append(out, "TAT agent "+a.Status)
+		}
+	}
+	return out
+}

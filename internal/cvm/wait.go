@@ -63,11 +63,14 @@ type WaitProgress struct {
 //     last known state, and ctx's error as Err (context.Canceled when the
 //     user interrupted the run, context.DeadlineExceeded when time ran out).
 func (c *Client) WaitForStates(ctx context.Context, region string, ids []string, w Wait) (*Result, error) {
+	if w.Ready && len(w.States) == 0 {
+		w.States = []string{"RUNNING"}
+	}
 	interval := c.cfg.PollInterval
 	t := newWaitTracker(w, c.cfg.Now())
 	var last *Result
 	for polls := 1; ; polls++ {
-		res, err := c.DescribeInstancesStatus(ctx, region, ids)
+		res, err := c.Read(ctx, region, ids, w.Include)
 		if err != nil {
 			// The rate limiter says DeadlineExceeded as soon as its wait
 			// would pass the deadline, before ctx itself ends. A request
@@ -136,8 +139,12 @@ func (t *waitTracker) observe(res *Result, now time.Time, missingGraceOver bool)
 	var wait time.Duration
 	for _, s := range res.Instances {
 		t.seen[s.InstanceID] = true
+		there := slices.Contains(t.States, s.State)
+		if t.Ready {
+			there = there && s.Ready()
+		}
 		switch {
-		case slices.Contains(t.States, s.State):
+		case there:
 			st, ok := t.steady[s.InstanceID]
 			if !ok || st.state != s.State {
 				st = streak{state: s.State, since: now}
@@ -166,11 +173,11 @@ func (t *waitTracker) observe(res *Result, now time.Time, missingGraceOver bool)
 	}
 	switch {
 	case len(stuck) > 0:
-		return &WaitError{Wanted: t.States, NotReady: stuck, Stuck: true}, 0
+		return &WaitError{Wanted: t.States, Ready: t.Ready, NotReady: stuck, Stuck: true}, 0
 	case len(notFound) > 0:
-		return &WaitError{Wanted: t.States, NotReady: notFound, NotFound: true}, 0
+		return &WaitError{Wanted: t.States, Ready: t.Ready, NotReady: notFound, NotFound: true}, 0
 	case len(pending) > 0:
-		return &WaitError{Wanted: t.States, StableFor: t.StableFor, NotReady: pending}, 0
+		return &WaitError{Wanted: t.States, Ready: t.Ready, StableFor: t.StableFor, NotReady: pending}, 0
 	}
 	return nil, wait
 }
@@ -212,7 +219,7 @@ func (t *waitTracker) progress(res *Result, poll int, now time.Time, done bool) 
 
 // interrupted is the error of a wait that ctx ended, after last was read.
 func (t *waitTracker) interrupted(last *Result, ctxErr error) *WaitError {
-	return &WaitError{Wanted: t.States, StableFor: t.StableFor, NotReady: t.pending(last), Err: ctxErr}
+	return &WaitError{Wanted: t.States, Ready: t.Ready, StableFor: t.StableFor, NotReady: t.pending(last), Err: ctxErr}
 }
 
 func (c *Client) logWaiting(ctx context.Context, region string, wanted []string, t *waitTracker, res *Result, next time.Duration) {
