@@ -25,7 +25,7 @@ type InstanceStatus struct {
 
 // Ready reports whether the read found nothing that keeps s from being
 // ready. It means something only for reads that judge readiness.
-func (s InstanceStatus) Ready() bool { return len(s.Reasons) == 0 }
+func (s InstanceStatus) Ready() bool { return s.State == "RUNNING" && len(s.Reasons) == 0 }
 
 // Result is the answer to one read.
 type Result struct {

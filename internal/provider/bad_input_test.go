@@ -142,6 +142,21 @@ func badInputs() []badInput {
 		{name: "request timeout from the environment", env: map[string]string{EnvRequestTimeout: "soon"}, stage: "configure", attr: "request_timeout", want: []string{EnvRequestTimeout, `"soon"`}},
 		{name: "empty region quoted", provider: map[string]any{"region": ""}, stage: "validate", attr: "region", want: []string{`region: "" is not a Tencent Cloud region name`}},
 
+		// include and wait_for_ready (readiness).
+		{name: "misspelt readiness check", terraform: true, data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "include": []string{"operation", "agnet"}},
+			stage: "validate", attr: "include", want: []string{`"agnet" (did you mean "agent"?) is not a readiness check`, `"maintenance" (no open maintenance task; cvm:DescribeTaskInfo)`}},
+		{name: "upper-case readiness checks", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "include": []string{"Agent", "MAINTENANCE"}},
+			stage: "validate", attr: "include", want: []string{`"Agent" (did you mean "agent"?), "MAINTENANCE" (did you mean "maintenance"?) are not readiness checks`}},
+		{name: "null readiness check", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "include": []any{"agent", nil}},
+			stage: "validate", attr: "include", want: []string{"null is not a readiness check"}},
+		{name: "readiness checks known only after apply", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "include": unknown}, stage: ok},
+		{name: "wait_for_ready with other states", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_ready": true, "wait_for_states": []string{"RUNNING", "STOPPED"}},
+			stage: "validate", attr: "wait_for_states", want: []string{"Wait For Ready With Other States", `wait_for_states = ["RUNNING", "STOPPED"]`, "Remove wait_for_states"}},
+		{name: "wait_for_ready with states known only after apply", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_ready": true, "wait_for_states": unknown, "include": []string{"agent"}},
+			stage: ok},
+		{name: "wait_for_ready takes wait_stable_for", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_for_ready": true, "wait_stable_for": "2m", "timeouts": map[string]any{"read": "1m"}},
+			stage: "validate", attr: "wait_stable_for", want: []string{`wait_stable_for = "2m" cannot fit in timeouts.read = "1m"`}},
+
 		// wait_stable_for.
 		{name: "wait_stable_for without wait_for_states", data: map[string]any{"instance_ids": []string{"ins-aaaaaaaa"}, "wait_stable_for": "5s"}, stage: "validate", attr: "wait_stable_for",
 			want: []string{`wait_stable_for = "5s"`, "set wait_for_states"}},

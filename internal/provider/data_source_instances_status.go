@@ -48,11 +48,14 @@ type instancesStatusModel struct {
 	Region             types.String   `tfsdk:"region"`
 	WaitForStates      types.List     `tfsdk:"wait_for_states"`
 	WaitStableFor      types.String   `tfsdk:"wait_stable_for"`
+	Include            types.Set      `tfsdk:"include"`
+	WaitForReady       types.Bool     `tfsdk:"wait_for_ready"`
 	Timeouts           *timeoutsModel `tfsdk:"timeouts"`
 	Instances          types.List     `tfsdk:"instances"`
 	States             types.Map      `tfsdk:"states"`
 	StateCounts        types.Map      `tfsdk:"state_counts"`
 	MissingInstanceIDs types.List     `tfsdk:"missing_instance_ids"`
+	NotReady           types.Map      `tfsdk:"not_ready"`
 }
 
 // timeoutsModel is the timeouts block, as most providers write it:
@@ -112,16 +115,39 @@ func (d *instancesStatusDataSource) Schema(ctx context.Context, _ datasource.Sch
 				Optional:   true,
 				Validators: []validator.String{stableForRange},
 			},
+			"include": schema.SetAttribute{
+				MarkdownDescription: "Readiness checks to read beside the state, any of `\"operation\"`, `\"restriction\"`, `\"maintenance\"` and `\"agent\"`. " +
+					"Each fills its attributes on every element of `instances` and adds its reasons to `reasons` and `not_ready`:\n" +
+					"  - `\"operation\"`: the latest operation (such as `ResetInstance`) must not have failed or be still running (`DescribeInstances`; needs `cvm:DescribeInstances`);\n" +
+					"  - `\"restriction\"`: the instance must not be isolated or restricted for arrears or expiry (`DescribeInstances`; needs `cvm:DescribeInstances`);\n" +
+					"  - `\"maintenance\"`: no maintenance (repair) task may be pending authorization, processing or scheduled on it, however long ago it was created (`DescribeTaskInfo`; needs `cvm:DescribeTaskInfo`);\n" +
+					"  - `\"agent\"`: its TAT agent must be online (TAT `DescribeAutomationAgentStatus`; needs `tat:DescribeAutomationAgentStatus`).\n\n" +
+					"Default: none, and then no request is sent beyond `DescribeInstancesStatus` (which needs `cvm:DescribeInstancesStatus` alone). " +
+					"The checks' requests run at the same time as `DescribeInstancesStatus`, each at its own rate limit, so a read takes about as long as the slowest of them. " +
+					"A check that cannot be read fails the read: a gate never passes on half an answer.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators:  []validator.Set{includeChecks},
+			},
+			"wait_for_ready": schema.BoolAttribute{
+				MarkdownDescription: "Wait until every instance is ready (see `ready`): `RUNNING`, and nothing the `include` checks read stands in the way. " +
+					"Polls like `wait_for_states` and honours `wait_stable_for`, `timeouts.read` and the same rules for instances that cannot get there or are never found. " +
+					"Cannot be combined with a `wait_for_states` other than `[\"RUNNING\"]`.",
+				Optional: true,
+			},
 			"instances": schema.ListNestedAttribute{
 				MarkdownDescription: "The instances found. With `instance_ids`: in the order given, duplicates removed, instances that were not found left out. " +
-					"Without: every instance of the region, sorted by `instance_id`.",
+					"Without: every instance of the region, sorted by `instance_id`. The readiness attributes are null unless their check is in `include`.",
 				Computed: true,
 				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"instance_id": schema.StringAttribute{MarkdownDescription: "The instance ID.", Computed: true},
-						"state":       schema.StringAttribute{MarkdownDescription: "The instance state, one of " + stateList + ".", Computed: true},
-					},
+					Attributes: instanceAttributes(stateList),
 				},
+			},
+			"not_ready": schema.MapAttribute{
+				MarkdownDescription: "Every instance asked for that is not ready, mapped to its `reasons`, missing IDs included (`\"not found in <region>\"`): " +
+					"`length(data.cvm_instances_status.web.not_ready) == 0` is a complete deploy gate, and `jsonencode(data.cvm_instances_status.web.not_ready)` a useful `error_message`.",
+				ElementType: types.ListType{ElemType: types.StringType},
+				Computed:    true,
 			},
 			"states": schema.MapAttribute{
 				MarkdownDescription: "Instance ID to state, for lookups in conditions. Holds only instances that were found, so look up with a default: " +
@@ -180,9 +206,12 @@ func (d *instancesStatusDataSource) ValidateConfig(ctx context.Context, req data
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait_stable_for"), &stable)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait_for_states"), &wanted)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("timeouts").AtName("read"), &read)...)
-	if !stable.IsNull() && wanted.IsNull() {
+	var ready types.Bool
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("wait_for_ready"), &ready)...)
+	checkReadyWithStates(&resp.Diagnostics, ready, wanted)
+	if !stable.IsNull() && wanted.IsNull() && !ready.ValueBool() {
 		resp.Diagnostics.AddAttributeError(path.Root("wait_stable_for"), "Wait Stable For Without Wait For States",
-			fmt.Sprintf("wait_stable_for = %s applies to the wait of wait_for_states, which is not set: set wait_for_states, or remove wait_stable_for.", quote(stable.ValueString())))
+			fmt.Sprintf("wait_stable_for = %s applies to the wait of wait_for_states or wait_for_ready, neither of which is set: set wait_for_states or wait_for_ready, or remove wait_stable_for.", quote(stable.ValueString())))
 	}
 	checkStableFitsRead(&resp.Diagnostics, stable, read)
 }
@@ -258,4 +287,43 @@ func (d *instancesStatusDataSource) ReadEncoded(ctx context.Context, data *provi
 		diags.AddError("Cannot Build The State", "The result could not be turned into Terraform state: "+err.Error()+". This is a bug in the provider; please report it.")
 	}
 	return state, diags
+}
+
+// instanceAttributes are the attributes of an element of instances.
+func instanceAttributes(stateList string) map[string]schema.Attribute {
+	computed := func(doc string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: doc, Computed: true}
+	}
+	return map[string]schema.Attribute{
+		"instance_id": computed("The instance ID."),
+		"state":       computed("The instance state, one of " + stateList + "."),
+		"ready": schema.BoolAttribute{MarkdownDescription: "Whether the instance is ready: `RUNNING`, and nothing the `include` checks read stands in the way. " +
+			"Without `include`, whether it is `RUNNING`.", Computed: true},
+		"reasons": schema.ListAttribute{MarkdownDescription: "Why the instance is not ready, one line each, as a person would write them: " +
+			"`state STOPPED`, `latest operation ResetInstance FAILED: <message>`, `restricted: EXPIRED (isolated: EXPIRE)`, " +
+			"`maintenance task rep-12345678 (107 maintenance upgrade) SCHEDULED`, `TAT agent Offline since <time>`, `no TAT agent reported`. Empty when it is ready.",
+			ElementType: types.StringType, Computed: true},
+		"latest_operation":            computed("With `include = [\"operation\"]`: the latest operation on the instance, such as `ResetInstance`; null when the service reports none."),
+		"latest_operation_state":      computed("With `include = [\"operation\"]`: `SUCCESS`, `OPERATING` or `FAILED`; null when the service reports none."),
+		"latest_operation_error":      computed("With `include = [\"operation\"]`: the error message of a failed latest operation; null otherwise."),
+		"latest_operation_request_id": computed("With `include = [\"operation\"]`: the RequestId of the latest operation, for Tencent Cloud support."),
+		"restrict_state":              computed("With `include = [\"restriction\"]`: `NORMAL`, `EXPIRED` or `PROTECTIVELY_ISOLATED`."),
+		"isolated_source":             computed("With `include = [\"restriction\"]`: why the instance is isolated, `ARREAR`, `EXPIRE` or `MANMADE`, or `NOTISOLATED`."),
+		"expired_time":                computed("With `include = [\"restriction\"]`: when a prepaid instance expires (ISO 8601, UTC); null for pay-as-you-go."),
+		"maintenance_tasks": schema.ListNestedAttribute{
+			MarkdownDescription: "With `include = [\"maintenance\"]`: the instance's open maintenance (repair) tasks, those pending authorization, processing or scheduled, however old; empty when there are none.",
+			Computed:            true,
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"task_id":      computed("The task ID, `rep-` and 8 characters."),
+				"type_id":      schema.Int64Attribute{MarkdownDescription: "The task type: 101 run risk, 102 run error, 103 disk error, 104 network error, 105 run warning, 106 disk warning, 107 maintenance upgrade.", Computed: true},
+				"type_name":    computed("The task type's name as the service gives it."),
+				"status":       computed("`PENDING_AUTHORIZATION`, `PROCESSING` or `SCHEDULED`."),
+				"created_time": computed("When the task was created, as the service writes it (`YYYY-MM-DD hh:mm:ss`, UTC+8)."),
+				"auth_time":    computed("When the task was authorized; null until it is."),
+			}},
+		},
+		"agent_status":         computed("With `include = [\"agent\"]`: `Online` or `Offline`; null when no TAT agent has reported."),
+		"agent_version":        computed("With `include = [\"agent\"]`: the TAT agent's version; null when none has reported."),
+		"agent_last_heartbeat": computed("With `include = [\"agent\"]`: the TAT agent's last heartbeat; null when none has reported."),
+	}
 }

@@ -112,6 +112,45 @@ func wantedText(e *cvm.WaitError) string {
 // provider's attributes and environment variables; "" when the message says
 // it all. The client knows only codes and causes.
 func apiErrorHint(e *tcapi.APIError, rc readSettings) string {
+	endpoint := "endpoint (TENCENTCLOUD_CVM_ENDPOINT)"
+	if e.Action == actionAgentStatus {
+		endpoint = "tat_endpoint (TENCENTCLOUD_TAT_ENDPOINT)"
+	}
+	hint := strings.ReplaceAll(apiErrorAdvice(e, rc), "endpoint (TENCENTCLOUD_CVM_ENDPOINT)", endpoint)
+	if check := checkOfAction(e.Action); check != "" {
+		hint = strings.TrimSpace(fmt.Sprintf("%s is read for include = [%s]. %s", e.Action, check, hint))
+	}
+	return hint
+}
+
+// actionAgentStatus is TAT's action for the agent check.
+const actionAgentStatus = "DescribeAutomationAgentStatus"
+
+// checkOfAction names the include words whose check calls action; "" for
+// DescribeInstancesStatus and STS.
+func checkOfAction(action string) string {
+	var words []string
+	for _, c := range cvm.AllChecks {
+		if permissionAction(c.Permission()) == action {
+			words = append(words, fmt.Sprintf("%q", c))
+		}
+	}
+	return strings.Join(words, ", ")
+}
+
+// permissionAction is the action of a CAM permission, "cvm:DescribeInstances"
+// → "DescribeInstances".
+func permissionAction(permission string) string {
+	_, action, _ := strings.Cut(permission, ":")
+	return action
+}
+
+// isSTSAction reports whether action is one of STS's, which sign in.
+func isSTSAction(action string) bool {
+	return strings.HasPrefix(action, "AssumeRole") || action == "GetSessionToken" || action == "GetCallerIdentity" || action == "GetFederationToken"
+}
+
+func apiErrorAdvice(e *tcapi.APIError, rc readSettings) string {
 	switch e.Cause {
 	case tcapi.CauseWrongPath:
 		return fmt.Sprintf("Something answers at %s, but not the API: HTTP %d means nothing is served at that path. "+
@@ -154,7 +193,7 @@ func apiErrorHint(e *tcapi.APIError, rc readSettings) string {
 		return "GetSessionToken needs a permanent key: mfa_certification cannot start from temporary credentials (a profile's oauth login, a CAM role, a security token)."
 	case c == "ResourceNotFound.RoleNotFound":
 		return "The role does not exist: check role_arn (its account ID and role name)."
-	case strings.HasPrefix(c, "InvalidParameter") && e.Action != "DescribeInstancesStatus":
+	case strings.HasPrefix(c, "InvalidParameter") && isSTSAction(e.Action):
 		return fmt.Sprintf("STS refused the parameters of %s: check role_arn, session_name, session_duration and the other attributes of the block.", e.Action)
 	case c == "AuthFailure.SignatureFailure":
 		return "The secret key does not match the secret ID. Check secret_key / TENCENTCLOUD_SECRET_KEY (or the profile's secretKey)."
@@ -166,10 +205,19 @@ func apiErrorHint(e *tcapi.APIError, rc readSettings) string {
 		return "The security token is invalid or expired. Temporary credentials need security_token / TENCENTCLOUD_SECURITY_TOKEN, and it must belong to the same secret ID; obtain fresh ones."
 	case c == "AuthFailure.InvalidAuthorization":
 		return "The Authorization header was rejected as malformed. If a proxy rewrites requests, bypass it for the CVM endpoint."
-	case (c == "AuthFailure.UnauthorizedOperation" || strings.HasPrefix(c, "UnauthorizedOperation")) && e.Action != "DescribeInstancesStatus":
+	case (c == "AuthFailure.UnauthorizedOperation" || strings.HasPrefix(c, "UnauthorizedOperation")) && isSTSAction(e.Action):
 		return fmt.Sprintf("The credential is valid but not allowed to call sts:%s for this role. The role's trust policy (its role carrier) must allow this user, role or identity provider, and role_arn must name the right role.", e.Action)
+	case (c == "AuthFailure.UnauthorizedOperation" || strings.HasPrefix(c, "UnauthorizedOperation")) && checkOfAction(e.Action) != "":
+		service := "cvm"
+		if e.Action == actionAgentStatus {
+			service = "tat"
+		}
+		return fmt.Sprintf("The credential is valid but not allowed to call it. Grant the CAM policy action %s:%s to the user or role, or remove %s from include.",
+			service, e.Action, checkOfAction(e.Action))
 	case c == "AuthFailure.UnauthorizedOperation", strings.HasPrefix(c, "UnauthorizedOperation"):
 		return "The credential is valid but not allowed to call this action. Grant the CAM policy action cvm:DescribeInstancesStatus to the user or role."
+	case strings.HasPrefix(c, "RequestLimitExceeded") && checkOfAction(e.Action) != "":
+		return "The service kept throttling it after every retry, although the provider keeps to its documented rate: other tools are using the same account's budget. Run again when they are done, or ask Tencent Cloud for a higher quota."
 	case strings.HasPrefix(c, "RequestLimitExceeded"):
 		return "The service kept throttling after every retry. Lower rate_limit (TENCENTCLOUD_CVM_RATE_LIMIT), avoid running other tools against the same account at the same time, or ask Tencent Cloud for a higher quota."
 	case c == "UnsupportedRegion":

@@ -49,6 +49,9 @@ func readInstancesStatus(ctx context.Context, data *providerData, m instancesSta
 	if !m.WaitForStates.IsNull() {
 		diags.Append(m.WaitForStates.ElementsAs(ctx, &wait.States, false)...)
 	}
+	wait.Include = parseInclude(ctx, &diags, m.Include)
+	wait.Ready = m.WaitForReady.ValueBool()
+	checkReadyWithStates(&diags, m.WaitForReady, m.WaitForStates)
 	// Validation has checked both durations; a parse error here is a bug.
 	if !m.WaitStableFor.IsNull() {
 		var msg string
@@ -81,11 +84,11 @@ func readInstancesStatus(ctx context.Context, data *providerData, m instancesSta
 	var err error
 	switch {
 	case ids != nil && len(ids) == 0:
-		out.res = &cvm.Result{}
-	case len(wait.States) > 0:
+		out.res = &cvm.Result{Checks: wait.Include}
+	case len(wait.States) > 0 || wait.Ready:
 		out.res, err = data.client.WaitForStates(ctx, rc.region, ids, wait)
 	default:
-		out.res, err = data.client.DescribeInstancesStatus(ctx, rc.region, ids)
+		out.res, err = data.client.Read(ctx, rc.region, ids, wait.Include)
 	}
 	if err != nil {
 		addReadError(&diags, rc, err)

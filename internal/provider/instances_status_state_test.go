@@ -51,6 +51,8 @@ func TestEncodeStateMatchesTheLibrary(t *testing.T) {
 		"long strings":       {Instances: []cvm.InstanceStatus{{InstanceID: strings.Repeat("a", 31), State: strings.Repeat("b", 32)}, {InstanceID: strings.Repeat("c", 255), State: strings.Repeat("d", 256)}, {InstanceID: strings.Repeat("e", 65535), State: strings.Repeat("f", 65536)}}},
 		"65,535 instances":   {Instances: instances(65535, "RUNNING")},
 		"70,000, 17 missing": {Instances: instances(70000, "RUNNING", "STOPPED"), Missing: strings.Fields(strings.Repeat("ins-gone0000 ", 17))},
+		"every check":        withReadiness(instances(40, "RUNNING", "STOPPED"), cvm.Checks{Operation: true, Restriction: true, Maintenance: true, Agent: true}),
+		"some checks":        withReadiness(instances(20, "RUNNING"), cvm.Checks{Maintenance: true, Agent: true}),
 	}
 	// The configuration is encoded by the library either way; the large
 	// results need only one configuration.
@@ -86,6 +88,30 @@ func TestEncodeStateMatchesTheLibrary(t *testing.T) {
 	}
 }
 
+// withReadiness gives instances every kind of detail, present or null, and
+// reasons, as a read with checks would.
+func withReadiness(instances []cvm.InstanceStatus, checks cvm.Checks) *cvm.Result {
+	for i := range instances {
+		d := &cvm.Details{Described: i%7 != 0, RestrictState: "NORMAL", IsolatedSource: "NOTISOLATED"}
+		if i%3 == 0 {
+			d.LatestOperation, d.LatestOperationState, d.LatestOperationError, d.LatestOperationRequestID = "ResetInstance", "FAILED", "image not found", "req-1"
+			d.RestrictState, d.IsolatedSource, d.ExpiredTime = "EXPIRED", "EXPIRE", "2026-11-30T16:00:00Z"
+		}
+		for j := range i % 4 {
+			d.MaintenanceTasks = append(d.MaintenanceTasks, cvm.MaintenanceTask{TaskID: fmt.Sprintf("rep-%08d", j), TypeID: int64(101 + j), TypeName: "维修", Status: "SCHEDULED",
+				CreatedTime: "2025-03-01 10:00:00", AuthTime: strings.Repeat("2025-03-02 10:00:00", j%2)})
+		}
+		if i%5 != 0 {
+			d.Agent = &cvm.Agent{Status: []string{"Online", "Offline"}[i%2], Version: strings.Repeat("1.1.0", i%3), LastHeartbeat: "2026-12-04T09:00:00Z"}
+		}
+		instances[i].Details = d
+		if i%2 == 1 {
+			instances[i].Reasons = []string{"state " + instances[i].State, "no TAT agent reported"}
+		}
+	}
+	return &cvm.Result{Instances: instances, Checks: checks, Missing: []string{"ins-gone0001"}}
+}
+
 // libraryState builds the state as tftypes values, the library's way.
 func libraryState(t *testing.T, objType tftypes.Object, config tftypes.Value, region, id string, res *cvm.Result) tftypes.Value {
 	t.Helper()
@@ -99,10 +125,7 @@ func libraryState(t *testing.T, objType tftypes.Object, config tftypes.Value, re
 	states := make(map[string]tftypes.Value, len(res.Instances))
 	counts := map[string]int64{}
 	for i, s := range res.Instances {
-		instances[i] = tftypes.NewValue(instanceType, map[string]tftypes.Value{
-			"instance_id": tftypes.NewValue(tftypes.String, s.InstanceID),
-			"state":       tftypes.NewValue(tftypes.String, s.State),
-		})
+		instances[i] = libraryInstance(instanceType, s, res.Checks)
 		states[s.InstanceID] = tftypes.NewValue(tftypes.String, s.State)
 		counts[s.State]++
 	}
@@ -120,7 +143,72 @@ func libraryState(t *testing.T, objType tftypes.Object, config tftypes.Value, re
 	attrs["states"] = tftypes.NewValue(objType.AttributeTypes["states"], states)
 	attrs["state_counts"] = tftypes.NewValue(objType.AttributeTypes["state_counts"], countValues)
 	attrs["missing_instance_ids"] = tftypes.NewValue(objType.AttributeTypes["missing_instance_ids"], missing)
+	notReadyType, _ := objType.AttributeTypes["not_ready"].(tftypes.Map)
+	notReady := map[string]tftypes.Value{}
+	for id, reasons := range res.NotReady(region) {
+		notReady[id] = stringList(reasons)
+	}
+	attrs["not_ready"] = tftypes.NewValue(notReadyType, notReady)
 	return tftypes.NewValue(objType, attrs)
+}
+
+// libraryInstance is an element of instances built as tftypes values: every
+// readiness attribute null unless its check is included and the service
+// gave a value.
+func libraryInstance(typ tftypes.Object, s cvm.InstanceStatus, checks cvm.Checks) tftypes.Value {
+	str := func(included bool, v string) tftypes.Value {
+		if !included || v == "" {
+			return tftypes.NewValue(tftypes.String, nil)
+		}
+		return tftypes.NewValue(tftypes.String, v)
+	}
+	d := cvm.Details{}
+	if s.Details != nil {
+		d = *s.Details
+	}
+	agent := cvm.Agent{}
+	if d.Agent != nil {
+		agent = *d.Agent
+	}
+	op, restr := checks.Operation && d.Described, checks.Restriction && d.Described
+	tasksType, _ := typ.AttributeTypes["maintenance_tasks"].(tftypes.List)
+	tasks := tftypes.NewValue(tasksType, nil)
+	if checks.Maintenance {
+		taskType, _ := tasksType.ElementType.(tftypes.Object)
+		list := []tftypes.Value{}
+		for _, t := range d.MaintenanceTasks {
+			list = append(list, tftypes.NewValue(taskType, map[string]tftypes.Value{
+				"task_id": str(true, t.TaskID), "type_id": tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(t.TypeID)),
+				"type_name": str(true, t.TypeName), "status": str(true, t.Status), "created_time": str(true, t.CreatedTime), "auth_time": str(true, t.AuthTime),
+			}))
+		}
+		tasks = tftypes.NewValue(tasksType, list)
+	}
+	return tftypes.NewValue(typ, map[string]tftypes.Value{
+		"instance_id":                 tftypes.NewValue(tftypes.String, s.InstanceID),
+		"state":                       tftypes.NewValue(tftypes.String, s.State),
+		"ready":                       tftypes.NewValue(tftypes.Bool, s.Ready()),
+		"reasons":                     stringList(s.Reasons),
+		"latest_operation":            str(op, d.LatestOperation),
+		"latest_operation_state":      str(op, d.LatestOperationState),
+		"latest_operation_error":      str(op, d.LatestOperationError),
+		"latest_operation_request_id": str(op, d.LatestOperationRequestID),
+		"restrict_state":              str(restr, d.RestrictState),
+		"isolated_source":             str(restr, d.IsolatedSource),
+		"expired_time":                str(restr, d.ExpiredTime),
+		"maintenance_tasks":           tasks,
+		"agent_status":                str(checks.Agent, agent.Status),
+		"agent_version":               str(checks.Agent, agent.Version),
+		"agent_last_heartbeat":        str(checks.Agent, agent.LastHeartbeat),
+	})
+}
+
+func stringList(list []string) tftypes.Value {
+	values := make([]tftypes.Value, len(list))
+	for i, s := range list {
+		values[i] = tftypes.NewValue(tftypes.String, s)
+	}
+	return tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, values)
 }
 
 // FuzzEncodeState: whatever strings a result holds, and however many, the
