@@ -30,11 +30,23 @@ func inst(id, state string, transitions ...emulator.Transition) emulator.Instanc
 	return emulator.Instance{InstanceId: id, InstanceState: state, Transitions: transitions}
 }
 
+// instanceValue is an element of instances read without include: ready
+// when RUNNING, else one reason, and every readiness attribute null.
 func instanceValue(id, state string) knownvalue.Check {
-	return knownvalue.ObjectExact(map[string]knownvalue.Check{
+	reasons := []knownvalue.Check{}
+	if state != "RUNNING" {
+		reasons = append(reasons, knownvalue.StringExact("state "+state))
+	}
+	want := map[string]knownvalue.Check{
 		"instance_id": knownvalue.StringExact(id),
 		"state":       knownvalue.StringExact(state),
-	})
+		"ready":       knownvalue.Bool(state == "RUNNING"),
+		"reasons":     knownvalue.ListExact(reasons),
+	}
+	for _, name := range instanceNullNames {
+		want[name] = knownvalue.Null()
+	}
+	return knownvalue.ObjectExact(want)
 }
 
 // Terraform reads the data source through the provider's fast path
@@ -154,7 +166,7 @@ func TestAccInstancesStatus_anyTarget(t *testing.T) {
 	knownList := make([]knownvalue.Check, len(known))
 	for i, id := range known {
 		knownStates[id] = anyState
-		knownList[i] = knownvalue.ObjectExact(map[string]knownvalue.Check{"instance_id": knownvalue.StringExact(id), "state": anyState})
+		knownList[i] = knownvalue.ObjectPartial(map[string]knownvalue.Check{"instance_id": knownvalue.StringExact(id), "state": anyState, "latest_operation": knownvalue.Null(), "agent_status": knownvalue.Null()})
 	}
 	const all, none = "data.cvm_instances_status.all", "data.cvm_instances_status.none"
 	checks := []statecheck.StateCheck{
