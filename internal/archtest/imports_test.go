@@ -11,26 +11,31 @@ const module = "github.com/cvmkit/terraform-provider-cvm"
 
 // The nevers, on the graph of non-test imports (go list's Deps, so an
 // indirect import through a third package counts too):
-//   - tcapi imports neither credentials nor cvm (nor provider);
-//   - credentials and cvm do not import each other (nor provider);
+//   - tcapi imports none of credentials, cvm and tat (nor provider);
+//   - credentials and cvm do not import each other (nor provider, nor tat);
+//   - tat, the second service (TAT), is a sibling of cvm over tcapi: it
+//     imports neither cvm nor credentials (nor provider), and cvm does not
+//     import it: the provider hands cvm its agents through cvm.AgentSource;
 //   - nothing under internal/ but provider depends on Terraform
 //     (github.com/hashicorp/terraform-plugin-*); among test files, only
 //     provider's and bench's import it (bench runs the provider's server in
 //     BenchmarkProviderRead);
 //   - the emulator (internal/emulator/..., cmd/cvm-emulator) depends on none
-//     of tcapi, credentials, cvm and provider, test files included: it
+//     of tcapi, credentials, cvm, tat and provider, test files included: it
 //     shares no code with the client.
 //
-// The rooms' test files keep to the same rules, with one exception: cvm's
-// fault suite signs its reads with credentials' temporary sources (assumed
-// roles and web identities revoked mid-read), as the provider does.
+// The rooms' test files keep to the same rules (tcapi's, credentials' and
+// tat's are checked), with one exception: cvm's fault suite signs its reads
+// with credentials' temporary sources (assumed roles and web identities
+// revoked mid-read), as the provider does.
 var never = map[string][]string{
-	"internal/tcapi":       {"internal/credentials", "internal/cvm", "internal/provider"},
-	"internal/credentials": {"internal/cvm", "internal/provider"},
-	"internal/cvm":         {"internal/credentials", "internal/provider"},
+	"internal/tcapi":       {"internal/credentials", "internal/cvm", "internal/tat", "internal/provider"},
+	"internal/credentials": {"internal/cvm", "internal/tat", "internal/provider"},
+	"internal/cvm":         {"internal/credentials", "internal/provider", "internal/tat"},
+	"internal/tat":         {"internal/credentials", "internal/cvm", "internal/provider"},
 }
 
-var clientRooms = []string{"internal/tcapi", "internal/credentials", "internal/cvm", "internal/provider"}
+var clientRooms = []string{"internal/tcapi", "internal/credentials", "internal/cvm", "internal/tat", "internal/provider"}
 
 // terraformInTests are the packages whose test files may import Terraform.
 var terraformInTests = []string{"internal/provider", "internal/bench"}
@@ -47,7 +52,7 @@ func TestImportNevers(t *testing.T) {
 				t.Errorf("%s depends on %s", rel, bad)
 			}
 		}
-		if rel == "internal/tcapi" || rel == "internal/credentials" {
+		if rel == "internal/tcapi" || rel == "internal/credentials" || rel == "internal/tat" {
 			for _, bad := range never[rel] {
 				if slices.Contains(direct, module+"/"+bad) {
 					t.Errorf("%s's tests import %s", rel, bad)

@@ -41,6 +41,11 @@ type Config struct {
 	// Credentials signs every request; the credentials package makes it
 	// (keys, profiles, roles, and the account guard around them).
 	Credentials tcapi.CredentialSource
+	// Agents reads the TAT agents for reads that include the agent check;
+	// TAT is a service of its own, which the caller (the provider, through
+	// the tat package) builds and hands over, so that cvm does not depend
+	// on it. Nil: no agent source.
+	Agents AgentSource
 
 	RateLimit float64 // DescribeInstancesStatus requests per second, for all reads together
 	// MaxRetries is how many times a failed request is sent again after its

@@ -280,6 +280,15 @@ func badInputs() []badInput {
 			want: []string{"two base credentials", "keep one"}},
 		{name: "STS endpoint over plain http to a remote host", provider: map[string]any{"sts_endpoint": "http://sts.example.com"}, stage: "validate",
 			attr: "sts_endpoint", want: []string{"plain http", "not a loopback address"}},
+		{name: "TAT endpoint over plain http to a remote host", provider: map[string]any{"tat_endpoint": "http://tat.example.com"}, stage: "validate",
+			attr: "tat_endpoint", want: []string{"plain http", "not a loopback address"}},
+		{name: "TAT endpoint from the environment", env: map[string]string{EnvTATEndpoint: "http://10.0.0.8:9100"}, stage: "configure",
+			attr: "tat_endpoint", want: []string{"Invalid Endpoint", EnvTATEndpoint, "not a loopback address"}},
+		// TAT follows a local endpoint, so HTTP is fine; beside a remote
+		// one it would go to tat.tencentcloudapi.com in plain http.
+		{name: "HTTP protocol with a local endpoint", provider: map[string]any{"protocol": "HTTP"}, stage: ok, requests: 1},
+		{name: "HTTP protocol with a remote endpoint", provider: map[string]any{"protocol": "HTTP", "endpoint": "https://cvm.example.com"}, stage: "configure",
+			attr: "tat_endpoint", want: []string{"TAT endpoint", `"http://tat.tencentcloudapi.com"`, "not a loopback address", EnvTATEndpoint}},
 		{name: "expired oauth profile", provider: map[string]any{"secret_id": nil, "secret_key": nil, "profile": "me", "shared_credentials_dir": "$DIR"},
 			files: map[string]string{"me.credential": `{"expiresAt": 1700000000, "oauth": {}, "secretId": "AKIDx", "secretKey": "k", "token": "t", "type": "oauth"}`},
 			stage: "configure", want: []string{`profile "me"`, "oauth login that expired at 2023-11-14", "tccli auth login --profile me"}},

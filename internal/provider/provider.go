@@ -7,7 +7,8 @@
 // the index: data_source_<name>.go and <name>_*.go a data source,
 // validators*.go the rules on values, settings*.go and credentials.go the
 // glue from the provider block and the environment to the client's settings
-// and credentials, server.go the protocol server Terraform talks to.
+// and credentials, tat_agents.go the TAT client as the CVM client's source
+// of agents, server.go the protocol server Terraform talks to.
 package provider
 
 import (
@@ -130,6 +131,7 @@ type providerModel struct {
 	MaxRetries           types.Int64       `tfsdk:"max_retries"`
 	RequestTimeout       types.String      `tfsdk:"request_timeout"`
 	STSEndpoint          types.String      `tfsdk:"sts_endpoint"`
+	TATEndpoint          types.String      `tfsdk:"tat_endpoint"`
 	MetadataEndpoint     types.String      `tfsdk:"metadata_endpoint"`
 	EnablePodOIDC        types.Bool        `tfsdk:"enable_pod_oidc"`
 	AllowedAccountIDs    types.Set         `tfsdk:"allowed_account_ids"`
@@ -311,13 +313,21 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		resp.Diagnostics.AddError("Invalid Provider Configuration", err.Error())
 		return
 	}
+	// TAT is read as the same identity, through the same transport and
+	// with the same retries as CVM; a test may have supplied its own.
+	if clientCfg.Agents == nil {
+		if clientCfg.Agents, err = newTATAgents(clientCfg, s.tatEndpoint); err != nil {
+			resp.Diagnostics.AddError("Invalid Provider Configuration", err.Error())
+			return
+		}
+	}
 	client, err := cvm.New(clientCfg)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Provider Configuration", err.Error())
 		return
 	}
 	tflog.Debug(ctx, "configured the CVM client", map[string]any{
-		"region": region, "endpoint": s.endpoint, "credentials": client.CredentialSourceName(),
+		"region": region, "endpoint": s.endpoint, "tat_endpoint": s.tatEndpoint, "credentials": client.CredentialSourceName(),
 		"rate_limit": clientCfg.RateLimit, "max_retries": s.maxRetries, "request_timeout": s.requestTimeout.String(),
 	})
 	data := &providerData{client: client, region: region, requestTimeout: s.requestTimeout, maxRetries: s.maxRetries,

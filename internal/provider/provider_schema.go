@@ -63,7 +63,7 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Validators: []validator.String{notEmpty{}},
 			},
 			"domain": schema.StringAttribute{
-				MarkdownDescription: "Root domain of the API, as in the official provider (default `tencentcloudapi.com`): the CVM endpoint becomes `cvm.<domain>` and STS `sts.<domain>`. Falls back to `TENCENTCLOUD_DOMAIN`. `endpoint` takes precedence for CVM.",
+				MarkdownDescription: "Root domain of the API, as in the official provider (default `tencentcloudapi.com`): the CVM endpoint becomes `cvm.<domain>`, STS `sts.<domain>` and TAT `tat.<domain>`. Falls back to `TENCENTCLOUD_DOMAIN`. `endpoint` takes precedence for CVM.",
 				Optional:            true,
 				Validators:          []validator.String{domainRule},
 			},
@@ -81,6 +81,13 @@ func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"sts_endpoint": schema.StringAttribute{
 				MarkdownDescription: "Full URL of STS, which every temporary credential comes from (assumed roles, web identity, SAML, MFA sessions) and which `allowed_account_ids` asks, " +
 					"for example `http://127.0.0.1:9100` for the local `cvm-emulator`. Plain `http` only for loopback hosts. Default `sts.<domain>`. Falls back to `" + EnvSTSEndpoint + "`.",
+				Optional:   true,
+				Validators: []validator.String{endpointValidator{}},
+			},
+			"tat_endpoint": schema.StringAttribute{
+				MarkdownDescription: "Full URL of TAT (TencentCloud Automation Tools), called only by reads whose `include` has `\"agent\"` (`DescribeAutomationAgentStatus`, " +
+					"which needs the `tat:DescribeAutomationAgentStatus` permission), for example `http://127.0.0.1:9100` for the local `cvm-emulator`. Plain `http` only for loopback hosts. " +
+					"Default `endpoint` when it points at a loopback host (the emulator serves TAT too, so no request leaves for the real service), else `tat.<domain>`. Falls back to `" + EnvTATEndpoint + "`.",
 				Optional:   true,
 				Validators: []validator.String{endpointValidator{}},
 			},

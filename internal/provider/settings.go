@@ -3,6 +3,7 @@ package provider
 import (
 	"cmp"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,7 @@ const (
 	EnvMaxRetries         = "TENCENTCLOUD_CVM_MAX_RETRIES"
 	EnvRequestTimeout     = "TENCENTCLOUD_CVM_REQUEST_TIMEOUT"
 	EnvSTSEndpoint        = "TENCENTCLOUD_STS_ENDPOINT"
+	EnvTATEndpoint        = "TENCENTCLOUD_TAT_ENDPOINT"
 	EnvMetadataEndpoint   = "TENCENTCLOUD_METADATA_ENDPOINT"
 
 	envAssumeRolePrefix               = "TENCENTCLOUD_ASSUME_ROLE_"
@@ -87,6 +89,7 @@ type settings struct {
 	identity       identitySettings
 	endpoint       string
 	stsEndpoint    string
+	tatEndpoint    string
 	rateLimit      float64
 	maxRetries     int
 	requestTimeout time.Duration
@@ -248,8 +251,40 @@ func settingsFrom(cfg providerModel, env func(string) (string, bool), diags *dia
 	} else if _, err := tcapi.ParseEndpoint(s.stsEndpoint); err != nil {
 		diags.AddAttributeError(path.Root("sts_endpoint"), "Invalid Endpoint", fmt.Sprintf("The STS endpoint (from %s) is not usable: %s", stsFrom, endpointProblem(err)))
 	}
+	s.tatEndpoint = m.tatEndpoint(cfg.TATEndpoint, endpoint, endpointFrom == "domain and protocol", domain, protocol)
 	s.identity = m.identity(cfg)
 	return s
+}
+
+// tatEndpoint is where TAT requests go: tat_endpoint, else its variable,
+// else the CVM endpoint when that is a local emulator's, else tat.<domain>.
+// The emulator serves TAT beside CVM, and a user who pointed the provider
+// at a local one must never have requests sent to the real service.
+//
+// One built from domain and protocol is checked only when the CVM endpoint
+// was not built from them too: that one's check has then said the same.
+func (m settingReader) tatEndpoint(v types.String, cvmEndpoint string, cvmFromDomain bool, domain, protocol string) string {
+	tatEndpoint, from := m.settingFrom(v, EnvTATEndpoint)
+	switch {
+	case tatEndpoint != "":
+	case localEndpoint(cvmEndpoint):
+		return cvmEndpoint
+	case cvmFromDomain:
+		return tcapi.ServiceURL("tat", domain, protocol)
+	default:
+		tatEndpoint, from = tcapi.ServiceURL("tat", domain, protocol), "domain and protocol, as neither tat_endpoint nor "+EnvTATEndpoint+" is set"
+	}
+	if _, err := tcapi.ParseEndpoint(tatEndpoint); err != nil {
+		m.diags.AddAttributeError(path.Root("tat_endpoint"), "Invalid Endpoint", fmt.Sprintf("The TAT endpoint (from %s) is not usable: %s", from, endpointProblem(err)))
+	}
+	return tatEndpoint
+}
+
+// localEndpoint reports whether raw is a URL to a loopback host, as
+// tcapi.ParseEndpoint decides where plain http is safe.
+func localEndpoint(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Host != "" && tcapi.IsLoopback(u.Hostname())
 }
 
 // expandHome replaces a leading "~" with the home directory: HOME from env,

@@ -54,9 +54,11 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// isLoopback reports whether host (a name or an IP address, without port)
-// refers to this machine.
-func isLoopback(host string) bool {
+// IsLoopback reports whether host (a name or an IP address, without port)
+// refers to this machine: localhost, 127.0.0.0/8 or ::1. It is the one
+// definition of "local" for plain http here and for whatever else must tell
+// a local emulator from a remote service.
+func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
@@ -90,7 +92,7 @@ func SecureScheme(u *url.URL, raw string) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) {
+		if !IsLoopback(u.Hostname()) {
 			return fmt.Errorf("%q uses plain http to %s, which is not a loopback address: credentials and the security token would cross the network unencrypted. Use https, or http only for a local emulator on 127.0.0.1, [::1] or localhost", raw, u.Hostname())
 		}
 	default:
