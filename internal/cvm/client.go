@@ -71,9 +71,6 @@ type Config struct {
 	// through its *Context methods, so that a handler can use the context.
 	// Nil discards them.
 	Logger *slog.Logger
-	// Agents reads TAT agents for the agent check; a read that includes
-	// it fails when Agents is nil.
-	Agents AgentSource
 }
 
 // Client reads instance states. It is safe for concurrent use, and all reads

@@ -243,3 +243,35 @@ func TestWaitForReadyThroughTheProtocol(t *testing.T) {
 		}
 	})
 }
+
+// The agent check reads TAT, which the emulator serves at the same
+// endpoint: a provider pointed at a local endpoint sends TAT there too.
+func TestAgentCheckReadsTATAtTheLocalEndpoint(t *testing.T) {
+	t.Parallel()
+	e := readinessEmulator(t, unreadyFleet())
+	ids := []string{"ins-ready001", "ins-offline1", "ins-noagent1", "ins-stopped1"}
+	out := runProtocol(t, emulatorProvider(e), map[string]any{"instance_ids": ids, "include": []string{"agent"}}, fastClient)
+	if out.stage != "" {
+		t.Fatalf("stopped at %q:%s", out.stage, out)
+	}
+	state, _ := plain(t, out.state).(map[string]any)
+	wantNotReady := map[string]any{
+		"ins-offline1": []any{"TAT agent Offline since 2026-12-01T00:00:00Z"},
+		"ins-noagent1": []any{"no TAT agent reported"},
+		"ins-stopped1": []any{"state STOPPED"},
+	}
+	if got := state["not_ready"]; !reflect.DeepEqual(got, wantNotReady) {
+		t.Errorf("not_ready = %v\nwant %v", got, wantNotReady)
+	}
+	el := elements(t, state)
+	if r := el["ins-ready001"]; r["agent_status"] != "Online" || r["agent_version"] != "1.1.9" || r["agent_last_heartbeat"] != "2026-12-04T08:00:00Z" ||
+		r["ready"] != true || r["restrict_state"] != nil || r["maintenance_tasks"] != nil {
+		t.Errorf("the ready instance: %v", r)
+	}
+	if n := el["ins-noagent1"]; n["agent_status"] != nil || n["agent_version"] != nil || n["ready"] != false {
+		t.Errorf("the instance without an agent: %v", n)
+	}
+	if st := e.Stats(); st.ByAction["DescribeAutomationAgentStatus"] != 1 || st.ByAction["DescribeInstances"] != 0 {
+		t.Errorf("requests by action %v; want one DescribeAutomationAgentStatus and no DescribeInstances", st.ByAction)
+	}
+}
