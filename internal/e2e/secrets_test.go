@@ -107,6 +107,7 @@ data "cvm_instances_status" "all" {
 data "cvm_instances_status" "one" {
   region       = var.region
   instance_ids = ["ins-aaaaaaaa", "ins-zzzzzzzz"]
+  include      = ["operation", "restriction", "maintenance", "agent"]
 }
 
 resource "terraform_data" "release" {
@@ -182,7 +183,8 @@ output "running" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range []string{"CVM API request", "DescribeInstancesStatus", "provider.terraform-provider-cvm"} {
+	// Every check's action was signed and logged, TAT's included.
+	for _, line := range []string{"CVM API request", "DescribeInstancesStatus", "DescribeTaskInfo", "TAT API request", "DescribeAutomationAgentStatus", "provider.terraform-provider-cvm"} {
 		if !bytes.Contains(logs, []byte(line)) {
 			t.Fatalf("the TRACE log (%d bytes) has no %q: the provider's logs were not captured", len(logs), line)
 		}
@@ -239,7 +241,7 @@ func checkStateAttributes(t *testing.T, raw []byte) {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"id", "instance_ids", "instances", "missing_instance_ids", "region", "state_counts", "states", "timeouts", "wait_for_states", "wait_stable_for"}
+	want := []string{"id", "include", "instance_ids", "instances", "missing_instance_ids", "not_ready", "region", "state_counts", "states", "timeouts", "wait_for_ready", "wait_for_states", "wait_stable_for"}
 	found := 0
 	for _, r := range st.Resources {
 		if r.Type != "cvm_instances_status" {
