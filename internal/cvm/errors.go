@@ -62,15 +62,20 @@ func (e *WaitError) Error() string {
 		fmt.Fprintf(&b, "timed out waiting for instances to %s:", reach)
 	}
 	b.WriteString(" ")
-	if e.Ready {
-		b.WriteString(FormatReasons(e.NotReady, listShown))
-	} else {
-		b.WriteString(FormatInstances(e.NotReady, listShown))
-	}
+	b.WriteString(e.List(listShown))
 	return b.String()
 }
 
 func (e *WaitError) Unwrap() error { return e.Err }
+
+// List names up to shown of the instances not there, each with its state,
+// or, for a wait for readiness, with the reasons it is not ready.
+func (e *WaitError) List(shown int) string {
+	if e.Ready {
+		return FormatReasons(e.NotReady, shown)
+	}
+	return FormatInstances(e.NotReady, shown)
+}
 
 // FormatInstances lists up to shown instances as "ins-… (STATE)", and counts
 // the rest.

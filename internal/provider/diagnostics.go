@@ -42,7 +42,7 @@ func addReadError(diags *diag.Diagnostics, rc readSettings, err error) {
 	case errors.Is(err, context.Canceled):
 		detail := fmt.Sprintf("Reading instance states in %s was cancelled before it finished (Terraform was interrupted).", rc.region)
 		if errors.As(err, &waitErr) && len(waitErr.NotReady) > 0 {
-			detail += fmt.Sprintf("\n\nIt was waiting for %s; not there yet: %s.", wantedText(waitErr), cvm.FormatInstances(waitErr.NotReady, 10))
+			detail += fmt.Sprintf("\n\nIt was waiting for %s; not there yet: %s.", wantedText(waitErr), waitErr.List(10))
 		}
 		diags.AddError("Read Cancelled", detail)
 	case errors.As(err, &waitErr) && waitErr.NotFound:
@@ -50,7 +50,7 @@ func addReadError(diags *diag.Diagnostics, rc readSettings, err error) {
 			fmt.Sprintf("While waiting for %s in %s, these instance IDs were never found, poll after poll: %s.\n\n"+
 				"The service reports a new instance at once, so these IDs are mistyped, in another region, or of instances deleted since. "+
 				"Check instance_ids and region; missing_instance_ids lists such IDs without failing when wait_for_states is not set.\n\n%s",
-				wantedText(waitErr), rc.region, cvm.FormatInstances(waitErr.NotReady, 10), destroyHint))
+				wantedText(waitErr), rc.region, waitErr.List(10), destroyHint))
 	case errors.As(err, &waitErr) && waitErr.Stuck:
 		diags.AddError("Instances Cannot Reach The Wanted State",
 			fmt.Sprintf("Stopped waiting in %s: %s.\n\nThese instances are in states from which %s cannot be reached, or no longer exist, so waiting longer would not help.\n\n%s",
@@ -102,6 +102,9 @@ func addReadError(diags *diag.Diagnostics, rc readSettings, err error) {
 
 func wantedText(e *cvm.WaitError) string {
 	s := strings.Join(e.Wanted, " or ")
+	if e.Ready {
+		s = "the instances to be ready"
+	}
 	if e.StableFor > 0 {
 		s += fmt.Sprintf(" (steady for %s)", e.StableFor)
 	}

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"maps"
 	"math/big"
 	"reflect"
@@ -9,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/cvmkit/terraform-provider-cvm/internal/cvm"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 )
@@ -273,5 +276,24 @@ func TestAgentCheckReadsTATAtTheLocalEndpoint(t *testing.T) {
 	}
 	if st := e.Stats(); st.ByAction["DescribeAutomationAgentStatus"] != 1 || st.ByAction["DescribeInstances"] != 0 {
 		t.Errorf("requests by action %v; want one DescribeAutomationAgentStatus and no DescribeInstances", st.ByAction)
+	}
+}
+
+// A wait for readiness that ends early names what each instance still
+// lacks, not its state: "RUNNING" says nothing when RUNNING is not enough.
+func TestAnInterruptedReadinessWaitNamesTheReasons(t *testing.T) {
+	t.Parallel()
+	werr := &cvm.WaitError{Wanted: []string{"RUNNING"}, Ready: true, Err: context.Canceled, NotReady: []cvm.InstanceStatus{
+		{InstanceID: "ins-web00002", State: "RUNNING", Reasons: []string{"latest operation ResetInstance FAILED: disk", "TAT agent Offline"}},
+		{InstanceID: "ins-web00003", State: "STARTING", Reasons: []string{"state STARTING"}},
+	}}
+	var diags diag.Diagnostics
+	addReadError(&diags, readSettings{region: DefaultRegion}, werr)
+	if len(diags) != 1 {
+		t.Fatalf("diagnostics %v", diags)
+	}
+	want := "It was waiting for the instances to be ready; not there yet: ins-web00002 (latest operation ResetInstance FAILED: disk; TAT agent Offline), ins-web00003 (state STARTING)."
+	if d := diags[0]; d.Summary() != "Read Cancelled" || !strings.Contains(d.Detail(), want) {
+		t.Errorf("%s: %s\nwant it to say %q", d.Summary(), d.Detail(), want)
 	}
 }
