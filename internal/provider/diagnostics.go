@@ -121,7 +121,7 @@ func apiErrorHint(e *tcapi.APIError, rc readSettings) string {
 	}
 	hint := strings.ReplaceAll(apiErrorAdvice(e, rc), "endpoint (TENCENTCLOUD_CVM_ENDPOINT)", endpoint)
 	if check := checkOfAction(e.Action); check != "" {
-		hint = strings.TrimSpace(fmt.Sprintf("%s is read for include = [%s]. %s", e.Action, check, hint))
+		hint = strings.TrimSpace(fmt.Sprintf("%s is read for the %s check of include. %s", e.Action, check, hint))
 	}
 	return hint
 }
@@ -137,6 +137,9 @@ func checkOfAction(action string) string {
 		if permissionAction(c.Permission()) == action {
 			words = append(words, fmt.Sprintf("%q", c))
 		}
+	}
+	if len(words) == 2 {
+		return words[0] + " or " + words[1]
 	}
 	return strings.Join(words, ", ")
 }
@@ -215,7 +218,7 @@ func apiErrorAdvice(e *tcapi.APIError, rc readSettings) string {
 		if e.Action == actionAgentStatus {
 			service = "tat"
 		}
-		return fmt.Sprintf("The credential is valid but not allowed to call it. Grant the CAM policy action %s:%s to the user or role, or remove %s from include.",
+		return fmt.Sprintf("The credential is valid but not allowed to call it. Grant the CAM policy action %s:%s to the user or role, or take %s out of include.",
 			service, e.Action, checkOfAction(e.Action))
 	case c == "AuthFailure.UnauthorizedOperation", strings.HasPrefix(c, "UnauthorizedOperation"):
 		return "The credential is valid but not allowed to call this action. Grant the CAM policy action cvm:DescribeInstancesStatus to the user or role."

@@ -193,21 +193,32 @@ func TestNoChecksSendNoExtraRequest(t *testing.T) {
 
 func TestADeniedCheckNamesItsPermission(t *testing.T) {
 	t.Parallel()
-	e := readinessEmulator(t, unreadyFleet())
-	if err := e.SetFaults(emulator.Faults{Errors: map[string]float64{"UnauthorizedOperation": 1}, Actions: []string{"DescribeTaskInfo"}}); err != nil {
-		t.Fatal(err)
-	}
-	out := runProtocol(t, emulatorProvider(e), map[string]any{"instance_ids": []string{"ins-ready001"}, "include": []string{"maintenance", "operation"}}, fastClient)
-	errs := out.errors()
-	if out.stage != "read" || len(errs) != 1 {
-		t.Fatalf("want one read error:%s", out)
-	}
-	text := errs[0].Summary + "\n" + errs[0].Detail
-	for _, want := range []string{"DescribeTaskInfo in ap-guangzhou failed", "Code: UnauthorizedOperation", `DescribeTaskInfo is read for include = ["maintenance"]`,
-		"Grant the CAM policy action cvm:DescribeTaskInfo", `or remove "maintenance" from include`} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the error does not say %q:\n%s", want, text)
-		}
+	for _, tc := range []struct {
+		action, check, permission string
+	}{
+		{"DescribeTaskInfo", "maintenance", "cvm:DescribeTaskInfo"},
+		{"DescribeInstances", "operation", "cvm:DescribeInstances"},
+		{"DescribeAutomationAgentStatus", "agent", "tat:DescribeAutomationAgentStatus"},
+	} {
+		t.Run(tc.action, func(t *testing.T) {
+			t.Parallel()
+			e := readinessEmulator(t, unreadyFleet())
+			if err := e.SetFaults(emulator.Faults{Errors: map[string]float64{"UnauthorizedOperation": 1}, Actions: []string{tc.action}}); err != nil {
+				t.Fatal(err)
+			}
+			out := runProtocol(t, emulatorProvider(e), map[string]any{"instance_ids": []string{"ins-ready001"}, "include": []string{tc.check}}, fastClient)
+			errs := out.errors()
+			if out.stage != "read" || len(errs) != 1 {
+				t.Fatalf("want one read error:%s", out)
+			}
+			text := errs[0].Summary + "\n" + errs[0].Detail
+			for _, want := range []string{tc.action + " in ap-guangzhou failed", "Code: UnauthorizedOperation", tc.action + ` is read for the "` + tc.check + `"`,
+				"Grant the CAM policy action " + tc.permission, `or take "` + tc.check + `"`} {
+				if !strings.Contains(text, want) {
+					t.Errorf("the error does not say %q:\n%s", want, text)
+				}
+			}
+		})
 	}
 }
 
