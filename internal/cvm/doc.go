@@ -2,8 +2,13 @@
 // the Tencent Cloud CVM API 3.0 (DescribeInstancesStatus, version 2017-03-12).
 //
 // It holds CVM's actions only: reads by ID, the listing of a region under
-// churn (listing.go, with its proof), waits for states, and what the states
-// allow. Calling an action (endpoints, signing, transport, retries, the
+// churn (listing.go, with its proof), waits for states, what the states
+// allow, and readiness (readiness.go, details.go): DescribeInstances and
+// DescribeTaskInfo read beside DescribeInstancesStatus, at once and each at
+// its own rate, with the TAT agent from an AgentSource the caller provides
+// (TAT is a service of its own, the tat package). Each instance is judged
+// ready or given the reasons it is not; a check that cannot be read fails
+// the read. Calling an action (endpoints, signing, transport, retries, the
 // rate limiter) is tcapi's; where the credential comes from (keys,
 // profiles, roles, the account guard) is the credentials package's: a Client
 // takes one tcapi.CredentialSource. It has no Terraform types, so it is
