@@ -46,6 +46,10 @@ say "What the plan showed"
 cat <<'SHOWN'
 - terraform_data.release is planned because its precondition held: every web instance is RUNNING
   and none is missing. A STOPPED web instance would have stopped the plan with its error_message.
+- web_not_ready: ins-web00002 is RUNNING but not ready for a deploy (include = ["operation", "agent"]):
+  its latest ResetInstance failed and its TAT agent is offline. The precondition above gates on
+  states only; one on length(data.cvm_instances_status.web.not_ready) == 0 would have stopped the
+  release and named both reasons (examples/readiness-gate).
 - The check block "batch_workers_running" warned about the batch workers without stopping the plan.
 - The outputs: the web tier as a table, and fleet_size and fleet_state_counts over the whole region.
 SHOWN

@@ -25,10 +25,13 @@ variable "batch_instance_ids" {
   default     = ["ins-batch001", "ins-batch002", "ins-batch003"]
 }
 
-# Waits (up to a minute) for web instances that are still starting.
+# Waits (up to a minute) for web instances that are still starting, and
+# reads whether each is ready for a deploy beyond RUNNING: its latest
+# operation did not fail, and its TAT agent is online.
 data "cvm_instances_status" "web" {
   instance_ids    = var.web_instance_ids
   wait_for_states = ["RUNNING"]
+  include         = ["operation", "agent"]
   timeouts {
     read = "1m"
   }
@@ -62,6 +65,11 @@ check "batch_workers_running" {
 output "web_tier" {
   description = "One line per web instance."
   value       = join("\n", [for i in data.cvm_instances_status.web.instances : format("%-14s %s", i.instance_id, i.state)])
+}
+
+output "web_not_ready" {
+  description = "Web instances that are not ready for a deploy, and why. Gate on length(...not_ready) == 0 to block the release (examples/readiness-gate)."
+  value       = data.cvm_instances_status.web.not_ready
 }
 
 output "fleet_state_counts" {

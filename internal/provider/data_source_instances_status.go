@@ -76,7 +76,9 @@ func (d *instancesStatusDataSource) Schema(ctx context.Context, _ datasource.Sch
 			"(`instances`), a lookup map (`states`), counts per state (`state_counts`) and the IDs that were not found " +
 			"(`missing_instance_ids`), shaped for outputs, `lifecycle` preconditions and `check` blocks. " +
 			"A read returns the complete answer or fails: it never returns a partial list. With `wait_for_states` it " +
-			"waits until the instances are in one of those states.",
+			"waits until the instances are in one of those states. With `include` it also reads whether each instance is ready for a deploy " +
+			"(its latest operation, restriction, maintenance tasks and TAT agent): `ready` and `reasons` on each instance, and `not_ready` " +
+			"for a gate; `wait_for_ready` waits until every instance is ready.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Identifies this read: the region and a digest of the requested IDs (or `all`). Stable for the same region and request.",

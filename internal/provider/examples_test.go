@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,6 +147,112 @@ func TestAccExample_waitForRunning(t *testing.T) {
 	})
 }
 
+// wrapped matches text in a message Terraform may have wrapped: any space
+// may be a line break.
+func wrapped(text string) string {
+	return strings.ReplaceAll(regexp.QuoteMeta(text), " ", `\s+`)
+}
+
+// The readiness gate refuses the deploy with not_ready as its message, every
+// instance and reason in it (jsonencode sorts the keys), a missing ID
+// included; and lets it through when every instance is ready.
+func TestAccExample_readinessGate(t *testing.T) {
+	providers := exampleEnv(t, seeded(unreadyFleet()...))
+	dir := config.StaticDirectory("../../examples/readiness-gate")
+	var reasons []string
+	for _, r := range []string{
+		`"ins-expired1":["restricted: EXPIRED (isolated: EXPIRE)"]`,
+		`"ins-failed01":["latest operation ResetInstance FAILED: image not found"]`,
+		`"ins-gone0001":["not found in ap-guangzhou"]`,
+		`"ins-maint001":["maintenance task rep-12345678 (107 maintenance upgrade) SCHEDULED"]`,
+		`"ins-noagent1":["no TAT agent reported"]`,
+		`"ins-offline1":["TAT agent Offline since 2026-12-01T00:00:00Z"]`,
+	} {
+		reasons = append(reasons, wrapped(r))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providers,
+		Steps: []resource.TestStep{
+			{
+				ConfigDirectory: dir,
+				ConfigVariables: config.Variables{"web_instance_ids": ids("ins-ready001", "ins-failed01", "ins-expired1", "ins-maint001", "ins-offline1", "ins-noagent1", "ins-gone0001")},
+				ExpectError:     regexp.MustCompile(`Resource precondition failed[\s\S]*Web\s+instances\s+not\s+ready:\s+\{` + strings.Join(reasons, `,\s*`) + `\}`),
+			},
+			{
+				ConfigDirectory: dir,
+				ConfigVariables: config.Variables{"web_instance_ids": ids("ins-ready001")},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownOutputValue("release", knownvalue.StringExact("2026.12.1")),
+				},
+			},
+		},
+	})
+}
+
+// The readiness check block only warns: when its assertion fails, and when
+// its data source cannot read a check at all (the agent check denied), the
+// run still succeeds.
+func TestAccExample_readinessCheck(t *testing.T) {
+	needsEmulator(t)
+	target := newAccTarget(t, seeded(unreadyFleet()...))
+	providers := factories(t, testEnv(t, map[string]string{EnvEndpoint: target.emu.URL(), EnvSecretID: accSecretID, EnvSecretKey: accSecretKey}))
+	dir := config.StaticDirectory("../../examples/readiness-check")
+	vars := config.Variables{"web_instance_ids": ids("ins-ready001", "ins-failed01", "ins-offline1")}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providers,
+		Steps: []resource.TestStep{
+			{
+				// A failed check leaves its data source to be read again by
+				// the next plan, which Terraform shows as a pending read.
+				ConfigDirectory:    dir,
+				ConfigVariables:    vars,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				PreConfig: func() {
+					denied := emulator.Faults{Errors: map[string]float64{"UnauthorizedOperation": 1}, Actions: []string{"DescribeAutomationAgentStatus"}}
+					if err := target.emu.SetFaults(denied); err != nil {
+						t.Fatal(err)
+					}
+				},
+				ConfigDirectory:    dir,
+				ConfigVariables:    vars,
+				ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+	if got := target.emu.Stats().ByAction["DescribeAutomationAgentStatus"]; got == 0 {
+		t.Error("the emulator saw no DescribeAutomationAgentStatus: the agent check was not read")
+	}
+}
+
+// wait_for_ready rides out an instance coming up and its agent coming
+// online after it, and a maintenance task ending, before the deploy.
+func TestAccExample_waitForReady(t *testing.T) {
+	online := &emulator.Agent{AgentStatus: "Online", Version: "1.1.9"}
+	providers := exampleEnv(t, seeded(
+		emulator.Instance{InstanceId: "ins-aaaaaaaa", InstanceState: "STARTING", Transitions: []emulator.Transition{
+			{After: emulator.Duration(time.Second), InstanceState: "RUNNING"},
+			{After: emulator.Duration(1500 * time.Millisecond), Readiness: emulator.Readiness{Agent: online}},
+		}},
+		emulator.Instance{InstanceId: "ins-bbbbbbbb", InstanceState: "RUNNING", Readiness: emulator.Readiness{Agent: online,
+			MaintenanceTasks: []emulator.MaintenanceTask{{TaskId: "rep-12345678", TaskTypeId: 107, TaskStatus: 2, CreateTime: "2026-01-01 00:00:00"}}},
+			Transitions: []emulator.Transition{{After: emulator.Duration(1500 * time.Millisecond), Readiness: emulator.Readiness{MaintenanceTasks: []emulator.MaintenanceTask{}}}}},
+	))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providers,
+		Steps: []resource.TestStep{{
+			ConfigDirectory: config.StaticDirectory("../../examples/wait-for-ready"),
+			ConfigVariables: config.Variables{"new_instance_ids": ids("ins-bbbbbbbb", "ins-aaaaaaaa")},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("deployed_to", knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.StringExact("ins-aaaaaaaa (TAT agent 1.1.9)"), knownvalue.StringExact("ins-bbbbbbbb (TAT agent 1.1.9)"),
+				})),
+			},
+		}},
+	})
+}
+
 // The configuration `make demo` plans, with the emulator data it ships.
 func TestAccExample_demo(t *testing.T) {
 	data, err := emulator.LoadDataFile("../../examples/demo/emulator-data.json")
@@ -166,6 +273,14 @@ func TestAccExample_demo(t *testing.T) {
 				statecheck.ExpectKnownOutputValue("web_tier", knownvalue.StringExact(
 					"ins-web00001   RUNNING\nins-web00002   RUNNING\nins-web00003   RUNNING")),
 				statecheck.ExpectKnownOutputValue("fleet_size", knownvalue.Int64Exact(1006)),
+				// One web instance is RUNNING and not ready, for two reasons
+				// the demo data gives it; the others are ready.
+				statecheck.ExpectKnownOutputValue("web_not_ready", knownvalue.MapExact(map[string]knownvalue.Check{
+					"ins-web00002": knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.StringExact("latest operation ResetInstance FAILED: The system disk could not be reinitialised."),
+						knownvalue.StringExact("TAT agent Offline since 2026-12-04T03:12:45+08:00"),
+					}),
+				})),
 				// Applied beside the failed check: a check block warns, it
 				// does not block.
 				statecheck.ExpectKnownValue("terraform_data.release", tfjsonpath.New("input"), knownvalue.StringExact("release-2026.11")),

@@ -19,7 +19,8 @@ import (
 func (p *CVMProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The cvm provider reads the states of Tencent Cloud CVM instances " +
-			"(API 3.0 `DescribeInstancesStatus`) so that configurations can show them, gate deploys on them " +
+			"(API 3.0 `DescribeInstancesStatus`), and on request whether they are ready for a deploy (`DescribeInstances`, " +
+			"`DescribeTaskInfo` and TAT `DescribeAutomationAgentStatus`), so that configurations can show them, gate deploys on them " +
 			"in preconditions and watch them in `check` blocks. It accepts the credentials, profiles and " +
 			"environment variables of the official `tencentcloudstack/tencentcloud` provider.",
 		Attributes: map[string]schema.Attribute{
