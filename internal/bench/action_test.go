@@ -95,10 +95,16 @@ func (s *waitService) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
+// actionServer is the provider's server, which serves actions.
+type actionServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ActionServer
+}
+
 // providerWait is a configured provider server and the two configurations
 // of one wait: the data source's and the action's.
 type providerWait struct {
-	srv          tfprotov6.ProviderServerWithActions
+	srv          actionServer
 	service      *waitService
 	dataConfig   *tfprotov6.DynamicValue
 	actionConfig *tfprotov6.DynamicValue
@@ -121,7 +127,7 @@ func newProviderWait(ctx context.Context, tb testing.TB, n int) *providerWait {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, ok := served.(tfprotov6.ProviderServerWithActions)
+	srv, ok := served.(actionServer)
 	if !ok {
 		tb.Fatalf("the provider's server (%T) serves no actions", served)
 	}

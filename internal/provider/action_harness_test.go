@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -168,7 +169,11 @@ func serveForTerraform(t *testing.T, rec *invocations, opts ...Option) string {
 			if err != nil {
 				panic(err) // NewServer fails only on a schema bug, which every test would show
 			}
-			return recordingServer{ProviderServerWithActions: s.(tfprotov6.ProviderServerWithActions), rec: rec}
+			withActions, ok := s.(actionProviderServer)
+			if !ok {
+				panic(fmt.Sprintf("the provider's server (%T) serves no actions", s))
+			}
+			return recordingServer{actionProviderServer: withActions, rec: rec}
 		}, tf6server.WithDebug(ctx, configs, closed), tf6server.WithGoPluginLogger(hclog.NewNullLogger()), tf6server.WithLoggingSink(t))
 	}()
 	t.Cleanup(func() {
@@ -220,12 +225,12 @@ func (r *invocations) last() (diags []*tfprotov6.Diagnostic, ok bool) {
 
 // recordingServer is the provider's server, recording how invocations end.
 type recordingServer struct {
-	tfprotov6.ProviderServerWithActions
+	actionProviderServer
 	rec *invocations
 }
 
 func (s recordingServer) InvokeAction(ctx context.Context, req *tfprotov6.InvokeActionRequest) (*tfprotov6.InvokeActionServerStream, error) {
-	stream, err := s.ProviderServerWithActions.InvokeAction(ctx, req)
+	stream, err := s.actionProviderServer.InvokeAction(ctx, req)
 	if err != nil || stream == nil {
 		return stream, err
 	}

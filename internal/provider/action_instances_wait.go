@@ -38,9 +38,6 @@ func newInstancesWaitAction() action.Action {
 // actions; there the provider works as ever and this action is unavailable.
 type instancesWaitAction struct {
 	data *providerData // nil until the provider is configured
-	// now and tickEvery drive the progress messages; tests replace them.
-	now       func() time.Time
-	tickEvery time.Duration
 }
 
 type instancesWaitModel struct {
@@ -102,7 +99,7 @@ func (a *instancesWaitAction) Schema(_ context.Context, _ action.SchemaRequest, 
 				Optional: true,
 			},
 			"include": schema.SetAttribute{
-				MarkdownDescription: "The readiness checks each poll reads, beyond the state, with `wait_for_ready`: " + checkList + ". " +
+				MarkdownDescription: "With `wait_for_ready`, and only with it: the readiness checks each poll reads beyond the state, " + checkList + ". " +
 					"`operation` and `restriction` read `DescribeInstances` (`cvm:DescribeInstances`), `maintenance` reads `DescribeTaskInfo` (`cvm:DescribeTaskInfo`), " +
 					"`agent` reads the TAT agent's status (`tat:DescribeAutomationAgentStatus`). Default: none.",
 				ElementType: types.StringType,
@@ -149,6 +146,7 @@ func (a *instancesWaitAction) ValidateConfig(ctx context.Context, req action.Val
 func validateInstancesWait(diags *diag.Diagnostics, m instancesWaitModel) {
 	checkStableFits(diags, m.WaitStableFor, m.Timeout, actionLimit)
 	checkReadyStates(diags, m.WaitForReady, m.WaitForStates)
+	checkIncludeNeedsReady(diags, m.WaitForReady, m.Include)
 }
 
 func (a *instancesWaitAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
@@ -166,19 +164,12 @@ func (a *instancesWaitAction) Invoke(ctx context.Context, req action.InvokeReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = tflog.SetField(ctx, "tf_action_type", "cvm_instances_wait")
 	ctx, cancel := boundedContext(ctx, data, rc.timeout)
 	defer cancel()
+	tflog.Debug(ctx, "waiting for instances", map[string]any{"region": rc.region, "instances": len(ids), "wanted": wait.States, "ready": wait.Ready})
 
-	now, every := a.now, a.tickEvery
-	if now == nil {
-		now = time.Now
-	}
-	if every <= 0 {
-		every = progressMinGap
-	}
 	send := func(msg string) { resp.SendProgress(action.InvokeProgressEvent{Message: msg}) }
-	progress := newProgressReporter(send, now, rc.timeout, wait)
+	progress := newProgressReporter(send, time.Now, rc.timeout, wait)
 	wait.OnPoll = progress.poll
 
 	// Between polls (up to 30 s apart), a ticker lets the reporter send
@@ -187,7 +178,7 @@ func (a *instancesWaitAction) Invoke(ctx context.Context, req action.InvokeReque
 	ticking, stopTicking := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		t := time.NewTicker(every)
+		t := time.NewTicker(progressMinGap)
 		defer t.Stop()
 		for {
 			select {
@@ -227,6 +218,7 @@ func (a *instancesWaitAction) settings(ctx context.Context, data *providerData, 
 	}
 	var ids []string
 	diags.Append(m.InstanceIDs.ElementsAs(ctx, &ids, false)...)
+	warnDuplicates(diags, ids)
 	wait := cvm.Wait{States: []string{"RUNNING"}, Ready: m.WaitForReady.ValueBool()}
 	if !m.WaitForStates.IsNull() {
 		diags.Append(m.WaitForStates.ElementsAs(ctx, &wait.States, false)...)

@@ -18,7 +18,7 @@ import (
 
 // actionRPC is a configured provider server and the action's schema type.
 type actionRPC struct {
-	srv        tfprotov6.ProviderServerWithActions
+	srv        actionProviderServer
 	actionType tftypes.Type
 	dataType   tftypes.Type
 }
@@ -31,7 +31,7 @@ func newActionRPC(t *testing.T, emu *emulator.Server, opts ...Option) actionRPC 
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, ok := served.(tfprotov6.ProviderServerWithActions)
+	srv, ok := served.(actionProviderServer)
 	if !ok {
 		t.Fatalf("the provider's server (%T) serves no actions: Terraform 1.14 could not invoke them", served)
 	}
@@ -148,8 +148,10 @@ func TestActionValidation(t *testing.T) {
 		{name: "no IDs", cfg: map[string]any{"instance_ids": []any{}}, attr: "instance_ids", want: []string{"at least 1"}},
 		{name: "misspelt check", cfg: map[string]any{"instance_ids": ids, "wait_for_ready": true, "include": []any{"agnet"}}, attr: "include",
 			want: []string{"Invalid Include", `"agnet" is not a readiness check (did you mean "agent"?)`, `The checks are "operation", "restriction", "maintenance", "agent"`}},
-		{name: "upper-case check", cfg: map[string]any{"instance_ids": ids, "include": []any{"Agent"}}, attr: "include",
+		{name: "upper-case check", cfg: map[string]any{"instance_ids": ids, "wait_for_ready": true, "include": []any{"Agent"}}, attr: "include",
 			want: []string{`checks are lower case; use "agent"`}},
+		{name: "include without wait_for_ready", cfg: map[string]any{"instance_ids": ids, "include": []any{"agent"}}, attr: "include",
+			want: []string{"Include Without Wait For Ready", "set wait_for_ready = true", "or remove include"}},
 		{name: "ready with STOPPED", cfg: map[string]any{"instance_ids": ids, "wait_for_ready": true, "wait_for_states": []any{"RUNNING", "STOPPED"}}, attr: "wait_for_states",
 			want: []string{"Wait For Ready With Other States", `wait_for_ready = true`, `wait_for_states = ["RUNNING", "STOPPED"]`, "Remove wait_for_states", "remove wait_for_ready"}},
 		{name: "stable for longer than timeout", cfg: map[string]any{"instance_ids": ids, "wait_stable_for": "30s", "timeout": "10s"}, attr: "wait_stable_for",

@@ -141,9 +141,9 @@ func TestProgressBeforeFirstPollAndAfterEnd(t *testing.T) {
 	}
 }
 
-// However large the fleet and however often it changes, no two messages
-// are less than a second apart, and at most one message is built per
-// second: polls that cannot speak only count states.
+// However large the fleet and however often it changes (five polls a
+// second here, each a change), no two messages are less than a second
+// apart, and quiet seconds are not made up for later.
 func TestProgressThrottlesALargeFleet(t *testing.T) {
 	clock := newFakeClock()
 	r, sent := newTestReporter(clock, cvm.Wait{States: []string{"RUNNING"}})
@@ -151,15 +151,15 @@ func TestProgressThrottlesALargeFleet(t *testing.T) {
 	for i := range fleet {
 		fleet[i] = cvm.InstanceStatus{InstanceID: fmt.Sprintf("ins-%08d", i), State: "STARTING"}
 	}
-	const span = 60 * time.Second
-	for elapsed := time.Duration(0); elapsed < span; elapsed += 50 * time.Millisecond {
+	const span, every = 60 * time.Second, 200 * time.Millisecond
+	for poll := 0; time.Duration(poll)*every < span; poll++ {
 		// One more instance is RUNNING at each poll: every poll changed.
-		fleet[int(elapsed/(50*time.Millisecond))].State = "RUNNING"
-		r.poll(progressOf(int(elapsed/(50*time.Millisecond))+1, true, fleet))
-		if elapsed%time.Second == 0 {
+		fleet[poll].State = "RUNNING"
+		r.poll(progressOf(poll+1, true, fleet))
+		if time.Duration(poll)*every%time.Second == 0 {
 			r.tick()
 		}
-		clock.advance(50 * time.Millisecond)
+		clock.advance(every)
 	}
 	if n := len(*sent); n < 50 || n > 61 {
 		t.Errorf("%d messages in %s, want about one a second", n, span)

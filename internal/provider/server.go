@@ -118,7 +118,15 @@ func (s *server) InvokeAction(ctx context.Context, req *tfprotov6.InvokeActionRe
 // of their own until its next major version), so embedding the interface
 // would hide them: tf6server would find no actions and answer Terraform
 // 1.14's InvokeAction with "not implemented". server forwards them.
-var _ tfprotov6.ProviderServerWithActions = (*server)(nil)
+var _ actionProviderServer = (*server)(nil)
+
+// actionProviderServer is a provider server that serves actions, as
+// tf6server looks for one (tfprotov6.ProviderServerWithActions, deprecated
+// only because its methods are to move into ProviderServer).
+type actionProviderServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ActionServer
+}
 
 type server struct {
 	tfprotov6.ProviderServer // the framework's

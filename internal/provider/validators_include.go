@@ -108,3 +108,15 @@ func checkReadyStates(diags *diag.Diagnostics, ready types.Bool, states types.Li
 			"or remove wait_for_ready to wait for those states alone.",
 			strings.Join(quoteAll(wanted), ", ")))
 }
+
+// checkIncludeNeedsReady refuses include without wait_for_ready on the
+// action: the checks would be read at every poll, a request or more each,
+// and the wait would not wait for any of them.
+func checkIncludeNeedsReady(diags *diag.Diagnostics, ready types.Bool, include types.Set) {
+	if include.IsNull() || include.IsUnknown() || ready.IsUnknown() || ready.ValueBool() {
+		return
+	}
+	diags.AddAttributeError(path.Root("include"), "Include Without Wait For Ready",
+		"include names readiness checks, which the wait reads only to wait for readiness, and wait_for_ready is not set: "+
+			"set wait_for_ready = true to wait until the instances are ready, or remove include.")
+}
