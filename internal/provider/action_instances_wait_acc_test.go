@@ -102,36 +102,16 @@ func waitFor(t *testing.T, text func() string, want string) {
 // An action_trigger after_create runs the action once, when the resource is
 // created; a plan with no change runs nothing; after_update on a change
 // runs it again, and a wait that cannot finish fails the apply with the
-// wait's message.
+// wait's message. The configuration is examples/actions'.
 func TestAccActionTrigger(t *testing.T) {
 	t.Parallel()
 	emu := emulatorWith(t, nil)
-	w := newActionWorkspace(t, emu, `
-variable "release" {
-  type = string
-}
-
-variable "instance_ids" {
-  type = list(string)
-}
-
-resource "terraform_data" "web" {
-  input = var.release
-
-  lifecycle {
-    action_trigger {
-      events  = [after_create, after_update]
-      actions = [action.cvm_instances_wait.web]
-    }
-  }
-}
-
-action "cvm_instances_wait" "web" {
-  config {
-    instance_ids = var.instance_ids
-  }
-}
-`)
+	// The example, unchanged, so that it cannot rot.
+	example, err := os.ReadFile("../../examples/actions/cvm_instances_wait/action.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newActionWorkspace(t, emu, string(example))
 	requests := func() int64 { return emu.Stats().ByAction["DescribeInstancesStatus"] }
 	vars := func(release string, ids ...string) []string {
 		return []string{"-var=release=" + release, "-var=instance_ids=" + hclList(ids)}
