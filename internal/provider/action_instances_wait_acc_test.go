@@ -75,7 +75,8 @@ action "cvm_instances_wait" "stopped" {
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	exit := cmd.Wait()
+	t.Logf("terraform after Ctrl-C: %v (nil: exit status 0)", exit)
 	if took := time.Since(interrupted); took > 30*time.Second || !strings.Contains(out.String(), "Interrupt received.") {
 		t.Errorf("Ctrl-C: terraform took %s to end:\n%s", took, out.String())
 	}
