@@ -168,7 +168,21 @@ func (a *instancesWaitAction) Invoke(ctx context.Context, req action.InvokeReque
 	defer cancel()
 	tflog.Debug(ctx, "waiting for instances", map[string]any{"region": rc.region, "instances": len(ids), "wanted": wait.States, "ready": wait.Ready})
 
-	send := func(msg string) { resp.SendProgress(action.InvokeProgressEvent{Message: msg}) }
+	// SendProgress blocks until Terraform takes the message, and the
+	// framework stops taking them once the stream to Terraform has failed;
+	// a wait must not hang on a message nobody reads, so a send gives up
+	// when ctx ends (the stream's context ends with the stream).
+	send := func(msg string) {
+		sent := make(chan struct{})
+		go func() {
+			defer close(sent)
+			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
+		}()
+		select {
+		case <-sent:
+		case <-ctx.Done():
+		}
+	}
 	progress := newProgressReporter(send, time.Now, rc.timeout, wait)
 	wait.OnPoll = progress.poll
 
