@@ -65,6 +65,13 @@ const (
 	SecretKey = "bench-secret-key"
 )
 
+// The action's wait (BenchmarkWait): WaitSize instances, every one of them
+// RUNNING after WaitPolls polls.
+const (
+	WaitSize  = 10_000
+	WaitPolls = 30
+)
+
 // ListingSizes are the region sizes listed whole.
 var ListingSizes = []int{100, 1_000, 10_000, FullSize}
 

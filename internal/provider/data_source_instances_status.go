@@ -218,34 +218,61 @@ func (d *instancesStatusDataSource) ValidateConfig(ctx context.Context, req data
 	checkStableFitsRead(&resp.Diagnostics, stable, read)
 }
 
+// timeLimit names the time limit a wait runs within, as the configuration
+// calls it: the data source's timeouts.read, the action's timeout.
+type timeLimit struct {
+	name  string // "timeouts.read"
+	title string // "Read Timeout", for a diagnostic's summary
+}
+
+var (
+	readLimit   = timeLimit{name: "timeouts.read", title: "Read Timeout"}
+	actionLimit = timeLimit{name: "timeout", title: "Timeout"}
+)
+
 // checkStableFitsRead refuses a wait_stable_for that the read's time limit
-// cannot hold: the wait ends only after every instance has been seen in a
-// wanted state for wait_stable_for, so one as long as timeouts.read can only
-// time out, after the whole of it. Unknown or invalid values are left to the
-// read and to their own validators.
+// cannot hold (checkStableFits).
 func checkStableFitsRead(diags *diag.Diagnostics, stable, read types.String) {
-	if stable.IsNull() || stable.IsUnknown() || read.IsUnknown() {
+	checkStableFits(diags, stable, read, readLimit)
+}
+
+// checkStableFits refuses a wait_stable_for that the wait's time limit
+// cannot hold: the wait ends only after every instance has been seen in a
+// wanted state for wait_stable_for, so one as long as the limit can only
+// time out, after the whole of it. Unknown or invalid values are left to the
+// read and to their own validators. limitValue is the limit as configured
+// (null: the default, defaultReadTimeout for both).
+func checkStableFits(diags *diag.Diagnostics, stable, limitValue types.String, limit timeLimit) {
+	if stable.IsNull() || stable.IsUnknown() || limitValue.IsUnknown() {
 		return
 	}
 	stableFor, msg := stableForRange.parse(stable.ValueString())
 	if msg != "" {
 		return
 	}
-	limit, readText := defaultReadTimeout, short(defaultReadTimeout)+" (the default of timeouts.read)"
-	if !read.IsNull() {
-		if limit, msg = readTimeoutRange.parse(read.ValueString()); msg != "" {
+	most, limitText := defaultReadTimeout, short(defaultReadTimeout)+" (the default of "+limit.name+")"
+	if !limitValue.IsNull() {
+		if most, msg = readTimeoutRange.parse(limitValue.ValueString()); msg != "" {
 			return
 		}
-		readText = quote(read.ValueString())
+		limitText = quote(limitValue.ValueString())
 	}
-	if stableFor < limit {
+	if stableFor < most {
 		return
 	}
-	diags.AddAttributeError(path.Root("wait_stable_for"), "Wait Stable For Longer Than The Read Timeout",
-		fmt.Sprintf("wait_stable_for = %s cannot fit in timeouts.read = %s: the wait ends only once every instance has been seen in a wanted state "+
-			"for %s, and the whole read, that wait included, must end within %s, so it could only time out. "+
-			"Lower wait_stable_for below %s, or raise timeouts.read well above %s.",
-			quote(stable.ValueString()), readText, short(stableFor), short(limit), short(limit), short(stableFor)))
+	diags.AddAttributeError(path.Root("wait_stable_for"), "Wait Stable For Longer Than The "+limit.title,
+		fmt.Sprintf("wait_stable_for = %s cannot fit in %s = %s: the wait ends only once every instance has been seen in a wanted state "+
+			"for %s, and the whole %s, that wait included, must end within %s, so it could only time out. "+
+			"Lower wait_stable_for below %s, or raise %s well above %s.",
+			quote(stable.ValueString()), limit.name, limitText, short(stableFor), limit.noun(), short(most), short(most), limit.name, short(stableFor)))
+}
+
+// noun is what the limit bounds: the whole read, or the whole wait.
+func (l timeLimit) noun() string {
+	if l == actionLimit {
+		return "action"
+	}
+	return "read"
 }
 
 // Read is the framework's read: ReadEncoded's state, decoded for the

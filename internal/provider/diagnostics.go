@@ -22,7 +22,27 @@ import (
 type readSettings struct {
 	*providerData
 	region  string        // the read's: the data source's, else the provider's
-	timeout time.Duration // timeouts.read
+	timeout time.Duration // timeouts.read, or the action's timeout
+	// invoked is true for the cvm_instances_wait action: its messages say
+	// "wait" and name its timeout, and no destroy ever runs it.
+	invoked bool
+}
+
+// limitName is the attribute that set rc.timeout.
+func (rc readSettings) limitName() string {
+	if rc.invoked {
+		return actionLimit.name
+	}
+	return readLimit.name
+}
+
+// destroyHint is the hint for a wait that failed on instances that are
+// terminating or gone, when the wait can be part of a destroy.
+func (rc readSettings) destroyHint() string {
+	if rc.invoked {
+		return ""
+	}
+	return "\n\n" + destroyHint
 }
 
 // destroyHint explains the one case where a wait's failure is expected.
@@ -40,25 +60,29 @@ func addReadError(diags *diag.Diagnostics, rc readSettings, err error) {
 	switch {
 	// First: an interrupted run is reported as such, whatever it was doing.
 	case errors.Is(err, context.Canceled):
-		detail := fmt.Sprintf("Reading instance states in %s was cancelled before it finished (Terraform was interrupted).", rc.region)
+		title, doing := "Read Cancelled", "Reading instance states"
+		if rc.invoked {
+			title, doing = "Wait Cancelled", "Waiting for instance states"
+		}
+		detail := fmt.Sprintf("%s in %s was cancelled before it finished (Terraform was interrupted).", doing, rc.region)
 		if errors.As(err, &waitErr) && len(waitErr.NotReady) > 0 {
 			detail += fmt.Sprintf("\n\nIt was waiting for %s; not there yet: %s.", wantedText(waitErr), waitErr.List(10))
 		}
-		diags.AddError("Read Cancelled", detail)
+		diags.AddError(title, detail)
 	case errors.As(err, &waitErr) && waitErr.NotFound:
 		diags.AddError("Instances Not Found",
 			fmt.Sprintf("While waiting for %s in %s, these instance IDs were never found, poll after poll: %s.\n\n"+
 				"The service reports a new instance at once, so these IDs are mistyped, in another region, or of instances deleted since. "+
-				"Check instance_ids and region; missing_instance_ids lists such IDs without failing when wait_for_states is not set.\n\n%s",
-				wantedText(waitErr), rc.region, waitErr.List(10), destroyHint))
+				"Check instance_ids and region; missing_instance_ids lists such IDs without failing when wait_for_states is not set.%s",
+				wantedText(waitErr), rc.region, waitErr.List(10), rc.destroyHint()))
 	case errors.As(err, &waitErr) && waitErr.Stuck:
 		diags.AddError("Instances Cannot Reach The Wanted State",
-			fmt.Sprintf("Stopped waiting in %s: %s.\n\nThese instances are in states from which %s cannot be reached, or no longer exist, so waiting longer would not help.\n\n%s",
-				rc.region, waitErr, strings.Join(waitErr.Wanted, " or "), destroyHint))
+			fmt.Sprintf("Stopped waiting in %s: %s.\n\nThese instances are in states from which %s cannot be reached, or no longer exist, so waiting longer would not help.%s",
+				rc.region, waitErr, strings.Join(waitErr.Wanted, " or "), rc.destroyHint()))
 	case errors.As(err, &waitErr):
 		diags.AddError("Timed Out Waiting For Instance States",
-			fmt.Sprintf("After %s (timeouts.read) in %s, %s.\n\nRaise timeouts.read if the instances need longer, or check why they do not get there.",
-				rc.timeout, rc.region, waitErr))
+			fmt.Sprintf("After %s (%s) in %s, %s.\n\nRaise %s if the instances need longer, or check why they do not get there.",
+				rc.timeout, rc.limitName(), rc.region, waitErr, rc.limitName()))
 	case errors.As(err, &accountErr):
 		diags.AddError("Wrong Tencent Cloud Account",
 			fmt.Sprintf("Nothing was read: %s.\n\nThe credential came from %s; the provider asked STS GetCallerIdentity who it is before the first read. "+
@@ -92,9 +116,9 @@ func addReadError(diags *diag.Diagnostics, rc readSettings, err error) {
 		diags.AddError("Instance List Kept Changing", err.Error()+"\n\nNo partial result was returned.")
 	case errors.Is(err, context.DeadlineExceeded):
 		diags.AddError("Read Timed Out",
-			fmt.Sprintf("Reading instance states in %s did not finish within %s (timeouts.read). Each request waits at most %s for an answer (request_timeout) "+
-				"and is retried up to %d times (max_retries). Raise timeouts.read, or check that the endpoint answers.",
-				rc.region, rc.timeout, rc.requestTimeout, rc.maxRetries))
+			fmt.Sprintf("Reading instance states in %s did not finish within %s (%s). Each request waits at most %s for an answer (request_timeout) "+
+				"and is retried up to %d times (max_retries). Raise %s, or check that the endpoint answers.",
+				rc.region, rc.timeout, rc.limitName(), rc.requestTimeout, rc.maxRetries, rc.limitName()))
 	default:
 		diags.AddError("Cannot Read Instance States", err.Error())
 	}

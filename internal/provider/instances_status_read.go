@@ -74,11 +74,8 @@ func readInstancesStatus(ctx context.Context, data *providerData, m instancesSta
 	if diags.HasError() {
 		return readResult{}, diags
 	}
-	ctx, cancel := context.WithTimeout(ctx, rc.timeout)
+	ctx, cancel := boundedContext(ctx, data, rc.timeout)
 	defer cancel()
-	if data.interrupted != nil {
-		defer context.AfterFunc(data.interrupted, cancel)()
-	}
 
 	out := readResult{region: rc.region, id: readID(rc.region, ids)}
 	var err error
@@ -94,6 +91,18 @@ func readInstancesStatus(ctx context.Context, data *providerData, m instancesSta
 		addReadError(&diags, rc, err)
 	}
 	return out, diags
+}
+
+// boundedContext is ctx ended after timeout, or as soon as the user
+// interrupts the run (providerData.interrupted): every read and wait, the
+// data source's and the action's, runs within one. Call cancel when done.
+func boundedContext(ctx context.Context, data *providerData, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	if data.interrupted == nil {
+		return ctx, cancel
+	}
+	stop := context.AfterFunc(data.interrupted, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // warnDuplicates warns, once per read, about IDs named more than once.

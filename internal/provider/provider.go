@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -34,6 +35,7 @@ import (
 var (
 	_ provider.Provider                   = (*CVMProvider)(nil)
 	_ provider.ProviderWithValidateConfig = (*CVMProvider)(nil)
+	_ provider.ProviderWithActions        = (*CVMProvider)(nil)
 )
 
 // CVMProvider is the cvm provider.
@@ -334,10 +336,17 @@ func (p *CVMProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		interrupted: p.opts.interrupted}
 	p.configured.Store(data)
 	resp.DataSourceData = data
+	resp.ActionData = data
 }
 
 func (p *CVMProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return append([]func() datasource.DataSource{newInstancesStatusDataSource}, p.opts.dataSources...)
+}
+
+// Actions are served to Terraform 1.14 and later; older Terraform and
+// OpenTofu do not ask for them, and everything else works there as ever.
+func (p *CVMProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{newInstancesWaitAction}
 }
 
 func (p *CVMProvider) Resources(context.Context) []func() resource.Resource { return nil }

@@ -94,11 +94,43 @@ func newServer(fw provider.Provider, p *CVMProvider) (tfprotov6.ProviderServer, 
 		}
 		reads[name.TypeName] = fastRead{reader: r, schema: sch.Schema, stateType: sch.Schema.Type().TerraformType(ctx)}
 	}
-	return &server{ProviderServer: framework, provider: p, reads: reads}, nil
+	actions, ok := framework.(tfprotov6.ActionServer)
+	if !ok {
+		return nil, fmt.Errorf("the framework's server (%T) serves no actions", framework)
+	}
+	return &server{ProviderServer: framework, actions: actions, provider: p, reads: reads}, nil
+}
+
+func (s *server) ValidateActionConfig(ctx context.Context, req *tfprotov6.ValidateActionConfigRequest) (*tfprotov6.ValidateActionConfigResponse, error) {
+	return s.actions.ValidateActionConfig(ctx, req)
+}
+
+func (s *server) PlanAction(ctx context.Context, req *tfprotov6.PlanActionRequest) (*tfprotov6.PlanActionResponse, error) {
+	return s.actions.PlanAction(ctx, req)
+}
+
+func (s *server) InvokeAction(ctx context.Context, req *tfprotov6.InvokeActionRequest) (*tfprotov6.InvokeActionServerStream, error) {
+	return s.actions.InvokeAction(ctx, req)
+}
+
+// The framework's server answers the action RPCs too, but they are not in
+// tfprotov6.ProviderServer (terraform-plugin-go keeps them in an interface
+// of their own until its next major version), so embedding the interface
+// would hide them: tf6server would find no actions and answer Terraform
+// 1.14's InvokeAction with "not implemented". server forwards them.
+var _ actionProviderServer = (*server)(nil)
+
+// actionProviderServer is a provider server that serves actions, as
+// tf6server looks for one (tfprotov6.ProviderServerWithActions, deprecated
+// only because its methods are to move into ProviderServer).
+type actionProviderServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ActionServer
 }
 
 type server struct {
 	tfprotov6.ProviderServer // the framework's
+	actions                  tfprotov6.ActionServer
 
 	provider *CVMProvider
 	reads    map[string]fastRead // by data source type name

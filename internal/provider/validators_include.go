@@ -92,7 +92,7 @@ func checkReadyWithStates(diags *diag.Diagnostics, ready types.Bool, wanted type
 		}
 		states = append(states, s.ValueString())
 	}
-	if slices.Equal(states, []string{"RUNNING"}) {
+	if slices.Equal(slices.Compact(slices.Clone(states)), []string{"RUNNING"}) {
 		return
 	}
 	diags.AddAttributeError(path.Root("wait_for_states"), "Wait For Ready With Other States",
@@ -114,4 +114,16 @@ func parseInclude(ctx context.Context, diags *diag.Diagnostics, include types.Se
 		diags.AddAttributeError(path.Root("include"), "Invalid Readiness Check", err.Error())
 	}
 	return checks
+}
+
+// checkIncludeNeedsReady refuses include without wait_for_ready on the
+// action: the checks would be read at every poll, a request or more each,
+// and the wait would not wait for any of them.
+func checkIncludeNeedsReady(diags *diag.Diagnostics, ready types.Bool, include types.Set) {
+	if include.IsNull() || include.IsUnknown() || ready.IsUnknown() || ready.ValueBool() {
+		return
+	}
+	diags.AddAttributeError(path.Root("include"), "Include Without Wait For Ready",
+		"include names readiness checks, which the wait reads only to wait for readiness, and wait_for_ready is not set: "+
+			"set wait_for_ready = true to wait until the instances are ready, or remove include.")
 }

@@ -55,6 +55,13 @@ func wholeRun(t *testing.T) runResults {
 		name := fmt.Sprintf("BenchmarkProviderRead/n=%d", n)
 		rr.goResults[name] = goBench{Name: name, N: 1, Metrics: map[string]float64{"ns/op": 1400 * float64(n), "B/op": 550 * float64(n), "allocs/op": 4 * float64(n), "state-bytes": 60 * float64(n)}}
 	}
+	for way, m := range map[string]map[string]float64{
+		"data-source": {"ns/op": 1.4e9, "polls/op": bench.WaitPolls, "B/poll": 11e6, "cpu-ms/poll": 44},
+		"action":      {"ns/op": 2.2e9, "polls/op": bench.WaitPolls, "B/poll": 11.5e6, "cpu-ms/poll": 46, "messages/op": 3, "messages/s": 1.4, "min-gap-ms": 998},
+	} {
+		name := fmt.Sprintf("BenchmarkWait/%s/n=%d", way, bench.WaitSize)
+		rr.goResults[name] = goBench{Name: name, N: 1, Metrics: m}
+	}
 	for _, c := range wholeCases(t) {
 		size := 0
 		if _, after, ok := strings.Cut(c.Key, "/"); ok && !c.Shared {

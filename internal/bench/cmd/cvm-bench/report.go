@@ -77,6 +77,7 @@ func (r *report) render(vs []verdict) string {
 	r.startupTable()
 	r.growthTable()
 	r.providerCPUTable()
+	r.waitTable()
 	r.targetsTable(vs)
 	r.line("%s", endMarker)
 	return r.b.String()
@@ -332,6 +333,29 @@ func (r *report) providerCPUTable() {
 		}
 		r.line("| %s | %s | %.1f MB | %s | %.0f | %.0f | %.1f MB |", thousands(n), secs(wall), g.Metrics["B/op"]/(1<<20),
 			thousands(int(g.Metrics["allocs/op"])), g.Metrics["B/op"]/float64(n), g.Metrics["allocs/op"]/float64(n), g.Metrics["state-bytes"]/(1<<20))
+	}
+	r.line("")
+}
+
+func (r *report) waitTable() {
+	r.line("### The action's wait (BenchmarkWait)")
+	r.line("")
+	r.line("One wait of %s instances through %d polls, %s apart, every poll moving a share of them from STARTING to RUNNING, through the provider's protocol 6 server: as the data source's read with `wait_for_states` and as the `cvm_instances_wait` action's invocation, the answers served from memory (the service's own work is in both rows alike). Per poll: allocated bytes and CPU of the whole process.",
+		thousands(bench.WaitSize), bench.WaitPolls, "20 ms")
+	r.line("")
+	r.line("| wait | wall per wait | polls | allocated per poll | CPU per poll | progress messages | closest two |")
+	r.line("|---|--:|--:|--:|--:|--:|--:|")
+	for _, way := range []string{"data-source", "action"} {
+		g, wall, ok := r.inProcess(fmt.Sprintf("BenchmarkWait/%s/n=%d", way, bench.WaitSize))
+		if !ok {
+			r.line("| %s | not run | | | | | |", way)
+			continue
+		}
+		messages, gap := "", ""
+		if way == "action" {
+			messages, gap = fmt.Sprintf("%.1f (%.2f/s)", g.Metrics["messages/op"], g.Metrics["messages/s"]), fmt.Sprintf("%.0f ms", g.Metrics["min-gap-ms"])
+		}
+		r.line("| %s | %s | %.0f | %.2f MB | %.1f ms | %s | %s |", way, secs(wall), g.Metrics["polls/op"], g.Metrics["B/poll"]/(1<<20), g.Metrics["cpu-ms/poll"], messages, gap)
 	}
 	r.line("")
 }

@@ -37,6 +37,23 @@ const (
 	targetSharedThrottled = 0.05 // throttled answers / requests, in the worst run
 )
 
+// The cvm_instances_wait action's wait of bench.WaitSize instances
+// (BenchmarkWait), polled far more often than once a second, every poll a
+// change:
+const (
+	// targetWaitGapMS bounds the gap between two progress messages from
+	// below: the action sends them at least a second apart by its clock;
+	// the benchmark times them as it receives them, through a channel and
+	// a goroutine, which moves each by a few milliseconds.
+	targetWaitGapMS = 950
+	// targetWaitPollCost bounds the action's allocated bytes per poll over
+	// the data source's for the same wait: the action's polls are the data
+	// source's wait, and its messages are built once a second, not per poll.
+	// Bytes, not CPU: the service answering in the same process makes CPU
+	// the noisier figure (reported beside it).
+	targetWaitPollCost = 1.1
+)
+
 // growthFrom and growthTo are the listings whose costs per instance the
 // growth target compares: 10× the pages, both large enough that the fixed
 // costs of a read do not hide the cost per instance.
@@ -70,7 +87,29 @@ func judge(rr runResults) []verdict {
 		}
 		vs = append(vs, ps.verdict("ten parallel data sources, "+c.where+": `throttled` = 0", figures, ok))
 	}
-	return append(vs, sharedVerdicts(rr)...)
+	vs = append(vs, sharedVerdicts(rr)...)
+	return append(vs, waitVerdicts(rr)...)
+}
+
+// waitVerdicts are the action's: its messages at most one a second, its
+// polls costing what the data source's cost.
+func waitVerdicts(rr runResults) []verdict {
+	action := fmt.Sprintf("BenchmarkWait/action/n=%d", bench.WaitSize)
+	data := fmt.Sprintf("BenchmarkWait/data-source/n=%d", bench.WaitSize)
+	var ps parts
+	var figures string
+	ok := true
+	if gap := rr.goFigure(action, "min-gap-ms", bench.WaitSize, false); ps.need(gap) {
+		rate := rr.goResults[action].Metrics["messages/s"]
+		figures, ok = fmt.Sprintf("closest two %.0f ms apart; %.2f messages/s", gap.value, rate), gap.value >= targetWaitGapMS
+	}
+	vs := []verdict{ps.verdict(fmt.Sprintf("action wait, n = %s: progress messages ≥ %d ms apart as received (1 s as sent)", thousands(bench.WaitSize), targetWaitGapMS), figures, ok)}
+	ps, figures, ok = parts{}, "", true
+	a, d := rr.goFigure(action, "B/poll", bench.WaitSize, false), rr.goFigure(data, "B/poll", bench.WaitSize, false)
+	if ps.need(a, d) {
+		figures, ok = fmt.Sprintf("%.2f MB vs %.2f MB per poll = %.2f×", a.value/(1<<20), d.value/(1<<20), a.value/d.value), a.value/d.value <= targetWaitPollCost
+	}
+	return append(vs, ps.verdict(fmt.Sprintf("action wait, n = %s: bytes allocated per poll ≤ %.1f × the data source's", thousands(bench.WaitSize), targetWaitPollCost), figures, ok))
 }
 
 // planTargets are a plan's time at n = 10,000, the speedup over serial

@@ -32,6 +32,8 @@ func TestVerdicts(t *testing.T) {
 		shared4   = "4 processes, one account (4 ×"
 		shared4T  = "4 processes, one account: throttled"
 		overConf  = "1 process, `rate_limit` above the service's ("
+		waitGap   = "action wait, n = 10,000: progress messages"
+		waitCost  = "action wait, n = 10,000: bytes allocated per poll"
 	)
 	targetNotMeasured := "**not measured**"
 	for _, c := range []struct {
@@ -82,7 +84,7 @@ func TestVerdicts(t *testing.T) {
 				requests:  "yes (14 of 27 reads ran; -gobench=false left out 13)",
 				throttled: "yes (10 of 19 reads ran; -gobench=false left out 9)",
 				inProc10k: "not measured (-gobench=false)", inProcBig: "not measured (-gobench=false)", speedup: "not measured (-gobench=false)",
-				growthT: "yes (2 of 6 measures ran; -gobench=false left out 4)",
+				growthT: "yes (2 of 6 measures ran; -gobench=false left out 4)", waitGap: "not measured (-gobench=false)", waitCost: "not measured (-gobench=false)",
 			},
 		},
 		{
@@ -106,6 +108,7 @@ func TestVerdicts(t *testing.T) {
 			change: func(rr *runResults) { rr.goResults, rr.plans = map[string]goBench{}, map[string]planResult{} },
 			want: map[string]string{
 				requests: targetNotMeasured, throttled: targetNotMeasured, inProc10k: targetNotMeasured, inProcBig: targetNotMeasured, planTime: targetNotMeasured,
+				waitGap: targetNotMeasured, waitCost: targetNotMeasured,
 				speedup: targetNotMeasured, rss: targetNotMeasured, cpu: targetNotMeasured, growthT: targetNotMeasured,
 				"ten parallel data sources, o": targetNotMeasured, "ten parallel data sources, t": targetNotMeasured,
 				shared1: targetNotMeasured, "1 process alone (reference):": targetNotMeasured, shared2: targetNotMeasured, shared2T: targetNotMeasured,
@@ -177,6 +180,16 @@ func TestVerdicts(t *testing.T) {
 			name:   "processes sharing an account throttled too often",
 			change: func(rr *runResults) { rr.plans["shared/4"].Runs[0].Throttled = 60 },
 			want:   map[string]string{shared4T: "**no**", requests: "**no**"}, fails: true,
+		},
+		{
+			name:   "the action's messages closer than a second",
+			change: func(rr *runResults) { rr.goResults["BenchmarkWait/action/n=10000"].Metrics["min-gap-ms"] = 300 },
+			want:   map[string]string{waitGap: "**no**"}, fails: true, measured: "closest two 300 ms apart; 1.40 messages/s",
+		},
+		{
+			name:   "the action's polls cost more than the data source's",
+			change: func(rr *runResults) { rr.goResults["BenchmarkWait/action/n=10000"].Metrics["B/poll"] = 14e6 },
+			want:   map[string]string{waitCost: "**no**"}, fails: true, measured: "= 1.27×",
 		},
 		{
 			name:   "ten data sources throttled",
