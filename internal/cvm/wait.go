@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
@@ -33,14 +31,21 @@ type Wait struct {
 	OnPoll func(WaitProgress)
 }
 
+// WaitingShown is how many of the instances not there yet WaitProgress
+// lists by name.
+const WaitingShown = 10
+
 // WaitProgress is what a wait knows after one of its polls.
 type WaitProgress struct {
 	Poll    int           // 1 for the first
 	Elapsed time.Duration // since the wait started
 	Result  *Result       // the poll's read
-	// Waiting lists the instances not there yet: not in a wanted state
-	// (or not ready), or not steady for StableFor yet, or not found.
-	Waiting []InstanceStatus
+	// WaitingCount is how many instances are not there yet: not in a
+	// wanted state (or not ready), not steady for StableFor yet, or not
+	// found; Waiting lists the first WaitingShown of them, in the read's
+	// order, so that a poll of a large fleet does not copy it.
+	WaitingCount int
+	Waiting      []InstanceStatus
 	// Changed is true on the first poll, and when an instance's state or
 	// reasons differ from the previous poll's.
 	Changed bool
@@ -114,9 +119,10 @@ type waitTracker struct {
 	lastPoll time.Time
 	seen     map[string]bool
 	steady   map[string]streak
-	// shown is each instance's state and reasons at the last poll, for
-	// WaitProgress.Changed; nil until OnPoll is first called.
-	shown map[string]string
+	// shown fingerprints every instance's state and reasons at the last
+	// poll (polled), for WaitProgress.Changed.
+	shown  fingerprint
+	polled bool
 }
 
 // streak is an instance seen in the same wanted state since a poll at since.
@@ -185,36 +191,66 @@ func (t *waitTracker) observe(res *Result, now time.Time, missingGraceOver bool)
 // pending lists the instances of res that the wait is still waiting for:
 // not in a wanted state, or not in it for StableFor yet at the last poll.
 func (t *waitTracker) pending(res *Result) []InstanceStatus {
+	out, _ := t.pendingFirst(res, len(res.Instances)+len(res.Missing))
+	return out
+}
+
+// pendingFirst lists the first n instances pending lists, and counts them all.
+func (t *waitTracker) pendingFirst(res *Result, n int) ([]InstanceStatus, int) {
 	var out []InstanceStatus
+	count := 0
 	for _, s := range res.Instances {
 		if st, ok := t.steady[s.InstanceID]; !ok || t.lastPoll.Sub(st.since) < t.StableFor {
-			out = append(out, s)
+			if count++; len(out) < n {
+				out = append(out, s)
+			}
 		}
 	}
 	for _, id := range res.Missing {
-		out = append(out, InstanceStatus{InstanceID: id})
+		if count++; len(out) < n {
+			out = append(out, InstanceStatus{InstanceID: id})
+		}
 	}
-	return out
+	return out, count
 }
 
 // progress is what OnPoll is told after poll number poll.
 func (t *waitTracker) progress(res *Result, poll int, now time.Time, done bool) WaitProgress {
-	p := WaitProgress{Poll: poll, Elapsed: now.Sub(t.start), Result: res, Done: done, Changed: t.shown == nil}
+	p := WaitProgress{Poll: poll, Elapsed: now.Sub(t.start), Result: res, Done: done}
 	if !done {
-		p.Waiting = t.pending(res)
+		p.Waiting, p.WaitingCount = t.pendingFirst(res, WaitingShown)
 	}
-	shown := make(map[string]string, len(res.Instances)+len(res.Missing))
+	// A fingerprint of every instance's state and reasons, in the read's
+	// order (the order asked for, or by ID): comparing two polls costs no
+	// more than reading them, whatever the fleet's size.
+	sum := newFingerprint()
 	for _, s := range res.Instances {
-		shown[s.InstanceID] = s.State + "\x00" + strings.Join(s.Reasons, "\x00")
+		sum.add(s.InstanceID, 0)
+		sum.add(s.State, 1)
+		for _, r := range s.Reasons {
+			sum.add(r, 2)
+		}
 	}
 	for _, id := range res.Missing {
-		shown[id] = ""
+		sum.add(id, 3)
 	}
-	if !p.Changed {
-		p.Changed = !maps.Equal(shown, t.shown)
-	}
-	t.shown = shown
+	p.Changed = !t.polled || sum != t.shown
+	t.polled, t.shown = true, sum
 	return p
+}
+
+// fingerprint is a running FNV-1a hash of strings, each followed by a tag
+// byte saying what it was.
+type fingerprint uint64
+
+func newFingerprint() fingerprint { return 14695981039346656037 }
+
+func (f *fingerprint) add(s string, tag byte) {
+	const prime = 1099511628211
+	for i := 0; i < len(s); i++ {
+		*f = (*f ^ fingerprint(s[i])) * prime
+	}
+	*f = (*f ^ fingerprint(0xf0|tag)) * prime
 }
 
 // interrupted is the error of a wait that ctx ended, after last was read.

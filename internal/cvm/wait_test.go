@@ -246,3 +246,28 @@ func TestWaitReportsAPollThatTimedOut(t *testing.T) {
 			err, err, n.Load(), tcapi.CodeTimeout)
 	}
 }
+
+// WaitProgress.Changed says whether any instance's state or reasons moved
+// since the last poll, so that progress is shown when there is news.
+func TestWaitProgressSaysWhatChanged(t *testing.T) {
+	t.Parallel()
+	tr := newWaitTracker(Wait{States: []string{"RUNNING"}}, time.Unix(0, 0))
+	res := func(state string, reasons ...string) *Result {
+		return &Result{Instances: []InstanceStatus{{InstanceID: "ins-aaaaaaaa", State: state, Reasons: reasons}}, Missing: []string{"ins-bbbbbbbb"}}
+	}
+	for i, step := range []struct {
+		res     *Result
+		changed bool
+	}{
+		{res("STARTING", "state STARTING"), true}, // the first poll
+		{res("STARTING", "state STARTING"), false},
+		{res("RUNNING", "no TAT agent reported"), true},
+		{res("RUNNING", "TAT agent Offline"), true}, // the same state, another reason
+		{res("RUNNING", "TAT agent Offline"), false},
+		{&Result{Instances: res("RUNNING", "TAT agent Offline").Instances}, true}, // the missing ID found
+	} {
+		if p := tr.progress(step.res, i+1, time.Unix(int64(i), 0), false); p.Changed != step.changed {
+			t.Errorf("poll %d: Changed = %v, want %v", i+1, p.Changed, step.changed)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func (r *progressReporter) poll(p cvm.WaitProgress) {
 	s := &pollSummary{
 		total:    len(p.Result.Instances) + len(p.Result.Missing),
 		counts:   make(map[string]int, 4),
-		nWaiting: len(p.Waiting),
+		nWaiting: p.WaitingCount,
 		waiting:  slices.Clone(p.Waiting[:min(len(p.Waiting), progressNamed)]),
 	}
 	for _, in := range p.Result.Instances {

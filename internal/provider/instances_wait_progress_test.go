@@ -47,7 +47,9 @@ func progressOf(poll int, changed bool, instances []cvm.InstanceStatus, missing 
 	for _, id := range missing {
 		p.Waiting = append(p.Waiting, cvm.InstanceStatus{InstanceID: id})
 	}
-	p.Done = len(p.Waiting) == 0
+	p.WaitingCount = len(p.Waiting)
+	p.Waiting = p.Waiting[:min(len(p.Waiting), cvm.WaitingShown)]
+	p.Done = p.WaitingCount == 0
 	return p
 }
 
