@@ -249,14 +249,7 @@ func (a *instancesWaitAction) settings(ctx context.Context, data *providerData, 
 			addInvalid(diags, path.Root("timeout"), "timeout", msg)
 		}
 	}
-	if !m.Include.IsNull() {
-		var words []string
-		diags.Append(m.Include.ElementsAs(ctx, &words, false)...)
-		var err error
-		if wait.Include, err = cvm.ParseChecks(words); err != nil {
-			addInvalid(diags, path.Root("include"), "include", err.Error())
-		}
-	}
+	wait.Include = parseInclude(ctx, diags, m.Include)
 	validateInstancesWait(diags, m)
 	return rc, ids, wait
 }
