@@ -77,6 +77,7 @@ func (r *report) render(vs []verdict) string {
 	r.startupTable()
 	r.growthTable()
 	r.providerCPUTable()
+	r.readinessTable()
 	r.targetsTable(vs)
 	r.line("%s", endMarker)
 	return r.b.String()

@@ -70,7 +70,8 @@ func judge(rr runResults) []verdict {
 		}
 		vs = append(vs, ps.verdict("ten parallel data sources, "+c.where+": `throttled` = 0", figures, ok))
 	}
-	return append(vs, sharedVerdicts(rr)...)
+	vs = append(vs, sharedVerdicts(rr)...)
+	return append(vs, readinessVerdict(rr))
 }
 
 // planTargets are a plan's time at n = 10,000, the speedup over serial
