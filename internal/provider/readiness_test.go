@@ -221,7 +221,8 @@ func TestWaitForReadyThroughTheProtocol(t *testing.T) {
 			t.Fatalf("stopped at %q:%s", out.stage, out)
 		}
 		state, _ := plain(t, out.state).(map[string]any)
-		if el := elements(t, state)["ins-maint001"]; el["ready"] != true || len(state["not_ready"].(map[string]any)) != 0 {
+		notReady, _ := state["not_ready"].(map[string]any)
+		if el := elements(t, state)["ins-maint001"]; el["ready"] != true || len(notReady) != 0 {
 			t.Errorf("the wait ended on %v", el)
 		}
 		if polls := e.Stats().ByAction["DescribeTaskInfo"]; polls < 2 {
