@@ -156,12 +156,13 @@ func (t *detailsTable) update(action, id string, f func(*Details)) error {
 // well-formed), every check's action at once, into table. It reads all of
 // them or fails.
 func (c *Client) readDetails(ctx context.Context, region string, ids []string, checks Checks, table *detailsTable) error {
+	described := checks.Operation || checks.Restriction
 	var reads []func(context.Context) error
-	if checks.Operation || checks.Restriction {
+	switch {
+	case checks.Maintenance:
+		reads = append(reads, func(ctx context.Context) error { return c.readMaintenanceTasks(ctx, region, ids, described, table) })
+	case described:
 		reads = append(reads, func(ctx context.Context) error { return c.readInstanceDetails(ctx, region, ids, table) })
-	}
-	if checks.Maintenance {
-		reads = append(reads, func(ctx context.Context) error { return c.readMaintenanceTasks(ctx, ids, table) })
 	}
 	if checks.Agent {
 		reads = append(reads, func(ctx context.Context) error { return c.readAgents(ctx, region, ids, table) })
@@ -174,47 +175,92 @@ func (c *Client) readDetails(ctx context.Context, region string, ids []string, c
 func (c *Client) readInstanceDetails(ctx context.Context, region string, ids []string, table *detailsTable) error {
 	chunks := (len(ids) + PageSize - 1) / PageSize
 	return c.parallel(ctx, chunks, func(ctx context.Context, i int) error {
-		chunk := ids[i*PageSize : min((i+1)*PageSize, len(ids))]
-		var a instanceDetailsAnswer
-		// Limit must be sent: its default of 20 applies to ID lookups too.
-		err := c.send(ctx, region, actionDescribeInstances, describeRequest{InstanceIds: chunk, Limit: len(chunk)}, &a,
-			slog.Int("instance_id_count", len(chunk)))
+		return c.readInstanceDetailsChunk(ctx, region, ids[i*PageSize:min((i+1)*PageSize, len(ids))], table)
+	})
+}
+
+// readInstanceDetailsChunk reads the operation and restriction fields of
+// at most 100 instances in one DescribeInstances request. Every instance it
+// reports exists, which also confirms an absence of open tasks read before
+// (Details.seenAfterTasks).
+func (c *Client) readInstanceDetailsChunk(ctx context.Context, region string, chunk []string, table *detailsTable) error {
+	var a instanceDetailsAnswer
+	// Limit must be sent: its default of 20 applies to ID lookups too.
+	err := c.send(ctx, region, actionDescribeInstances, describeRequest{InstanceIds: chunk, Limit: len(chunk)}, &a,
+		slog.Int("instance_id_count", len(chunk)))
+	if err != nil {
+		return err
+	}
+	r := &a.Response
+	if int64(len(r.InstanceSet)) != *r.TotalCount {
+		return fmt.Errorf("DescribeInstances in %s answered %d of the %d instances it counted for %d IDs: %w",
+			region, len(r.InstanceSet), *r.TotalCount, len(chunk), ErrListingUnstable)
+	}
+	for _, s := range r.InstanceSet {
+		err := table.update(actionDescribeInstances, s.InstanceID, func(d *Details) {
+			d.Described, d.seenAfterTasks = true, d.tasksRead
+			d.LatestOperation = deref(s.LatestOperation)
+			d.LatestOperationState = deref(s.LatestOperationState)
+			d.LatestOperationError = deref(s.LatestOperationErrorMsg)
+			d.LatestOperationRequestID = deref(s.LatestOperationRequestID)
+			d.RestrictState = deref(s.RestrictState)
+			d.IsolatedSource = deref(s.IsolatedSource)
+			d.ExpiredTime = deref(s.ExpiredTime)
+		})
 		if err != nil {
 			return err
 		}
-		r := &a.Response
-		if int64(len(r.InstanceSet)) != *r.TotalCount {
-			return fmt.Errorf("DescribeInstances in %s answered %d of the %d instances it counted for %d IDs: %w",
-				region, len(r.InstanceSet), *r.TotalCount, len(chunk), ErrListingUnstable)
-		}
-		for _, s := range r.InstanceSet {
-			err := table.update(actionDescribeInstances, s.InstanceID, func(d *Details) {
-				d.Described = true
-				d.LatestOperation = deref(s.LatestOperation)
-				d.LatestOperationState = deref(s.LatestOperationState)
-				d.LatestOperationError = deref(s.LatestOperationErrorMsg)
-				d.LatestOperationRequestID = deref(s.LatestOperationRequestID)
-				d.RestrictState = deref(s.RestrictState)
-				d.IsolatedSource = deref(s.IsolatedSource)
-				d.ExpiredTime = deref(s.ExpiredTime)
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // readMaintenanceTasks reads the open maintenance tasks of ids with
 // DescribeTaskInfo, 100 IDs a request. A request whose tasks do not fit in
 // one answer is split in two, down to single instances, whose tasks are
 // then paged (taskPages).
-func (c *Client) readMaintenanceTasks(ctx context.Context, ids []string, table *detailsTable) error {
+//
+// DescribeTaskInfo is silent both about an instance without open tasks and
+// about one that no longer exists, so its silence is evidence only for an
+// instance that still existed once it had answered: each chunk's tasks are
+// read first, and the chunk is then read again by an action that reports
+// the instances themselves, DescribeInstances when the operation or
+// restriction check reads it anyway (described: no request more), else
+// DescribeInstancesStatus. An instance terminated in between is not ready
+// for want of that evidence (Checks.reasons), rather than ready without its
+// tasks. Chunk by chunk, the second action follows the first at once, and
+// a read still takes about what DescribeTaskInfo alone does at its rate.
+func (c *Client) readMaintenanceTasks(ctx context.Context, region string, ids []string, described bool, table *detailsTable) error {
 	chunks := (len(ids) + PageSize - 1) / PageSize
 	return c.parallel(ctx, chunks, func(ctx context.Context, i int) error {
-		return c.readTaskChunk(ctx, ids[i*PageSize:min((i+1)*PageSize, len(ids))], table)
+		chunk := ids[i*PageSize : min((i+1)*PageSize, len(ids))]
+		if err := c.readTaskChunk(ctx, chunk, table); err != nil {
+			return err
+		}
+		for _, id := range chunk {
+			if err := table.update(actionDescribeTaskInfo, id, func(d *Details) { d.tasksRead = true }); err != nil {
+				return err
+			}
+		}
+		if described {
+			return c.readInstanceDetailsChunk(ctx, region, chunk, table)
+		}
+		return c.confirmAfterTasks(ctx, region, chunk, table)
 	})
+}
+
+// confirmAfterTasks reads the states of chunk (at most 100 instances) after
+// their tasks were read, to mark those that still exist.
+func (c *Client) confirmAfterTasks(ctx context.Context, region string, chunk []string, table *detailsTable) error {
+	p, err := c.describe(ctx, region, describeRequest{InstanceIds: chunk, Limit: len(chunk)})
+	if err != nil {
+		return err
+	}
+	for _, s := range p.instances {
+		if err := table.update(actionDescribe, s.InstanceID, func(d *Details) { d.seenAfterTasks = true }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *Client) readTaskChunk(ctx context.Context, ids []string, table *detailsTable) error {

@@ -69,6 +69,14 @@ type faultRow struct {
 	// churn table reports each read's time against T* and its requests
 	// beyond ListingRequests.
 	paced bool
+	// checks: every read goes through Client.Read with these readiness
+	// checks, over a fleet the checks object to (emutest.WithReadiness),
+	// and each instance's details and reasons are held to what the
+	// emulator holds (faultsuite_readiness_test.go).
+	checks Checks
+	// manyTasks gives one instance more open maintenance tasks than a
+	// page holds (rows with checks).
+	manyTasks bool
 }
 
 // rowResult is what the table shows for a row.
@@ -289,6 +297,8 @@ func faultRows(t testing.TB) []faultRow {
 	)
 
 	// Cancellation (Ctrl-C): the read must stop within a second.
+	rows = append(rows, readinessFaultRows(everything, slowClient)...)
+
 	rows = append(rows, faultRow{
 		name:   "read cancelled part-way (latency 40-80ms, 20% throttled)",
 		faults: emulator.Faults{Latency: emulator.Duration(40 * time.Millisecond), Jitter: emulator.Duration(40 * time.Millisecond), Errors: map[string]float64{"RequestLimitExceeded": 0.2}},
@@ -371,6 +381,9 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 		n = suiteInstances
 	}
 	seeded := emulator.GenerateInstances(n, int64(len(row.name)))
+	if row.checks.Any() {
+		seeded = readinessFleet(seeded, row.manyTasks)
+	}
 	cfg := emulator.Config{
 		Regions:     regionOf(seeded),
 		Seed:        int64(len(row.name)) * 7919,
@@ -413,8 +426,10 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 	t.Cleanup(ccfg.HTTPClient.CloseIdleConnections)
 
 	seededStates := emutest.Snapshot{}
+	seededReadiness := map[string]emulator.Readiness{}
 	for _, in := range seeded {
 		seededStates[in.InstanceId] = in.InstanceState
+		seededReadiness[in.InstanceId] = in.Readiness
 	}
 	// 240 known IDs in a scrambled order, 10 unknown ones, and duplicates.
 	var askIDs []string
@@ -439,6 +454,9 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 		requests := ListingRequests(n)
 		if !row.lists(i) {
 			requests = byIDRequests
+		}
+		if row.checks.Any() {
+			requests = row.readinessRequests(row.lists(i), n, len(unique))
 		}
 		readFails[i] = emutest.ReadFailure(p, DefaultMaxRetries, requests)
 	}
@@ -491,7 +509,13 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 			defer timer.Stop()
 		}
 		requestsBefore, called := e.Requests(), time.Now()
-		got, err := c.DescribeInstancesStatus(ctx, testRegion, ids)
+		var got *Result
+		var err error
+		if row.checks.Any() {
+			got, err = c.Read(ctx, testRegion, ids, row.checks)
+		} else {
+			got, err = c.DescribeInstancesStatus(ctx, testRegion, ids)
+		}
 		returned := time.Now()
 		if row.paced {
 			_, appeared, disappeared := e.Inventory.Since(testRegion)
@@ -516,15 +540,6 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 			record(false, false, err, stop)
 			return
 		}
-		if !listing {
-			if byIDResultMatches(got, askIDs, before, seededStates) {
-				record(true, false, nil, stop)
-			} else {
-				t.Logf("read %d by ID: wrong result: %d found, %d missing", i, len(got.Instances), len(got.Missing))
-				record(false, true, nil, stop)
-			}
-			return
-		}
 		var states []emutest.Snapshot
 		appeared, disappeared := 0, 0
 		if row.concurrentReads() {
@@ -532,7 +547,23 @@ func runFaultRow(t *testing.T, row faultRow, reads int) rowResult {
 		} else {
 			states, appeared, disappeared = e.Inventory.Since(testRegion)
 		}
+		if !listing {
+			why := byIDResultBreaksPromise(got, askIDs, states, seededStates)
+			if why == "" && row.checks.Any() {
+				why = readinessBreaksTruth(got, row.checks, states, seededReadiness)
+			}
+			if why == "" {
+				record(true, false, nil, stop)
+			} else {
+				t.Logf("read %d by ID: wrong result: %d found, %d missing: %s", i, len(got.Instances), len(got.Missing), why)
+				record(false, true, nil, stop)
+			}
+			return
+		}
 		why := listingBreaksGuarantee(got.Instances, states, seededStates)
+		if why == "" && row.checks.Any() {
+			why = readinessBreaksTruth(got, row.checks, states, seededReadiness)
+		}
 		if why == "" {
 			record(true, false, nil, stop)
 			return
@@ -644,31 +675,74 @@ func stateMatches(in InstanceStatus, want string, seeded emutest.Snapshot) bool 
 	return emutest.StateMatches(in.InstanceID, in.State, want, seeded)
 }
 
-// byIDResultMatches checks a read by ID against the inventory: the IDs
-// found in the order asked for, each once, and the others missing.
-func byIDResultMatches(got *Result, ask []string, s, seeded emutest.Snapshot) bool {
-	var wantFound, wantMissing []string
+// byIDResultBreaksPromise checks a read by ID against every state the
+// inventory went through during it (one state when nothing changed): the
+// IDs found in the order asked for, each once, and the others missing; an
+// instance present in every state must be found, in its state, one absent
+// from every state missing, and one that came or went meanwhile may be
+// either. When nothing changes, that is the inventory exactly. It returns
+// what is wrong, or "".
+func byIDResultBreaksPromise(got *Result, ask []string, states []emutest.Snapshot, seeded emutest.Snapshot) string {
+	if len(states) == 0 {
+		return "no inventory to check against"
+	}
+	found := make(map[string]int, len(got.Instances))
+	for i, in := range got.Instances {
+		found[in.InstanceID] = i
+	}
+	missing := make(map[string]bool, len(got.Missing))
+	for _, id := range got.Missing {
+		missing[id] = true
+	}
 	seen := map[string]bool{}
+	var order, missOrder []string
 	for _, id := range ask {
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		if _, ok := s[id]; ok {
-			wantFound = append(wantFound, id)
+		i, isFound := found[id]
+		switch {
+		case isFound && missing[id]:
+			return id + " both found and missing"
+		case !isFound && !missing[id]:
+			return id + " neither found nor missing"
+		}
+		everywhere, held := true, false
+		for _, s := range states {
+			want, ok := s[id]
+			if ok {
+				if isFound && stateMatches(got.Instances[i], want, seeded) {
+					held = true
+				}
+			} else {
+				everywhere = false
+			}
+		}
+		switch {
+		case isFound && !held:
+			return fmt.Sprintf("%s read as %s, a state it never had during the read", id, got.Instances[i].State)
+		case !isFound && everywhere:
+			return id + " missing, though it existed throughout the read"
+		}
+		if isFound {
+			order = append(order, id)
 		} else {
-			wantMissing = append(wantMissing, id)
+			missOrder = append(missOrder, id)
 		}
 	}
-	if len(got.Instances) != len(wantFound) || !slices.Equal(got.Missing, wantMissing) {
-		return false
+	if len(order) != len(got.Instances) || len(missOrder) != len(got.Missing) {
+		return fmt.Sprintf("%d found and %d missing, for %d IDs asked for", len(got.Instances), len(got.Missing), len(seen))
 	}
 	for i, in := range got.Instances {
-		if in.InstanceID != wantFound[i] || !stateMatches(in, s[in.InstanceID], seeded) {
-			return false
+		if in.InstanceID != order[i] {
+			return "found instances not in the order asked for, or twice"
 		}
 	}
-	return true
+	if !slices.Equal(got.Missing, missOrder) {
+		return "missing IDs not in the order asked for, or twice"
+	}
+	return ""
 }
 
 func renderFaultTable(title string, rows []rowResult, full bool) string {

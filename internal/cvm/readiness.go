@@ -115,6 +115,11 @@ type Details struct {
 
 	// Agent is the instance's TAT agent, nil when none has reported.
 	Agent *Agent
+
+	// tasksRead: DescribeTaskInfo has answered for the instance;
+	// seenAfterTasks: an action reported the instance after that, so that
+	// MaintenanceTasks, empty, means it has none (readMaintenanceTasks).
+	tasksRead, seenAfterTasks bool
 }
 
 // MaintenanceTask is one open maintenance (repair) task of DescribeTaskInfo.
@@ -254,6 +259,13 @@ func (c Checks) reasons(s InstanceStatus) []string {
 		case isolated:
 			out = append(out, "isolated: "+d.IsolatedSource)
 		}
+	}
+	// No task read means none only for an instance seen after they were
+	// read (readMaintenanceTasks); one DescribeInstances did not report
+	// already says so.
+	unreported := (c.Operation || c.Restriction) && !d.Described
+	if c.Maintenance && !d.seenAfterTasks && !unreported {
+		out = append(out, "not found after its maintenance tasks were read")
 	}
 	if c.Maintenance {
 		for _, t := range d.MaintenanceTasks {

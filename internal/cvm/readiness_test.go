@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/emulator"
+	"github.com/cvmkit/terraform-provider-cvm/internal/emulator/emutest"
 	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
 
@@ -271,5 +274,49 @@ func TestWaitForReadyTimesOutNamingTheReasons(t *testing.T) {
 	want := "timed out waiting for instances to be ready: ins-failed01 (latest operation ResetInstance FAILED: image not found)"
 	if err.Error() != want {
 		t.Errorf("error %q\nwant  %q", err, want)
+	}
+}
+
+// DescribeTaskInfo says nothing of an instance without open tasks, and
+// nothing of one that no longer exists. An instance terminated after
+// DescribeInstancesStatus found it RUNNING but before DescribeTaskInfo
+// answered must not pass for ready without its tasks (the fault suite's
+// churn row found it did).
+func TestReadDoesNotTakeATerminatedInstancesSilenceForNoTasks(t *testing.T) {
+	fleet := notReadyFleet()
+	for _, checks := range []Checks{{Maintenance: true}, {Maintenance: true, Operation: true}} {
+		t.Run(fmt.Sprintf("%+v", checks), func(t *testing.T) {
+			var statusServed atomic.Bool
+			e := startTapped(t, fleet, func(e *emutest.Emulator, _ int64, r *http.Request) {
+				switch r.Header.Get("X-TC-Action") {
+				case "DescribeInstancesStatus":
+					statusServed.Store(true)
+				case "DescribeTaskInfo":
+					// Once the states are read, terminate the instance
+					// with the open task, before its tasks are read.
+					for !statusServed.Load() {
+						time.Sleep(time.Millisecond)
+					}
+					time.Sleep(20 * time.Millisecond)
+					rest := slices.DeleteFunc(slices.Clone(fleet), func(in emulator.Instance) bool { return in.InstanceId == "ins-maint001" })
+					if err := e.SetInstances(map[string][]emulator.Instance{testRegion: rest}); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+			c := newClient(t, e.URL)
+			res, err := c.Read(context.Background(), testRegion, []string{"ins-maint001", "ins-ready001"}, checks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, in := range res.Instances {
+				if in.InstanceID == "ins-maint001" && in.Ready() {
+					t.Errorf("the terminated instance passed for ready: %+v, details %+v", in, in.Details)
+				}
+				if in.InstanceID == "ins-ready001" && !in.Ready() {
+					t.Errorf("the ready instance: %q", in.Reasons)
+				}
+			}
+		})
 	}
 }

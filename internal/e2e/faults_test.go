@@ -38,6 +38,10 @@ type tfFaultRow struct {
 	// cvm.ListingRequests.
 	paced     bool
 	instances int
+	// include: the data sources include every readiness check, over a
+	// fleet the checks object to, and each instance's attributes are held
+	// to what the emulator holds (faults_readiness_test.go).
+	include bool
 }
 
 // The bench's conditions, for the paced rows: T* = L + ⌈n/100⌉ / R
@@ -70,6 +74,9 @@ func tfFaultRows() []tfFaultRow {
 		churnRow(100*time.Millisecond, false),
 	}
 }
+
+// allTFFaultRows are the rows above and the readiness rows.
+func allTFFaultRows() []tfFaultRow { return append(tfFaultRows(), readinessTFRows()...) }
 
 // churnRow is one launch or termination every interval in a region of
 // 20,000 instances, as under autoscaling, listed at the bench's pace.
@@ -118,7 +125,7 @@ func TestAccFaultSuiteTerraform(t *testing.T) {
 		paced                         []pacedPlan
 	}
 	var rows []row
-	for _, fr := range tfFaultRows() {
+	for _, fr := range allTFFaultRows() {
 		if !fullRun() && !fr.quick {
 			continue
 		}
@@ -128,6 +135,11 @@ func TestAccFaultSuiteTerraform(t *testing.T) {
 				n, providerBlock, serviceRate = fr.instances, fmt.Sprintf("provider \"cvm\" {\n  rate_limit = %d\n}", pacedRate), pacedRate
 			}
 			seededList := emulator.GenerateInstances(n, int64(len(fr.name)))
+			include := ""
+			if fr.include {
+				seededList = emutest.WithReadiness(seededList)
+				include = "\n  include = " + includeAll
+			}
 			// The first and last request of each plan: its reads' span.
 			var spanMu sync.Mutex
 			var firstRequest, lastRequest time.Time
@@ -151,9 +163,11 @@ func TestAccFaultSuiteTerraform(t *testing.T) {
 				fr.setup(e)
 			}
 			seeded := map[string]string{}
+			seededReadiness := map[string]emulator.Readiness{}
 			var ask []string
 			for i, in := range seededList {
 				seeded[in.InstanceId] = in.InstanceState
+				seededReadiness[in.InstanceId] = in.Readiness
 				if i%4 == 0 {
 					ask = append(ask, in.InstanceId)
 				}
@@ -165,12 +179,13 @@ func TestAccFaultSuiteTerraform(t *testing.T) {
 				quoted[i] = strconv.Quote(id)
 			}
 			listing := newWorkspace(t, e2eProviders+providerBlock+`
-data "cvm_instances_status" "read" {}
+data "cvm_instances_status" "read" {`+include+`
+}
 `, e2eEnv(e))
 			byID := newWorkspace(t, e2eProviders+`
 provider "cvm" {}
 data "cvm_instances_status" "read" {
-  instance_ids = [`+strings.Join(quoted, ", ")+`]
+  instance_ids = [`+strings.Join(quoted, ", ")+`]`+include+`
 }
 `, e2eEnv(e))
 
@@ -188,6 +203,9 @@ data "cvm_instances_status" "read" {
 				requests := (len(ask) + 99) / 100
 				if fr.listOnly || i%2 == 0 {
 					requests = cvm.ListingRequests(n)
+				}
+				if fr.include {
+					requests = fr.readinessRequests(fr.listOnly || i%2 == 0, n, len(ask))
 				}
 				readFails[i] = emutest.ReadFailure(p, cvm.DefaultMaxRetries, requests)
 			}
@@ -238,18 +256,27 @@ data "cvm_instances_status" "read" {
 					}
 					continue
 				}
-				ids, states, missing := instancesOf(data["data.cvm_instances_status.read"])
+				values := data["data.cvm_instances_status.read"]
+				ids, states, missing := instancesOf(values)
+				snaps, _, _ := e.Inventory.Since(e2eRegion)
 				if !list {
-					if byIDMatches(ids, states, missing, ask, before) {
+					why := byIDBreaksPromise(ids, states, missing, ask, snaps, seeded)
+					if why == "" && fr.include {
+						why = readinessBreaksTruth(values, snaps, seededReadiness)
+					}
+					if why == "" {
 						r.correct++
 					} else {
 						r.wrong++
-						t.Errorf("plan %d: wrong-but-silent read by ID: %d found, %d missing", i, len(ids), len(missing))
+						t.Errorf("plan %d: wrong-but-silent read by ID: %d found, %d missing: %s", i, len(ids), len(missing), why)
 					}
 					continue
 				}
-				snaps, _, _ := e.Inventory.Since(e2eRegion)
-				if why := emutest.ListingBreaksGuarantee(ids, states, snaps, seeded); why != "" {
+				why := emutest.ListingBreaksGuarantee(ids, states, snaps, seeded)
+				if why == "" && fr.include {
+					why = readinessBreaksTruth(values, snaps, seededReadiness)
+				}
+				if why != "" {
 					r.wrong++
 					t.Errorf("plan %d: wrong-but-silent listing of %d instances: %s", i, len(ids), why)
 				} else {
@@ -319,22 +346,47 @@ data "cvm_instances_status" "read" {
 	}
 }
 
-func byIDMatches(ids, states, missing, ask []string, s emutest.Snapshot) bool {
+// byIDBreaksPromise checks a read by ID against every state the inventory
+// went through during the plan (one when nothing changed, and then it must
+// match exactly): the IDs found in the order asked for and the others
+// missing; an instance present in every state must be found, in its state,
+// one absent from all of them missing, and one that came or went may be
+// either. It returns what is wrong, or "".
+func byIDBreaksPromise(ids, states, missing, ask []string, history []emutest.Snapshot, seeded emutest.Snapshot) string {
+	if len(history) == 0 {
+		return "no inventory to check against"
+	}
 	var wantFound, wantMissing []string
+	found := map[string]string{}
+	for i, id := range ids {
+		found[id] = states[i]
+	}
 	for _, id := range ask {
-		if _, ok := s[id]; ok {
+		state, isFound := found[id]
+		everywhere, held := true, false
+		for _, s := range history {
+			want, ok := s[id]
+			if !ok {
+				everywhere = false
+				continue
+			}
+			if isFound && emutest.StateMatches(id, state, want, seeded) {
+				held = true
+			}
+		}
+		switch {
+		case isFound && !held:
+			return fmt.Sprintf("%s read as %s, a state it never had during the read", id, state)
+		case !isFound && everywhere:
+			return id + " missing, though it existed throughout the read"
+		case isFound:
 			wantFound = append(wantFound, id)
-		} else {
+		default:
 			wantMissing = append(wantMissing, id)
 		}
 	}
 	if !slices.Equal(ids, wantFound) || !slices.Equal(missing, wantMissing) {
-		return false
+		return fmt.Sprintf("found %d and missing %d, not each once in the order asked for (%d and %d)", len(ids), len(missing), len(wantFound), len(wantMissing))
 	}
-	for i, id := range ids {
-		if states[i] != s[id] {
-			return false
-		}
-	}
-	return true
+	return ""
 }

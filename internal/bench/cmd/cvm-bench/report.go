@@ -78,6 +78,7 @@ func (r *report) render(vs []verdict) string {
 	r.growthTable()
 	r.providerCPUTable()
 	r.waitTable()
+	r.readinessTable()
 	r.targetsTable(vs)
 	r.line("%s", endMarker)
 	return r.b.String()

@@ -88,7 +88,8 @@ func judge(rr runResults) []verdict {
 		vs = append(vs, ps.verdict("ten parallel data sources, "+c.where+": `throttled` = 0", figures, ok))
 	}
 	vs = append(vs, sharedVerdicts(rr)...)
-	return append(vs, waitVerdicts(rr)...)
+	vs = append(vs, waitVerdicts(rr)...)
+	return append(vs, readinessVerdict(rr))
 }
 
 // waitVerdicts are the action's: its messages at most one a second, its

@@ -85,6 +85,7 @@ func TestVerdicts(t *testing.T) {
 				throttled: "yes (10 of 19 reads ran; -gobench=false left out 9)",
 				inProc10k: "not measured (-gobench=false)", inProcBig: "not measured (-gobench=false)", speedup: "not measured (-gobench=false)",
 				growthT: "yes (2 of 6 measures ran; -gobench=false left out 4)", waitGap: "not measured (-gobench=false)", waitCost: "not measured (-gobench=false)",
+				readinessTarget: "not measured (-gobench=false)",
 			},
 		},
 		{
@@ -113,6 +114,7 @@ func TestVerdicts(t *testing.T) {
 				"ten parallel data sources, o": targetNotMeasured, "ten parallel data sources, t": targetNotMeasured,
 				shared1: targetNotMeasured, "1 process alone (reference):": targetNotMeasured, shared2: targetNotMeasured, shared2T: targetNotMeasured,
 				shared4: targetNotMeasured, shared4T: targetNotMeasured, overConf: targetNotMeasured,
+				readinessTarget: targetNotMeasured,
 			},
 			fails: true,
 		},
