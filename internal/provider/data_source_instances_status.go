@@ -330,7 +330,8 @@ func instanceAttributes(stateList string) map[string]schema.Attribute {
 			"Without `include`, whether it is `RUNNING`.", Computed: true},
 		"reasons": schema.ListAttribute{MarkdownDescription: "Why the instance is not ready, one line each, as a person would write them: " +
 			"`state STOPPED`, `latest operation ResetInstance FAILED: <message>`, `restricted: EXPIRED (isolated: EXPIRE)`, " +
-			"`maintenance task rep-12345678 (107 maintenance upgrade) SCHEDULED`, `TAT agent Offline since <time>`, `no TAT agent reported`. Empty when it is ready.",
+			"`maintenance task rep-12345678 (107 maintenance upgrade) SCHEDULED`, `TAT agent Offline since <time>`, `no TAT agent reported`, " +
+			"`not reported by DescribeInstances` and `not found after its maintenance tasks were read` (the instance went away during the read). Empty when it is ready.",
 			ElementType: types.StringType, Computed: true},
 		"latest_operation":            computed("With `include = [\"operation\"]`: the latest operation on the instance, such as `ResetInstance`; null when the service reports none."),
 		"latest_operation_state":      computed("With `include = [\"operation\"]`: `SUCCESS`, `OPERATING` or `FAILED`; null when the service reports none."),
