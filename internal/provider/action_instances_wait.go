@@ -117,16 +117,7 @@ func (a *instancesWaitAction) Schema(_ context.Context, _ action.SchemaRequest, 
 }
 
 func (a *instancesWaitAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	a.data = data
+	a.data = configuredData(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig checks what no single attribute's validator can, with the

@@ -185,16 +185,21 @@ func (d *instancesStatusDataSource) Schema(ctx context.Context, _ datasource.Sch
 }
 
 func (d *instancesStatusDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	d.data = configuredData(req.ProviderData, &resp.Diagnostics)
+}
+
+// configuredData is the provider's data as Configure hands it to a data
+// source or an action: nil before the provider is configured.
+func configuredData(given any, diags *diag.Diagnostics) *providerData {
+	if given == nil {
+		return nil
 	}
-	data, ok := req.ProviderData.(*providerData)
+	data, ok := given.(*providerData)
 	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
+		diags.AddError("Unexpected Provider Data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", given))
 	}
-	d.data = data
+	return data
 }
 
 // ValidateConfig checks what no single attribute's validator can: that
