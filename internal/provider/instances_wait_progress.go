@@ -207,7 +207,12 @@ func (r *progressReporter) why(in cvm.InstanceStatus) string {
 		return "not found"
 	}
 	if r.ready && len(in.Reasons) > 0 {
-		return state + ": " + strings.Join(in.Reasons, "; ")
+		// The state leads; its own reason ("state PENDING") would say it twice.
+		reasons := slices.DeleteFunc(slices.Clone(in.Reasons), func(s string) bool { return s == "state "+state })
+		if len(reasons) == 0 {
+			return state
+		}
+		return state + ": " + strings.Join(reasons, "; ")
 	}
 	if slices.Contains(r.wanted, state) {
 		return state + ", not steady yet"

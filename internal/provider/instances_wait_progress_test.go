@@ -78,7 +78,7 @@ func TestProgressMessageReadiness(t *testing.T) {
 	in[1].Reasons = []string{"TAT agent Offline"}
 	in[2].Reasons = []string{"state STARTING"}
 	r.poll(progressOf(1, true, in))
-	want := "1 of 3 ready, 2 RUNNING, 1 STARTING; waiting on ins-bbbbbbbb (RUNNING: TAT agent Offline), ins-cccccccc (STARTING: state STARTING); 20m left"
+	want := "1 of 3 ready, 2 RUNNING, 1 STARTING; waiting on ins-bbbbbbbb (RUNNING: TAT agent Offline), ins-cccccccc (STARTING); 20m left"
 	if len(*sent) != 1 || (*sent)[0].msg != want {
 		t.Fatalf("sent %+v,\nwant %q", *sent, want)
 	}
