@@ -1,14 +1,11 @@
 package tat
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/cvmkit/terraform-provider-cvm/internal/tcapi"
 )
@@ -139,7 +136,7 @@ func (c *Client) AutomationAgents(ctx context.Context, region string, ids []stri
 	agents := make(map[string]Agent, len(unique))
 	var mu sync.Mutex
 	chunks := (len(unique) + PageSize - 1) / PageSize
-	err := c.parallel(ctx, chunks, func(ctx context.Context, i int) error {
+	err := tcapi.Parallel(ctx, c.cfg.Concurrency, chunks, func(ctx context.Context, i int) error {
 		chunk := unique[i*PageSize : min((i+1)*PageSize, len(unique))]
 		found, err := c.chunk(ctx, region, chunk)
 		if err != nil {
@@ -194,16 +191,3 @@ func (c *Client) chunk(ctx context.Context, region string, chunk []string) (map[
 // ErrInconsistentAnswer is wrapped by the error of a read whose pages do
 // not add up: the same agent twice, or fewer agents than counted.
 var ErrInconsistentAnswer = errors.New("the service's pages do not add up")
-
-// parallel runs fn for 0 ≤ i < n, at most Concurrency at a time, as the
-// cvm client does: the first error cancels the rest and no more start, and
-// a read cancelled before its requests start fails with the context's
-// error rather than passing for one that read nothing.
-func (c *Client) parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(c.cfg.Concurrency, 1))
-	for i := 0; i < n && gctx.Err() == nil; i++ {
-		g.Go(func() error { return fn(gctx, i) })
-	}
-	return cmp.Or(g.Wait(), ctx.Err())
-}
