@@ -72,7 +72,7 @@ func (e *WaitError) Unwrap() error { return e.Err }
 // or, for a wait for readiness, with the reasons it is not ready.
 func (e *WaitError) List(shown int) string {
 	if e.Ready {
-		return FormatReasons(e.NotReady, shown)
+		return formatReasons(e.NotReady, shown)
 	}
 	return FormatInstances(e.NotReady, shown)
 }
@@ -95,9 +95,9 @@ func FormatInstances(list []InstanceStatus, shown int) string {
 	return strings.Join(parts, ", ")
 }
 
-// FormatReasons lists up to shown instances as "ins-… (reason; reason)",
+// formatReasons lists up to shown instances as "ins-… (reason; reason)",
 // and counts the rest: FormatInstances for a wait for readiness.
-func FormatReasons(list []InstanceStatus, shown int) string {
+func formatReasons(list []InstanceStatus, shown int) string {
 	parts := make([]string, 0, min(len(list), shown)+1)
 	for i, s := range list {
 		if i == shown {

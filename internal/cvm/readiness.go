@@ -3,7 +3,6 @@ package cvm
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -70,28 +69,8 @@ func checkList() string {
 	return strings.Join(words, ", ")
 }
 
-// Has reports whether c includes check.
-func (c Checks) Has(check Check) bool {
-	switch check {
-	case CheckOperation:
-		return c.Operation
-	case CheckRestriction:
-		return c.Restriction
-	case CheckMaintenance:
-		return c.Maintenance
-	case CheckAgent:
-		return c.Agent
-	}
-	return false
-}
-
 // Any reports whether c includes at least one check.
 func (c Checks) Any() bool { return c != Checks{} }
-
-// List returns the included checks in AllChecks's order.
-func (c Checks) List() []Check {
-	return slices.DeleteFunc(slices.Clone(AllChecks), func(x Check) bool { return !c.Has(x) })
-}
 
 // Details is what the included checks read about one instance. A field of
 // a check that was not included stays at its zero value; Result.Checks

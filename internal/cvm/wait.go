@@ -37,9 +37,7 @@ const WaitingShown = 10
 
 // WaitProgress is what a wait knows after one of its polls.
 type WaitProgress struct {
-	Poll    int           // 1 for the first
-	Elapsed time.Duration // since the wait started
-	Result  *Result       // the poll's read
+	Result *Result // the poll's read
 	// WaitingCount is how many instances are not there yet: not in a
 	// wanted state (or not ready), not steady for StableFor yet, or not
 	// found; Waiting lists the first WaitingShown of them, in the read's
@@ -91,7 +89,7 @@ func (c *Client) WaitForStates(ctx context.Context, region string, ids []string,
 		now := c.cfg.Now()
 		werr, wait := t.observe(res, now, polls >= 2 && now.Sub(t.start) >= c.cfg.MissingGrace)
 		if w.OnPoll != nil {
-			w.OnPoll(t.progress(res, polls, now, werr == nil && wait == 0))
+			w.OnPoll(t.progress(res, werr == nil && wait == 0))
 		}
 		if werr == nil && wait == 0 {
 			return res, nil
@@ -214,9 +212,9 @@ func (t *waitTracker) pendingFirst(res *Result, n int) ([]InstanceStatus, int) {
 	return out, count
 }
 
-// progress is what OnPoll is told after poll number poll.
-func (t *waitTracker) progress(res *Result, poll int, now time.Time, done bool) WaitProgress {
-	p := WaitProgress{Poll: poll, Elapsed: now.Sub(t.start), Result: res, Done: done}
+// progress is what OnPoll is told after a poll that read res.
+func (t *waitTracker) progress(res *Result, done bool) WaitProgress {
+	p := WaitProgress{Result: res, Done: done}
 	if !done {
 		p.Waiting, p.WaitingCount = t.pendingFirst(res, WaitingShown)
 	}

@@ -266,7 +266,7 @@ func TestWaitProgressSaysWhatChanged(t *testing.T) {
 		{res("RUNNING", "TAT agent Offline"), false},
 		{&Result{Instances: res("RUNNING", "TAT agent Offline").Instances}, true}, // the missing ID found
 	} {
-		if p := tr.progress(step.res, i+1, time.Unix(int64(i), 0), false); p.Changed != step.changed {
+		if p := tr.progress(step.res, false); p.Changed != step.changed {
 			t.Errorf("poll %d: Changed = %v, want %v", i+1, p.Changed, step.changed)
 		}
 	}

@@ -36,7 +36,6 @@ type progressReporter struct {
 
 	mu       sync.Mutex
 	last     time.Time // when the last message went out; zero: none yet
-	sent     int
 	latest   *pollSummary
 	unsent   bool // latest changed something no message has said yet
 	finished bool
@@ -143,7 +142,6 @@ func (r *progressReporter) may(now time.Time, gap time.Duration) bool {
 func (r *progressReporter) say(now time.Time) {
 	r.last = now
 	r.unsent = false
-	r.sent++
 	r.send(r.message(now))
 }
 

@@ -37,8 +37,8 @@ func fleetOf(pairs ...string) []cvm.InstanceStatus {
 }
 
 // progressOf is a poll that sees instances, waiting on those not RUNNING.
-func progressOf(poll int, changed bool, instances []cvm.InstanceStatus, missing ...string) cvm.WaitProgress {
-	p := cvm.WaitProgress{Poll: poll, Changed: changed, Result: &cvm.Result{Instances: instances, Missing: missing}}
+func progressOf(changed bool, instances []cvm.InstanceStatus, missing ...string) cvm.WaitProgress {
+	p := cvm.WaitProgress{Changed: changed, Result: &cvm.Result{Instances: instances, Missing: missing}}
 	for _, in := range instances {
 		if in.State != "RUNNING" || len(in.Reasons) > 0 {
 			p.Waiting = append(p.Waiting, in)
@@ -57,7 +57,7 @@ func TestProgressMessage(t *testing.T) {
 	clock := newFakeClock()
 	r, sent := newTestReporter(clock, cvm.Wait{States: []string{"RUNNING"}})
 	clock.advance(28 * time.Second)
-	r.poll(progressOf(1, true, fleetOf(
+	r.poll(progressOf(true, fleetOf(
 		"ins-aaaaaaaa", "RUNNING", "ins-bbbbbbbb", "STARTING", "ins-cccccccc", "PENDING",
 		"ins-dddddddd", "RUNNING", "ins-eeeeeeee", "STARTING", "ins-ffffffff", "STARTING",
 	), "ins-gggggggg"))
@@ -77,7 +77,7 @@ func TestProgressMessageReadiness(t *testing.T) {
 	in := fleetOf("ins-aaaaaaaa", "RUNNING", "ins-bbbbbbbb", "RUNNING", "ins-cccccccc", "STARTING")
 	in[1].Reasons = []string{"TAT agent Offline"}
 	in[2].Reasons = []string{"state STARTING"}
-	r.poll(progressOf(1, true, in))
+	r.poll(progressOf(true, in))
 	want := "1 of 3 ready, 2 RUNNING, 1 STARTING; waiting on ins-bbbbbbbb (RUNNING: TAT agent Offline), ins-cccccccc (STARTING); 20m left"
 	if len(*sent) != 1 || (*sent)[0].msg != want {
 		t.Fatalf("sent %+v,\nwant %q", *sent, want)
@@ -95,16 +95,16 @@ func TestProgressTiming(t *testing.T) {
 	start := clock.now()
 	r, sent := newTestReporter(clock, cvm.Wait{States: []string{"RUNNING"}})
 	starting := fleetOf("ins-aaaaaaaa", "STARTING")
-	r.poll(progressOf(1, true, starting)) // 0s: said
+	r.poll(progressOf(true, starting)) // 0s: said
 	clock.advance(400 * time.Millisecond)
-	r.poll(progressOf(2, true, fleetOf("ins-aaaaaaaa", "PENDING"))) // 0.4s: held back
+	r.poll(progressOf(true, fleetOf("ins-aaaaaaaa", "PENDING"))) // 0.4s: held back
 	clock.advance(400 * time.Millisecond)
 	r.tick() // 0.8s: still too soon
 	clock.advance(400 * time.Millisecond)
 	r.tick() // 1.2s: says the held-back poll
 	for range 25 {
 		clock.advance(time.Second)
-		r.poll(progressOf(3, false, fleetOf("ins-aaaaaaaa", "PENDING")))
+		r.poll(progressOf(false, fleetOf("ins-aaaaaaaa", "PENDING")))
 		r.tick()
 	} // 26.2s: quiet; the ticker speaks at 11.2s and 21.2s
 	var got []string
@@ -136,7 +136,7 @@ func TestProgressBeforeFirstPollAndAfterEnd(t *testing.T) {
 	}
 	r.stop()
 	clock.advance(time.Minute)
-	r.poll(progressOf(1, true, fleetOf("ins-aaaaaaaa", "STARTING")))
+	r.poll(progressOf(true, fleetOf("ins-aaaaaaaa", "STARTING")))
 	r.tick()
 	if len(*sent) != 1 {
 		t.Errorf("spoke after stop: %+v", *sent)
@@ -157,7 +157,7 @@ func TestProgressThrottlesALargeFleet(t *testing.T) {
 	for poll := 0; time.Duration(poll)*every < span; poll++ {
 		// One more instance is RUNNING at each poll: every poll changed.
 		fleet[poll].State = "RUNNING"
-		r.poll(progressOf(poll+1, true, fleet))
+		r.poll(progressOf(true, fleet))
 		if time.Duration(poll)*every%time.Second == 0 {
 			r.tick()
 		}
