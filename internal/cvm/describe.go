@@ -117,14 +117,15 @@ func (c *Client) DescribeInstancesStatus(ctx context.Context, region string, ids
 		}
 		return &Result{Instances: instances}, nil
 	}
-	return c.byIDs(ctx, region, ids)
-}
-
-func (c *Client) byIDs(ctx context.Context, region string, ids []string) (*Result, error) {
 	unique, err := uniqueIDs(ids)
 	if err != nil {
 		return nil, err
 	}
+	return c.byIDs(ctx, region, unique)
+}
+
+// byIDs reads the states of unique, checked IDs (uniqueIDs), 100 a request.
+func (c *Client) byIDs(ctx context.Context, region string, unique []string) (*Result, error) {
 	seen := make(map[string]struct{}, len(unique))
 	for _, id := range unique {
 		seen[id] = struct{}{}
@@ -132,7 +133,7 @@ func (c *Client) byIDs(ctx context.Context, region string, ids []string) (*Resul
 	states := make(map[string]string, len(unique))
 	var mu sync.Mutex
 	chunks := (len(unique) + PageSize - 1) / PageSize
-	err = c.parallel(ctx, chunks, func(ctx context.Context, i int) error {
+	err := c.parallel(ctx, chunks, func(ctx context.Context, i int) error {
 		chunk := unique[i*PageSize : min((i+1)*PageSize, len(unique))]
 		// Limit must be sent: its default of 20 applies to ID lookups too.
 		p, err := c.describe(ctx, region, describeRequest{InstanceIds: chunk, Limit: len(chunk)})
