@@ -139,16 +139,30 @@ func wantedText(e *cvm.WaitError) string {
 // provider's attributes and environment variables; "" when the message says
 // it all. The client knows only codes and causes.
 func apiErrorHint(e *tcapi.APIError, rc readSettings) string {
-	endpoint := "endpoint (TENCENTCLOUD_CVM_ENDPOINT)"
+	svc := cvmService
 	if e.Action == actionAgentStatus {
-		endpoint = "tat_endpoint (TENCENTCLOUD_TAT_ENDPOINT)"
+		svc = tatService
 	}
-	hint := strings.ReplaceAll(apiErrorAdvice(e, rc), "endpoint (TENCENTCLOUD_CVM_ENDPOINT)", endpoint)
+	hint := apiErrorAdvice(e, rc, svc)
 	if check := checkOfAction(e.Action); check != "" {
 		hint = strings.TrimSpace(fmt.Sprintf("%s is read for the %s check of include. %s", e.Action, check, hint))
 	}
 	return hint
 }
+
+// apiService names, for a hint, the service a failed request went to and
+// the setting that says where it is.
+type apiService struct {
+	name    string // "CVM"
+	setting string // "endpoint (TENCENTCLOUD_CVM_ENDPOINT)"
+	env     string // "TENCENTCLOUD_CVM_ENDPOINT"
+	root    string // the API's own URL, "https://cvm.tencentcloudapi.com/"
+}
+
+var (
+	cvmService = apiService{"CVM", "endpoint (" + EnvEndpoint + ")", EnvEndpoint, "https://cvm.tencentcloudapi.com/"}
+	tatService = apiService{"TAT", "tat_endpoint (" + EnvTATEndpoint + ")", EnvTATEndpoint, "https://tat.tencentcloudapi.com/"}
+)
 
 // actionAgentStatus is TAT's action for the agent check.
 const actionAgentStatus = "DescribeAutomationAgentStatus"
@@ -180,27 +194,27 @@ func isSTSAction(action string) bool {
 	return strings.HasPrefix(action, "AssumeRole") || action == "GetSessionToken" || action == "GetCallerIdentity" || action == "GetFederationToken"
 }
 
-func apiErrorAdvice(e *tcapi.APIError, rc readSettings) string {
+func apiErrorAdvice(e *tcapi.APIError, rc readSettings, svc apiService) string {
 	switch e.Cause {
 	case tcapi.CauseWrongPath:
 		return fmt.Sprintf("Something answers at %s, but not the API: HTTP %d means nothing is served at that path. "+
-			"The API is served at the root path of its host, such as https://cvm.tencentcloudapi.com/. Check endpoint (TENCENTCLOUD_CVM_ENDPOINT) for a wrong path.", e.Endpoint, e.HTTPStatus)
+			"The API is served at the root path of its host, such as %s. Check %s for a wrong path.", e.Endpoint, e.HTTPStatus, svc.root, svc.setting)
 	case tcapi.CauseRedirect:
-		return "The endpoint answered with a redirect. A signed request is meant for one host and is not sent on to another: set endpoint (TENCENTCLOUD_CVM_ENDPOINT) to the API's own URL."
+		return "The endpoint answered with a redirect. A signed request is meant for one host and is not sent on to another: set " + svc.setting + " to the API's own URL."
 	case tcapi.CauseHTTPStatus:
 		if strings.Contains(e.Message, "HTTPS") && e.HTTPStatus == http.StatusBadRequest {
-			return "The endpoint speaks HTTPS: use https:// in endpoint (TENCENTCLOUD_CVM_ENDPOINT)."
+			return "The endpoint speaks HTTPS: use https:// in " + svc.setting + "."
 		}
 		return "The endpoint answered with an HTTP error instead of an API answer, which no retry changes. A proxy or gateway may be in the way (HTTPS_PROXY, NO_PROXY), " +
-			"or the endpoint (TENCENTCLOUD_CVM_ENDPOINT) is not the CVM API."
+			"or " + svc.setting + " is not the " + svc.name + " API."
 	case tcapi.CauseGateway:
 		return "A gateway or the service failed for a moment, on every attempt. Retry later; max_retries (TENCENTCLOUD_CVM_MAX_RETRIES) controls how often a request is retried."
 	case tcapi.CauseHostNotFound:
-		return "The endpoint's host name does not exist. Check endpoint (TENCENTCLOUD_CVM_ENDPOINT), or domain (TENCENTCLOUD_DOMAIN), for a typo."
+		return "The endpoint's host name does not exist. Check " + svc.setting + ", or domain (TENCENTCLOUD_DOMAIN), for a typo."
 	case tcapi.CausePlainHTTPServer:
 		return "The server at the endpoint does not speak TLS. Use https:// with the service's TLS port, or http:// for a local emulator on a loopback address."
 	case tcapi.CauseNotHTTP:
-		return "What answers at the endpoint does not speak HTTP. Check the endpoint's port (TENCENTCLOUD_CVM_ENDPOINT)."
+		return "What answers at the endpoint does not speak HTTP. Check the endpoint's port (" + svc.env + ")."
 	case tcapi.CauseCertificate:
 		return "The endpoint's TLS certificate is not signed by an authority this machine trusts, names another host, or has expired. " +
 			"If the endpoint sits behind a private CA (a proxy or gateway), add that CA to the system trust store, or point SSL_CERT_FILE (a PEM bundle) or SSL_CERT_DIR at it. Certificate verification cannot be turned off."
@@ -208,7 +222,7 @@ func apiErrorAdvice(e *tcapi.APIError, rc readSettings) string {
 		return fmt.Sprintf("The endpoint accepted the connection but sent no complete answer within %s (request_timeout), on every attempt. "+
 			"Check the endpoint and proxies; raise request_timeout (TENCENTCLOUD_CVM_REQUEST_TIMEOUT) if the service is only slow, or lower max_retries to fail sooner.", rc.requestTimeout)
 	case tcapi.CauseUnreachable:
-		return "The endpoint could not be reached. Check endpoint (TENCENTCLOUD_CVM_ENDPOINT), proxies and the network, then retry; max_retries (TENCENTCLOUD_CVM_MAX_RETRIES) controls how often a request is retried."
+		return "The endpoint could not be reached. Check " + svc.setting + ", proxies and the network, then retry; max_retries (TENCENTCLOUD_CVM_MAX_RETRIES) controls how often a request is retried."
 	case tcapi.CauseBadAnswer:
 		return "Every answer was cut short or was not an API answer. A proxy may be truncating or rewriting answers; check proxies (HTTPS_PROXY, NO_PROXY) and retry."
 	}

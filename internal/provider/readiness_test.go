@@ -309,3 +309,27 @@ func TestAnInterruptedReadinessWaitNamesTheReasons(t *testing.T) {
 		t.Errorf("%s: %s\nwant it to say %q", d.Summary(), d.Detail(), want)
 	}
 }
+
+// A TAT endpoint that cannot be reached is named as TAT's: the hint points
+// at tat_endpoint, not at the CVM endpoint that answered.
+func TestAnUnreachableTATEndpointIsNamed(t *testing.T) {
+	t.Parallel()
+	e := readinessEmulator(t, unreadyFleet())
+	pcfg := emulatorProvider(e)
+	pcfg["tat_endpoint"] = "http://127.0.0.1:1" // nothing listens there
+	pcfg["max_retries"] = 0
+	out := runProtocol(t, pcfg, map[string]any{"instance_ids": []string{"ins-ready001"}, "include": []string{"agent"}}, fastClient)
+	errs := out.errors()
+	if out.stage != "read" || len(errs) != 1 {
+		t.Fatalf("want one read error:%s", out)
+	}
+	text := errs[0].Detail
+	for _, want := range []string{"DescribeAutomationAgentStatus in ap-guangzhou failed", `read for the "agent" check of include`, "Check tat_endpoint (TENCENTCLOUD_TAT_ENDPOINT)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the error does not say %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "TENCENTCLOUD_CVM_ENDPOINT") {
+		t.Errorf("the error points at the CVM endpoint:\n%s", text)
+	}
+}
