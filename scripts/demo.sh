@@ -62,7 +62,9 @@ cat <<'NEXT'
 
 ==> Next
 - examples/demo/main.tf is the configuration you just planned; examples/ has more.
-- Against Tencent Cloud, the same configuration needs only credentials and real IDs:
+- Against Tencent Cloud, the same configuration needs only credentials and real IDs (and the
+  permissions cvm:DescribeInstancesStatus, cvm:DescribeInstances and tat:DescribeAutomationAgentStatus,
+  the last two for the web tier's include = ["operation", "agent"]):
     export TENCENTCLOUD_SECRET_ID=AKID... TENCENTCLOUD_SECRET_KEY=...
     terraform -chdir=examples/demo init
     terraform -chdir=examples/demo plan -var 'web_instance_ids=["ins-..."]' -var 'batch_instance_ids=["ins-..."]'
